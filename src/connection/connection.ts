@@ -1,0 +1,42 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Command, Become } from '../model/command.js';
+import type { ExecResult } from '../model/result.js';
+
+export interface ExecOptions {
+  become?: Become;
+  /** Password for sudo, fed on stdin; never in argv, never logged. */
+  becomePassword?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onStdout?(chunk: string): void;
+  onStderr?(chunk: string): void;
+}
+
+export interface TransferOptions {
+  mode?: string;
+  owner?: string;
+  group?: string;
+  become?: Become;
+  becomePassword?: string;
+  /** Called with bytes transferred so far. */
+  onProgress?(bytes: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+export interface TransferOutcome {
+  bytes: number;
+  /** sha256 computed on the far side after writing (hex). */
+  sha256: string;
+}
+
+/** One host, one connection, reused by every task of a run. ssh and local implement it. */
+export interface Connection {
+  readonly host: string;
+  connect(): Promise<void>;
+  exec(command: Command, opts?: ExecOptions): Promise<ExecResult>;
+  /** Stream into `remotePath`: written to a temporary name, sha256 checked, then renamed. */
+  put(source: Readable, size: number, remotePath: string, opts?: TransferOptions): Promise<TransferOutcome>;
+  /** Stream `remotePath` out; returns the far side's sha256 of the file. */
+  get(remotePath: string, sink: Writable, opts?: TransferOptions): Promise<TransferOutcome>;
+  close(): Promise<void>;
+}

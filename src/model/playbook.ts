@@ -1,0 +1,72 @@
+import type { SourcePos } from './source.js';
+import type { Vars } from './vars.js';
+
+/** A task as written: exactly one module, or a block. Strings are unrendered templates. */
+export interface Task {
+  /** Stable id within the playbook, e.g. 'p0.tasks.3' or 'p0.tasks.3.rescue.0'. */
+  id: string;
+  name?: string;
+  pos: SourcePos;
+  /** Positions of each key of the task mapping, for diagnostics (key -> position of its value). */
+  keyPos?: Record<string, SourcePos>;
+  /** Module name (canonical, e.g. 'command', 'etcd_snapshot_save'); undefined for blocks. */
+  module?: string;
+  /** Module args: a string (free form, e.g. `command: ls`) or a mapping. */
+  args?: unknown;
+  block?: Task[];
+  rescue?: Task[];
+  always?: Task[];
+  when?: string[];
+  register?: string;
+  runOnce?: boolean;
+  delegateTo?: string;
+  become?: boolean;
+  becomeUser?: string;
+  failedWhen?: string[];
+  changedWhen?: string[];
+  ignoreErrors?: boolean;
+  ignoreUnreachable?: boolean;
+  retries?: number;
+  delay?: number;
+  until?: string[];
+  tags: string[];
+  notify: string[];
+  /** For handlers: extra topics this handler listens to. */
+  listen?: string[];
+  loop?: unknown;
+  loopVar?: string;
+  vars: Vars;
+  noLog?: boolean;
+  checkMode?: boolean;
+  /** Ask for confirmation before this task unless --yes (destructive steps). */
+  environment?: Record<string, string>;
+}
+
+export interface Play {
+  index: number;
+  name: string;
+  pos: SourcePos;
+  /** Host pattern, e.g. 'etcd', 'etcd:&dc1', 'all:!bastion'. */
+  hosts: string;
+  vars: Vars;
+  varsFiles: string[];
+  /** Batch sizes: numbers or percentages ('30%'); the last repeats. Empty means all at once. */
+  serial: (number | string)[];
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  preTasks: Task[];
+  tasks: Task[];
+  postTasks: Task[];
+  handlers: Task[];
+  tags: string[];
+  /** Destructive plays ask for confirmation unless --yes. */
+  confirm?: string;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

@@ -1,0 +1,80 @@
+import type { Command } from './command.js';
+
+/**
+ * A step is one unit of remote (or local) work a module asks for, described as data.
+ * `mutates` says whether it can change the host: in --check mode mutating steps do not run.
+ */
+export type Step = CommandStep | PutStep | GetStep | RelayStep | LocalStep;
+
+interface StepBase {
+  /** Human description, e.g. "stop etcd and wait until its ports are free". */
+  description: string;
+  /** Can this step change the host? Read-only steps run even in --check mode. */
+  mutates: boolean;
+}
+
+export interface CommandStep extends StepBase {
+  kind: 'command';
+  command: Command;
+  /**
+   * A read-only guard: the step runs only if the guard exits 0; otherwise it is "ok"
+   * (nothing to change). In --check mode the guard runs and decides "would change".
+   */
+  onlyIf?: Command;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+  /**
+   * How `changed` is decided: 'always' (default for mutating), 'never' (default for read-only),
+   * or 'marker': changed iff stdout contains a line equal to CHANGED_MARKER.
+   */
+  changed?: 'always' | 'never' | 'marker';
+  /** How stdout is parsed into the result's `data`: 'json' or 'lines' (default: none). */
+  parse?: 'json' | 'lines';
+  timeoutMs?: number;
+}
+
+/** Workstation file (or inline content) -> host. Written to a temporary name, renamed, sha256 checked. */
+export interface PutStep extends StepBase {
+  kind: 'put';
+  /** Local path, or inline content for `copy: content=` and `template`. */
+  src: { path: string } | { content: string };
+  dest: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  /** Expected sha256 of the source, when known at plan time. */
+  sha256?: string;
+  /** Skip when the destination already has the same sha256 (idempotent copy). */
+  skipIfSame?: boolean;
+}
+
+/** Host -> workstation. */
+export interface GetStep extends StepBase {
+  kind: 'get';
+  src: string;
+  dest: string;
+  sha256?: string;
+}
+
+/** Host A -> this host, streamed through the workstation, never stored on it in full. */
+export interface RelayStep extends StepBase {
+  kind: 'relay';
+  fromHost: string;
+  src: string;
+  dest: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  sha256?: string;
+}
+
+/** Work done on the workstation without touching a host: debug, set_fact, assert, fail, pause. */
+export interface LocalStep extends StepBase {
+  kind: 'local';
+  action: 'debug' | 'set_fact' | 'assert' | 'fail' | 'noop';
+  /** Action payload: message, facts to set, conditions to assert (already rendered). */
+  data: Record<string, unknown>;
+}
+
+/** A line on stdout equal to this marks a changing command as `changed` (see CommandStep.changed). */
+export const CHANGED_MARKER = '__ETCDPLAY_CHANGED__';
