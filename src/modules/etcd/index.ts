@@ -1,0 +1,4 @@
+import type { Module } from '../module.js';
+
+/** The etcd modules, in the order `etcdplay modules` lists them. */
+export const etcdModules: Module<any>[] = [];
