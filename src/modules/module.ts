@@ -14,6 +14,15 @@ export interface PlanContext {
   hostvars?: Record<string, Vars>;
   /** Hosts of the current play, in order. */
   playHosts?: string[];
+  /** Directory of the playbook file: relative `src:` / template paths resolve against it. */
+  playbookDir?: string;
+  /**
+   * Set only by the offline planner: names of variables that will exist at run time but have no
+   * value yet (registered results, facts set by earlier tasks). A module that meets one of them
+   * should throw UndefinedVariableError (src/template/errors.ts) so the planner marks the step
+   * `deferred` instead of reporting an error.
+   */
+  unknownAtPlan?: ReadonlySet<string>;
 }
 
 /**
@@ -31,6 +40,16 @@ export interface Module<A = Record<string, unknown>> {
   argsSchema: Record<string, unknown>;
   /** For `module: free form text`, the arg the free form goes to (e.g. 'cmd'). */
   freeForm?: string;
+  /**
+   * Args whose strings are shell text: every value a template inserts into them is shell-quoted
+   * (src/template/render.ts, `{{raw x}}` opts out). The free-form arg of command/shell is one.
+   */
+  shellArgs?: string[];
+  /**
+   * Names of facts this module sets on the host at run time (TaskResult.facts). The offline
+   * planner treats later references to them as run-time values (steps `deferred`), not errors.
+   */
+  factNames?: string[];
   /** Does --check mode give a faithful answer for this module? */
   checkMode: boolean;
   /** Steps to run. May throw ValidationError for args that the schema cannot express. */

@@ -1,0 +1,22 @@
+import { ValidationError } from '../errors.js';
+import type { SourcePos } from '../model/source.js';
+
+/**
+ * A template or condition used a variable that has no value. `variable` is the dotted path as
+ * written (e.g. 'snap.stdout'); `root` its first segment, which the planner uses to tell values
+ * only known at run time (registered results, facts) from real mistakes.
+ */
+export class UndefinedVariableError extends ValidationError {
+  readonly root: string;
+  constructor(readonly variable: string, readonly template: string, public pos?: SourcePos) {
+    super(`undefined variable '${variable}' in ${JSON.stringify(template)}`);
+    this.root = variable.split(/[.[]/)[0] ?? variable;
+  }
+}
+
+/** A template that does not parse, or a helper used wrongly. */
+export class TemplateError extends ValidationError {
+  constructor(message: string, readonly template: string, public pos?: SourcePos) {
+    super(message);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The template environment: handlebars (its own instance), strict, never HTML-escaping.
+ *
+ *   renderString(tpl, vars)                  -> text; lists/objects inserted as JSON
+ *   renderString(tpl, vars, { shell: true }) -> shell text: every inserted value is shQuote'd
+ *                                              ({{raw x}} inserts as is, {{quote x}} quotes once)
+ *   renderValue(tpl, vars)                   -> a string that is exactly one `{{ x }}` keeps x's type
+ *   renderDeep(value, vars)                  -> renderValue on every string of a YAML value
+ *
+ * Undefined variables raise UndefinedVariableError naming the variable (the caller attaches
+ * the source position). Jinja spellings (`x | default('y')`, `a['b']`) are translated first.
+ */
+import Handlebars from 'handlebars';
+import type { Vars } from '../model/vars.js';
+import { HELPERS, LENIENT_FIRST_ARG, Quoted, Raw } from './helpers.js';
+import { translateTemplate } from './jinja.js';
+import { TemplateError, UndefinedVariableError } from './errors.js';
+
+type Node = any; // handlebars AST nodes (hbs.AST.*); typed loosely on purpose
+type Mode = 'text' | 'shell' | 'value';
+
+const hb = Handlebars.create();
+for (const [name, fn] of Object.entries(HELPERS)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
+let captured: unknown;
+hb.registerHelper('__capture', (v: unknown) => { captured = v; return ''; });
+
+interface Compiled {
+  ast: Node;
+  run: (vars: Vars) => string;
+  /** For value mode: the single mustache's path, when the template is exactly `{{ path }}`. */
+  singlePath?: Node;
+}
+
+const cache = new Map<string, Compiled>();
+
+function isHelperCall(n: Node): boolean {
+  const p = n.path;
+  if (!p || p.type !== 'PathExpression') return false;
+  if ((n.params?.length ?? 0) > 0 || n.hash) return true;
+  return !p.data && p.depth === 0 && p.parts.length === 1 && hb.helpers[p.parts[0]] !== undefined;
+}
+
+function helperPath(name: string, loc: unknown): Node {
+  return { type: 'PathExpression', data: false, depth: 0, parts: [name], original: name, loc };
+}
+
+/** `{{ x }}` -> `{{__shell x}}`; `{{f a b}}` -> `{{__shell (f a b)}}`. */
+function wrap(n: Node, helper: string): Node {
+  const inner = isHelperCall(n)
+    ? { type: 'SubExpression', path: n.path, params: n.params ?? [], hash: n.hash, loc: n.loc }
+    : n.path;
+  return { ...n, path: helperPath(helper, n.loc), params: [inner], hash: undefined, escaped: false };
+}
+
+function transform(prog: Node, helper: string): void {
+  for (let i = 0; i < prog.body.length; i++) {
+    const s = prog.body[i];
+    if (s.type === 'MustacheStatement') prog.body[i] = wrap(s, helper);
+    else if (s.type === 'BlockStatement') {
+      if (s.program) transform(s.program, helper);
+      if (s.inverse) transform(s.inverse, helper);
+    }
+  }
+}
+
+function compile(tpl: string, mode: Mode): Compiled {
+  const key = mode + '\0' + tpl;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let ast: Node;
+  try {
+    ast = hb.parse(translateTemplate(tpl));
+  } catch (err) {
+    throw new TemplateError(`template does not parse: ${firstLine(err)} in ${JSON.stringify(tpl)}`, tpl);
+  }
+  let c: Compiled;
+  const single = ast.body.length === 1 && ast.body[0].type === 'MustacheStatement' ? ast.body[0] : undefined;
+  if (mode === 'value' && single) {
+    if (!isHelperCall(single) && single.path.type === 'PathExpression') {
+      c = { ast, run: () => '', singlePath: single.path };
+    } else {
+      const prog = { ...ast, body: [{ ...wrap(single, '__capture') }] };
+      const fn = hb.compile(prog, { strict: true, noEscape: true });
+      c = { ast, run: (v) => fn(v) };
+    }
+  } else {
+    const prog = structuredClone(ast);
+    transform(prog, mode === 'shell' ? '__shell' : '__text');
+    const fn = hb.compile(prog, { strict: true, noEscape: true });
+    c = { ast, run: (v) => fn(v) };
+  }
+  if (cache.size > 5000) cache.clear();
+  cache.set(key, c);
+  return c;
+}
+
+function firstLine(err: unknown): string {
+  const lines = String((err as Error)?.message ?? err).split('\n').filter((l) => l.trim() !== '');
+  if (lines.length > 1 && /^Parse error/.test(lines[0]!)) return `${lines[0]} ${lines[lines.length - 1]}`;
+  return lines[0] ?? '';
+}
+
+/** Resolve a handlebars path against vars; throws UndefinedVariableError. */
+function resolvePath(p: Node, vars: Vars, tpl: string): unknown {
+  let cur: unknown = vars;
+  const parts: string[] = p.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const k = parts[i]!;
+    if (cur === null || cur === undefined) throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
+    if (typeof cur === 'object') {
+      if (!(k in (cur as object))) throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
+      cur = (cur as Record<string, unknown>)[k];
+    } else if (typeof cur === 'string' && k === 'length') {
+      cur = cur.length;
+    } else {
+      throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
+    }
+  }
+  return cur;
+}
+
+function checkExpr(n: Node, vars: Vars, tpl: string, lenient = false): void {
+  if (!n) return;
+  if (n.type === 'PathExpression') {
+    if (lenient || n.data || n.depth > 0 || n.parts.length === 0 || n.this_) return;
+    resolvePath(n, vars, tpl);
+  } else if (n.type === 'SubExpression' || n.type === 'MustacheStatement') {
+    if (isHelperCall(n)) {
+      const name = n.path.parts?.[0];
+      (n.params ?? []).forEach((p: Node, i: number) => checkExpr(p, vars, tpl, i === 0 && LENIENT_FIRST_ARG.has(name)));
+      for (const pair of n.hash?.pairs ?? []) checkExpr(pair.value, vars, tpl);
+    } else {
+      checkExpr(n.path, vars, tpl);
+    }
+  }
+}
+
+/** Strict check of every path in the root context, with the full dotted name on error. */
+function checkProgram(prog: Node, vars: Vars, tpl: string): void {
+  for (const s of prog.body) {
+    if (s.type === 'MustacheStatement') checkExpr(s, vars, tpl);
+    else if (s.type === 'BlockStatement') {
+      const name = s.path?.parts?.[0];
+      (s.params ?? []).forEach((p: Node) => checkExpr(p, vars, tpl, name === 'if' || name === 'unless'));
+      if (name === 'if' || name === 'unless') {
+        if (s.program) checkProgram(s.program, vars, tpl);
+      }
+      if (s.inverse) checkProgram(s.inverse, vars, tpl);
+    }
+  }
+}
+
+function run(c: Compiled, vars: Vars, tpl: string): string {
+  checkProgram(c.ast, vars, tpl);
+  try {
+    return c.run(vars);
+  } catch (err) {
+    if (err instanceof UndefinedVariableError || err instanceof TemplateError) throw err;
+    const msg = firstLine(err);
+    const m = /^"([^"]+)" not defined in/.exec(msg);
+    if (m) throw new UndefinedVariableError(m[1]!, tpl);
+    throw new TemplateError(`template failed: ${msg} in ${JSON.stringify(tpl)}`, tpl);
+  }
+}
+
+/** Does this string contain template syntax at all? */
+export function isTemplate(s: string): boolean {
+  return s.includes('{{');
+}
+
+export function renderString(tpl: string, vars: Vars, opts: { shell?: boolean } = {}): string {
+  if (!isTemplate(tpl)) return tpl;
+  return run(compile(tpl, opts.shell ? 'shell' : 'text'), vars, tpl);
+}
+
+/** A string that is exactly one `{{ expr }}` yields the value itself (list, number, bool...). */
+export function renderValue(tpl: string, vars: Vars): unknown {
+  if (!isTemplate(tpl)) return tpl;
+  if (!/^\{\{[^{}]*\}\}$/.test(tpl.trim()) || tpl.trim() !== tpl) return renderString(tpl, vars);
+  const c = compile(tpl, 'value');
+  if (c.singlePath) {
+    const p = c.singlePath;
+    if (p.data || p.depth > 0 || p.parts.length === 0) return renderString(tpl, vars);
+    return resolvePath(p, vars, tpl);
+  }
+  captured = undefined;
+  run(c, vars, tpl);
+  const v = captured;
+  captured = undefined;
+  return v instanceof Raw || v instanceof Quoted ? v.text : v;
+}
+
+/** Render every string inside a YAML value (mapping keys are left alone). */
+export function renderDeep(value: unknown, vars: Vars): unknown {
+  if (typeof value === 'string') return renderValue(value, vars);
+  if (Array.isArray(value)) return value.map((v) => renderDeep(v, vars));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderDeep(v, vars);
+    return out;
+  }
+  return value;
+}
+
+/** Does any string inside this value contain template syntax? */
+export function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return isTemplate(value);
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (value && typeof value === 'object') return Object.values(value).some(hasTemplate);
+  return false;
+}
