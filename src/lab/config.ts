@@ -1,0 +1,200 @@
+/**
+ * Pure rendering of everything a lab writes: addresses, /etc/default/etcd, sshd drop-in,
+ * inventory.yml, ssh_config, known_hosts. No I/O here (unit-tested without root).
+ */
+import { stringify } from 'yaml';
+
+export const CLIENT_PORT = 2379;
+export const PEER_PORT = 2380;
+export const SSH_PORT = 22;
+export const DATA_DIR = '/var/lib/etcd/default';
+export const CONFIG_FILE = '/etc/default/etcd';
+export const HOST_PKI_DIR = '/etc/etcd/pki';
+export const ETCD_LOG_FILE = '/var/log/etcd/etcd.log';
+
+export interface LabHost { name: string; index: number; address: string }
+
+export interface LabSpec {
+  name: string;
+  nodes: number;
+  /** Upstream etcd version installed (e.g. 3.5.16) and its Debian version string. */
+  etcdVersion: string;
+  debVersion: string;
+  tls: boolean;
+}
+
+/** Host i (1-based) of a lab: etcdI on 127.0.1.<10+i>. */
+export function labHosts(nodes: number): LabHost[] {
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new RangeError(`nodes must be 1..9, got ${nodes}`);
+  return Array.from({ length: nodes }, (_, k) => ({ name: `etcd${k + 1}`, index: k + 1, address: `127.0.1.${10 + k + 1}` }));
+}
+
+export function clusterToken(labName: string): string {
+  return `etcdplay-${labName}`;
+}
+
+export function scheme(tls: boolean): 'http' | 'https' {
+  return tls ? 'https' : 'http';
+}
+
+/** Paths of the TLS material on each host. */
+export const HOST_PKI = {
+  ca: `${HOST_PKI_DIR}/ca.crt`,
+  serverCert: `${HOST_PKI_DIR}/server.crt`,
+  serverKey: `${HOST_PKI_DIR}/server.key`,
+  peerCert: `${HOST_PKI_DIR}/peer.crt`,
+  peerKey: `${HOST_PKI_DIR}/peer.key`,
+  clientCert: `${HOST_PKI_DIR}/client.crt`,
+  clientKey: `${HOST_PKI_DIR}/client.key`,
+} as const;
+
+function q(v: string): string {
+  return `"${v.replace(/(["\\$`])/g, '\\$1')}"`;
+}
+
+/** /etc/default/etcd for one member (sourced by the init script under `set -a`). */
+export function renderEtcdDefaults(spec: LabSpec, host: LabHost): string {
+  const s = scheme(spec.tls);
+  const hosts = labHosts(spec.nodes);
+  const vars: [string, string][] = [
+    ['ETCD_NAME', host.name],
+    ['ETCD_DATA_DIR', DATA_DIR],
+    ['ETCD_LISTEN_CLIENT_URLS', `${s}://${host.address}:${CLIENT_PORT}`],
+    ['ETCD_ADVERTISE_CLIENT_URLS', `${s}://${host.address}:${CLIENT_PORT}`],
+    ['ETCD_LISTEN_PEER_URLS', `${s}://${host.address}:${PEER_PORT}`],
+    ['ETCD_INITIAL_ADVERTISE_PEER_URLS', `${s}://${host.address}:${PEER_PORT}`],
+    ['ETCD_INITIAL_CLUSTER', hosts.map((h) => `${h.name}=${s}://${h.address}:${PEER_PORT}`).join(',')],
+    ['ETCD_INITIAL_CLUSTER_TOKEN', clusterToken(spec.name)],
+    ['ETCD_INITIAL_CLUSTER_STATE', 'new'],
+    ['ETCD_LOGGER', 'zap'],
+    ['ETCD_LOG_OUTPUTS', ETCD_LOG_FILE],
+  ];
+  if (spec.tls) {
+    vars.push(
+      ['ETCD_TRUSTED_CA_FILE', HOST_PKI.ca],
+      ['ETCD_CERT_FILE', HOST_PKI.serverCert],
+      ['ETCD_KEY_FILE', HOST_PKI.serverKey],
+      ['ETCD_CLIENT_CERT_AUTH', 'true'],
+      ['ETCD_PEER_TRUSTED_CA_FILE', HOST_PKI.ca],
+      ['ETCD_PEER_CERT_FILE', HOST_PKI.peerCert],
+      ['ETCD_PEER_KEY_FILE', HOST_PKI.peerKey],
+      ['ETCD_PEER_CLIENT_CERT_AUTH', 'true'],
+    );
+  }
+  return [
+    `# Written by etcdplay lab '${spec.name}' for ${host.name}. Sourced by /etc/init.d/etcd (set -a).`,
+    ...vars.map(([k, v]) => `${k}=${q(v)}`),
+    '',
+  ].join('\n');
+}
+
+/** sshd drop-in: listen only on the host's own loopback address, keys only. */
+export function renderSshdConfig(host: LabHost): string {
+  return [
+    `# etcdplay lab host ${host.name}`,
+    `ListenAddress ${host.address}:${SSH_PORT}`,
+    'HostKey /etc/ssh/ssh_host_ed25519_key',
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UseDNS no',
+    'PidFile none',
+    '',
+  ].join('\n');
+}
+
+/** /etc/hosts of every lab host: all members resolve by name. */
+export function renderEtcHosts(hosts: LabHost[]): string {
+  return ['127.0.0.1\tlocalhost', ...hosts.map((h) => `${h.address}\t${h.name}`), ''].join('\n');
+}
+
+export interface LabFiles { keyPath: string; knownHostsPath: string; sshConfigPath: string }
+
+/** The Ansible YAML inventory of the lab (see docs/contracts.md, "The lab inventory"). */
+export function renderInventory(spec: LabSpec, files: LabFiles): string {
+  const hostsObj: Record<string, Record<string, string>> = {};
+  for (const h of labHosts(spec.nodes)) hostsObj[h.name] = { ansible_host: h.address, etcd_name: h.name, etcd_address: h.address };
+  const vars: Record<string, unknown> = {
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: files.keyPath,
+    etcdplay_known_hosts_file: files.knownHostsPath,
+    ansible_ssh_common_args: `-o UserKnownHostsFile=${files.knownHostsPath} -o StrictHostKeyChecking=yes`,
+    etcd_scheme: scheme(spec.tls),
+    etcd_client_port: CLIENT_PORT,
+    etcd_peer_port: PEER_PORT,
+    etcd_data_dir: DATA_DIR,
+    etcd_config_file: CONFIG_FILE,
+    etcd_service: 'etcd',
+    etcd_user: 'etcd',
+    etcd_initial_cluster_token: clusterToken(spec.name),
+    etcd_package_manager: 'apt',
+    etcd_packages: ['etcd-server', 'etcd-client'],
+    etcd_version: spec.etcdVersion,
+    etcd_package_version: spec.debVersion,
+    etcdplay_lab: spec.name,
+  };
+  if (spec.tls) {
+    Object.assign(vars, {
+      etcd_ca_file: HOST_PKI.ca,
+      etcd_cert_file: HOST_PKI.serverCert,
+      etcd_key_file: HOST_PKI.serverKey,
+      etcd_peer_ca_file: HOST_PKI.ca,
+      etcd_peer_cert_file: HOST_PKI.peerCert,
+      etcd_peer_key_file: HOST_PKI.peerKey,
+      etcd_client_cert_file: HOST_PKI.clientCert,
+      etcd_client_key_file: HOST_PKI.clientKey,
+    });
+  }
+  const doc = { all: { vars, children: { etcd: { hosts: hostsObj } } } };
+  return `# etcdplay lab '${spec.name}': ${spec.nodes} x etcd ${spec.etcdVersion}${spec.tls ? ' (TLS)' : ''}\n` + stringify(doc);
+}
+
+/** OpenSSH client config: `ssh -F <labdir>/ssh_config etcd1`. */
+export function renderSshConfig(spec: LabSpec, files: LabFiles): string {
+  const out = [`# etcdplay lab '${spec.name}': ssh -F <this file> etcd1`];
+  for (const h of labHosts(spec.nodes)) {
+    out.push(
+      '',
+      `Host ${h.name}`,
+      `  HostName ${h.address}`,
+      `  Port ${SSH_PORT}`,
+      '  User root',
+      `  IdentityFile ${files.keyPath}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${files.knownHostsPath}`,
+      '  StrictHostKeyChecking yes',
+      '  GlobalKnownHostsFile /dev/null',
+      '  LogLevel ERROR',
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+/** known_hosts: each host's key under its address and its name. */
+export function renderKnownHosts(entries: { host: LabHost; publicKey: string }[]): string {
+  return entries.map(({ host, publicKey }) => {
+    const [type, key] = publicKey.trim().split(/\s+/);
+    return `${host.address},${host.name} ${type} ${key}`;
+  }).join('\n') + '\n';
+}
+
+/**
+ * Listeners (from `ss -ltnH`) that would keep a host from binding its ports: the wildcard
+ * addresses or the host's own address, on the ssh/client/peer ports.
+ */
+export function portConflicts(ssOutput: string, hosts: LabHost[]): string[] {
+  const ports = new Set([SSH_PORT, CLIENT_PORT, PEER_PORT]);
+  const ours = new Set(hosts.map((h) => h.address));
+  const found: string[] = [];
+  for (const line of ssOutput.split('\n')) {
+    const local = line.trim().split(/\s+/)[3];
+    if (!local) continue;
+    const m = /^(.*):(\d+)$/.exec(local);
+    if (!m) continue;
+    const addr = m[1]!.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const port = Number(m[2]);
+    if (!ports.has(port)) continue;
+    if (addr === '0.0.0.0' || addr === '*' || addr === '::' || ours.has(addr)) found.push(`${addr.includes(':') ? `[${addr}]` : addr}:${port}`);
+  }
+  return [...new Set(found)];
+}

@@ -1,0 +1,7 @@
+/** The lab's programmatic API (used by the CLI and the e2e tests). */
+export { labUp, labDown, labExec, labStatus, labLoad, getLab, etcdctlPrefix, DEFAULT_ETCD } from './lab.js';
+export type { Lab, LabUpOptions, LabStatus, MemberStatus } from './lab.js';
+export { listLabNames } from './state.js';
+export { ensureEtcdPackages } from './packages.js';
+export type { EtcdPackages, EtcdPackageVersion } from './packages.js';
+export { labDir, cacheDir } from './paths.js';

@@ -1,0 +1,368 @@
+/**
+ * `etcdplay lab`: up, down, exec, status, load. See docs/lab.md.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationError } from '../errors.js';
+import { shQuote } from '../template/shell.js';
+import {
+  CLIENT_PORT, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, portConflicts, renderEtcdDefaults, renderEtcHosts,
+  renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
+} from './config.js';
+import { removeTree } from './fsutil.js';
+import { hostExec, hostPaths, isHostAlive, processesUnder, sleep, startHost } from './host.js';
+import { ensureEtcdPackages } from './packages.js';
+import { checkLabName, labDir } from './paths.js';
+import { makePki } from './pki.js';
+import { checkPreconditions } from './preconditions.js';
+import { run, type RunResult } from './proc.js';
+import { ensureRootfs, HOST_REPO_DIR } from './rootfs.js';
+import { labFiles, listLabNames, readState, writeState, type LabState } from './state.js';
+
+export interface LabUpOptions {
+  name: string;
+  nodes?: number;
+  /** Upstream version (3.5.16) or Debian version (3.5.16-4); default 3.5.16. */
+  etcd?: string;
+  tls?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Lab {
+  name: string;
+  dir: string;
+  inventoryPath: string;
+  sshConfigPath: string;
+  knownHostsPath: string;
+  keyPath: string;
+  etcdVersion: string;
+  debVersion: string;
+  tls: boolean;
+  hosts: { name: string; address: string; pid: number }[];
+}
+
+export const DEFAULT_ETCD = '3.5.16';
+
+function toLab(dir: string, st: LabState): Lab {
+  const f = labFiles(dir);
+  return {
+    name: st.name, dir, inventoryPath: f.inventory, sshConfigPath: f.sshConfig, knownHostsPath: f.knownHosts, keyPath: f.key,
+    etcdVersion: st.etcdVersion, debVersion: st.debVersion, tls: st.tls,
+    hosts: st.hosts.map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
+  };
+}
+
+/** etcdctl argv prefix (as shell text) for talking to `endpoints` from inside a lab host. */
+export function etcdctlPrefix(tls: boolean, endpoints: string[]): string {
+  const parts = ['env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${endpoints.join(',')}`, '--command-timeout=5s'];
+  if (tls) parts.push(`--cacert=${HOST_PKI.ca}`, `--cert=${HOST_PKI.clientCert}`, `--key=${HOST_PKI.clientKey}`);
+  return parts.map(shQuote).join(' ');
+}
+
+function endpointOf(tls: boolean, h: { address: string }): string {
+  return `${scheme(tls)}://${h.address}:${CLIENT_PORT}`;
+}
+
+function stateOrThrow(name: string): LabState {
+  const st = readState(checkLabName(name));
+  if (!st) throw new ValidationError(`no lab named '${name}' (etcdplay lab up --name ${name})`);
+  return st;
+}
+
+/** Run a shell command inside a lab host (nsenter + its root), without ssh. */
+export async function labExec(name: string, node: string, shellCommand: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const st = stateOrThrow(name);
+  const h = st.hosts.find((x) => x.name === node || x.address === node);
+  if (!h) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${st.hosts.map((x) => x.name).join(', ')})`);
+  if (!isHostAlive(h.pid, hostPaths(labDir(name), h.name).root)) throw new ValidationError(`lab '${name}': host ${h.name} is not running (etcdplay lab up --name ${name})`);
+  return hostExec(h.pid, shellCommand, opts);
+}
+
+async function mustExec(name: string, node: string, cmd: string, what: string, timeoutMs = 300_000): Promise<string> {
+  const r = await labExec(name, node, cmd, { timeoutMs });
+  if (r.rc !== 0) {
+    const last = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-2).join(' | ');
+    throw new ValidationError(`${node}: ${what} failed (rc=${r.rc}): ${last}`, [], `${cmd}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+/** Write one host's own files into its overlay upper dir (before it starts). */
+async function prepareHost(dir: string, spec: LabSpec, host: LabHost, all: LabHost[], authorizedKey: string): Promise<string> {
+  const p = hostPaths(dir, host.name);
+  const up = (rel: string) => join(p.upper, rel);
+  for (const d of ['etc/ssh/sshd_config.d', 'etc/default', 'root/.ssh']) mkdirSync(up(d), { recursive: true });
+  chmodSync(up('root/.ssh'), 0o700);
+  writeFileSync(up('etc/hostname'), host.name + '\n');
+  writeFileSync(up('etc/hosts'), renderEtcHosts(all));
+  writeFileSync(up('etc/ssh/sshd_config.d/etcdplay.conf'), renderSshdConfig(host));
+  writeFileSync(up('root/.ssh/authorized_keys'), authorizedKey, { mode: 0o600 });
+  writeFileSync(up('etc/default/etcd'), renderEtcdDefaults(spec, host));
+  await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `root@${host.name}`, '-f', up('etc/ssh/ssh_host_ed25519_key')]);
+  if (spec.tls) {
+    const pki = labFiles(dir).pki;
+    mkdirSync(up(HOST_PKI_DIR.slice(1)), { recursive: true });
+    const copies: [string, string][] = [
+      ['ca.crt', HOST_PKI.ca], [`${host.name}-server.crt`, HOST_PKI.serverCert], [`${host.name}-server.key`, HOST_PKI.serverKey],
+      [`${host.name}-peer.crt`, HOST_PKI.peerCert], [`${host.name}-peer.key`, HOST_PKI.peerKey],
+      ['client.crt', HOST_PKI.clientCert], ['client.key', HOST_PKI.clientKey],
+    ];
+    for (const [src, dest] of copies) copyFileSync(join(pki, src), up(dest.slice(1)));
+  }
+  return readFileSync(up('etc/ssh/ssh_host_ed25519_key.pub'), 'utf8');
+}
+
+/** The shell run inside each host to install etcd from the local repo. */
+export function installScript(spec: LabSpec): string {
+  const pkgs = ['etcd-server', 'etcd-client'].map((p) => shQuote(`${p}=${spec.debVersion}`)).join(' ');
+  const lines = [
+    'set -e',
+    'apt-get update -q >/dev/null',
+    `apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${pkgs}`,
+    `install -d -o etcd -g etcd -m 0750 ${shQuote(ETCD_LOG_FILE.replace(/\/[^/]+$/, ''))}`,
+  ];
+  if (spec.tls) {
+    lines.push(`chown -R etcd:etcd ${shQuote(HOST_PKI_DIR)}`, `chmod 0600 ${HOST_PKI_DIR}/*.key`, `chown root:root ${shQuote(HOST_PKI.clientKey)}`);
+  }
+  return lines.join('\n');
+}
+
+async function sshRun(sshConfig: string, host: string, remote: string): Promise<RunResult> {
+  return run(['ssh', '-F', sshConfig, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', host, remote], { allowFail: true, timeoutMs: 60_000 });
+}
+
+/** Poll until every member answers `endpoint health`. */
+async function waitHealthy(name: string, st: LabState, timeoutMs: number): Promise<void> {
+  const eps = st.hosts.map((h) => endpointOf(st.tls, h));
+  const cmd = `${etcdctlPrefix(st.tls, eps)} endpoint health`;
+  const deadline = Date.now() + timeoutMs;
+  let last: RunResult | undefined;
+  while (Date.now() < deadline) {
+    last = await labExec(name, st.hosts[0]!.name, cmd, { timeoutMs: 20_000 });
+    if (last.rc === 0) return;
+    await sleep(500);
+  }
+  const msg = (last?.stderr.trim() || last?.stdout.trim() || '').split('\n').slice(-2).join(' | ');
+  throw new ValidationError(`lab '${name}': cluster not healthy after ${timeoutMs / 1000}s: ${msg}`);
+}
+
+export async function resolveVersion(wanted: string): Promise<{ version: string; debVersion: string }> {
+  const pk = await ensureEtcdPackages();
+  const v = pk.versions.find((x) => x.version === wanted || x.debVersion === wanted);
+  if (!v) throw new ValidationError(`etcd ${wanted} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
+  return v;
+}
+
+/** Bring a lab up (building the cache on first use). A half-started lab of that name is torn down first. */
+export async function labUp(opts: LabUpOptions): Promise<Lab> {
+  const log = opts.log ?? (() => {});
+  const name = checkLabName(opts.name);
+  const nodes = opts.nodes ?? 3;
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new ValidationError(`--nodes must be 1..9, got ${opts.nodes}`);
+  await checkPreconditions(log);
+  const dir = labDir(name);
+  const existing = readState(name);
+  if (existing?.state === 'up' && existing.hosts.every((h) => isHostAlive(h.pid, hostPaths(dir, h.name).root))) {
+    throw new ValidationError(`lab '${name}' is already up (etcdplay lab down --name ${name} first)`);
+  }
+  if (existsSync(dir)) {
+    log(`lab '${name}': tearing down what a previous 'up' left behind`);
+    await labDown(name);
+  }
+  const [pk, lower] = await Promise.all([ensureEtcdPackages({ log }), ensureRootfs({ log })]);
+  const v = pk.versions.find((x) => x.version === (opts.etcd ?? DEFAULT_ETCD) || x.debVersion === opts.etcd);
+  if (!v) throw new ValidationError(`etcd ${opts.etcd} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
+  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls };
+  const hosts = labHosts(nodes);
+
+  const ss = await run(['ss', '-ltnH'], { allowFail: true });
+  const conflicts = portConflicts(ss.stdout, hosts);
+  if (conflicts.length) {
+    const others = listLabNames().filter((n) => n !== name);
+    const hint = conflicts.some((c) => /^(0\.0\.0\.0|\*|\[::\]):22$/.test(c))
+      ? ' (an sshd listening on all addresses takes 127.0.1.x:22 too: give it specific ListenAddress lines, or stop it)'
+      : others.length ? ` (lab ${others.map((o) => `'${o}'`).join(', ')} may be up: etcdplay lab down --name ${others[0]})` : '';
+    throw new ValidationError(`ports in use: ${conflicts.join(', ')}${hint}`);
+  }
+
+  const f = labFiles(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, state: 'starting', createdAt: new Date().toISOString(), hosts: [] };
+  writeState(dir, st);
+  try {
+    await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `etcdplay-lab-${name}`, '-f', f.key]);
+    if (spec.tls) { log('making TLS certificates'); await makePki(f.pki, name, hosts); }
+    const pub = readFileSync(f.key + '.pub', 'utf8');
+    const hostKeys = await Promise.all(hosts.map((h) => prepareHost(dir, spec, h, hosts, pub)));
+    writeFileSync(f.knownHosts, renderKnownHosts(hosts.map((host, i) => ({ host, publicKey: hostKeys[i]! }))));
+    const files = { keyPath: f.key, knownHostsPath: f.knownHosts, sshConfigPath: f.sshConfig };
+    writeFileSync(f.sshConfig, renderSshConfig(spec, files));
+    writeFileSync(f.inventory, renderInventory(spec, files));
+
+    log(`starting ${nodes} hosts`);
+    for (const h of hosts) {
+      const started = await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h);
+      st.hosts.push({ name: h.name, address: h.address, ...started });
+      writeState(dir, st);
+    }
+    log(`installing etcd ${v.debVersion} with apt-get from the local repository`);
+    await Promise.all(hosts.map((h) => mustExec(name, h.name, installScript(spec), `installing etcd ${v.debVersion}`)));
+    log('starting etcd on every host (service etcd start, over ssh)');
+    const starts = await Promise.all(hosts.map((h) => sshRun(f.sshConfig, h.name, 'service etcd start')));
+    starts.forEach((r, i) => {
+      if (r.rc !== 0) throw new ValidationError(`${hosts[i]!.name}: service etcd start failed over ssh (rc=${r.rc}): ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop()}`);
+    });
+    log('waiting for the cluster to be healthy');
+    await waitHealthy(name, st, 60_000);
+    st.state = 'up';
+    writeState(dir, st);
+  } catch (err) {
+    if (process.env.ETCDPLAY_LAB_KEEP_FAILED) log(`lab '${name}' left as it is for inspection (ETCDPLAY_LAB_KEEP_FAILED)`);
+    else await labDown(name).catch(() => undefined);
+    throw err;
+  }
+  return toLab(dir, st);
+}
+
+/** A lab that is up, as labUp returned it. */
+export function getLab(name: string): Lab {
+  return toLab(labDir(name), stateOrThrow(name));
+}
+
+/**
+ * Stop every process of the lab (each host's PID 1, which takes its PID namespace with it, and
+ * anything else rooted in the lab dir), unmount whatever is left, remove the lab dir. The cache stays.
+ */
+export async function labDown(name: string): Promise<boolean> {
+  const dir = labDir(name);
+  if (!existsSync(dir)) return false;
+  const st = readState(name);
+  for (const h of st?.hosts ?? []) {
+    if (isHostAlive(h.pid, hostPaths(dir, h.name).root)) try { process.kill(h.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const left = processesUnder(dir);
+    if (!left.length) break;
+    if (Date.now() > deadline) throw new ValidationError(`lab '${name}': processes still running after kill: ${left.join(' ')}`);
+    for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    await sleep(100);
+  }
+  for (const h of st?.hosts ?? []) {
+    // the unshare parent exits once its child (the host's PID 1) is gone
+    for (let i = 0; i < 50 && alive(h.unsharePid); i++) await sleep(100);
+  }
+  await removeTree(dir);
+  return true;
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+export interface MemberStatus {
+  name: string;
+  address: string;
+  pid: number;
+  running: boolean;
+  /** Debian version of etcd-server installed in the host. */
+  package?: string;
+  healthy: boolean;
+  version?: string;
+  isLeader?: boolean;
+  memberId?: string;
+  revision?: number;
+  raftTerm?: number;
+  dbSize?: number;
+  error?: string;
+}
+
+export interface LabStatus {
+  name: string;
+  dir: string;
+  state: LabState['state'];
+  tls: boolean;
+  requestedVersion: string;
+  inventoryPath: string;
+  members: MemberStatus[];
+  leader?: string;
+  healthy: boolean;
+}
+
+/** Big integers (member ids) as strings, so JSON.parse keeps them exact. */
+function parseEtcdJson(text: string): unknown {
+  return JSON.parse(text.replace(/([:\[,]\s*)(\d{16,})/g, '$1"$2"'));
+}
+
+export async function labStatus(name: string): Promise<LabStatus> {
+  const st = stateOrThrow(name);
+  const dir = labDir(name);
+  const members = await Promise.all(st.hosts.map(async (h): Promise<MemberStatus> => {
+    const m: MemberStatus = { name: h.name, address: h.address, pid: h.pid, running: isHostAlive(h.pid, hostPaths(dir, h.name).root), healthy: false };
+    if (!m.running) return { ...m, error: 'host not running' };
+    const pkg = await hostExec(h.pid, "dpkg-query -W -f '${Version}' etcd-server 2>/dev/null");
+    if (pkg.rc === 0 && pkg.stdout) m.package = pkg.stdout.trim();
+    const r = await hostExec(h.pid, `${etcdctlPrefix(st.tls, [endpointOf(st.tls, h)])} endpoint status -w json`, { timeoutMs: 15_000 });
+    if (r.rc !== 0) return { ...m, error: (r.stderr.trim() || r.stdout.trim()).split('\n').pop() || `rc=${r.rc}` };
+    try {
+      const s = (parseEtcdJson(r.stdout) as { Status: { header: { member_id: string | number; revision: number; raft_term: number }; version: string; leader: string | number; dbSize: number } }[])[0]!.Status;
+      Object.assign(m, {
+        healthy: true, version: s.version, memberId: String(s.header.member_id), isLeader: String(s.header.member_id) === String(s.leader),
+        revision: Number(s.header.revision), raftTerm: Number(s.header.raft_term), dbSize: s.dbSize,
+      });
+    } catch (e) {
+      m.error = `unreadable endpoint status: ${(e as Error).message}`;
+    }
+    return m;
+  }));
+  const leader = members.find((m) => m.isLeader)?.name;
+  return {
+    name, dir, state: st.state, tls: st.tls, requestedVersion: st.debVersion, inventoryPath: labFiles(dir).inventory,
+    members, ...(leader ? { leader } : {}), healthy: members.every((m) => m.healthy) && !!leader,
+  };
+}
+
+export const LOAD_PREFIX = '/etcdplay/rehearsal/';
+export const LEASE_TTL = 86400;
+
+/** Shell script writing `keys` keys; every 4th key attached to one of `leases` leases (TTL 1 day). */
+export function loadScript(prefix: string, keys: number, leases: number): string {
+  return [
+    'set -e',
+    'leases=""',
+    `n=0; while [ "$n" -lt ${leases} ]; do`,
+    `  id=$(${prefix} lease grant ${LEASE_TTL} | awk '{print $2}')`,
+    '  leases="$leases $id"; n=$((n+1))',
+    'done',
+    'set -- $leases',
+    `i=1; while [ "$i" -le ${keys} ]; do`,
+    `  key=$(printf '${LOAD_PREFIX}key-%06d' "$i")`,
+    '  if [ $# -gt 0 ] && [ $((i % 4)) -eq 0 ]; then',
+    '    k=$(( (i / 4 - 1) % $# + 1 )); eval "lease=\\${$k}"',
+    `    ${prefix} put "$key" "value-$i" --lease="$lease" >/dev/null`,
+    '  else',
+    `    ${prefix} put "$key" "value-$i" >/dev/null`,
+    '  fi',
+    '  i=$((i+1))',
+    'done',
+    'echo "leases:$leases"',
+  ].join('\n');
+}
+
+/** Write rehearsal data: `keys` keys under /etcdplay/rehearsal/, some attached to `leases` long leases. */
+export async function labLoad(name: string, opts: { keys?: number; leases?: number } = {}): Promise<{ keys: number; leases: string[]; revision?: number }> {
+  const keys = opts.keys ?? 300;
+  const leases = opts.leases ?? 1;
+  if (!Number.isInteger(keys) || keys < 0 || !Number.isInteger(leases) || leases < 0) throw new ValidationError('--keys and --leases must be whole numbers >= 0');
+  const st = stateOrThrow(name);
+  const eps = st.hosts.map((h) => endpointOf(st.tls, h));
+  const prefix = etcdctlPrefix(st.tls, eps);
+  const out = await mustExec(name, st.hosts[0]!.name, loadScript(prefix, keys, leases), 'writing rehearsal data', 600_000);
+  const ids = (/leases:(.*)/.exec(out)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+  const rev = await labExec(name, st.hosts[0]!.name, `${prefix} endpoint status -w json`);
+  let revision: number | undefined;
+  try { revision = Number((parseEtcdJson(rev.stdout) as { Status: { header: { revision: number } } }[])[0]!.Status.header.revision); } catch { /* leave undefined */ }
+  return { keys, leases: ids, ...(revision !== undefined ? { revision } : {}) };
+}
+
+export { HOST_REPO_DIR };
