@@ -1,0 +1,75 @@
+/** Play and task keywords the loader understands, and Ansible keywords it deliberately does not. */
+
+export const PLAY_KEYWORDS = [
+  'name', 'hosts', 'vars', 'vars_files', 'serial', 'max_fail_percentage', 'any_errors_fatal',
+  'become', 'become_user', 'become_method', 'gather_facts', 'pre_tasks', 'tasks', 'post_tasks',
+  'handlers', 'tags', 'confirm',
+] as const;
+
+export const TASK_KEYWORDS = [
+  'name', 'args', 'when', 'register', 'run_once', 'delegate_to', 'become', 'become_user',
+  'become_method', 'failed_when', 'changed_when', 'ignore_errors', 'ignore_unreachable', 'retries',
+  'delay', 'until', 'tags', 'notify', 'listen', 'loop', 'with_items', 'loop_control', 'vars',
+  'no_log', 'check_mode', 'environment', 'block', 'rescue', 'always',
+] as const;
+
+/** Keywords that make no sense on a block (they apply to one module run). */
+export const NOT_ON_BLOCK = new Set([
+  'args', 'register', 'failed_when', 'changed_when', 'retries', 'delay', 'until', 'notify', 'listen',
+  'loop', 'with_items', 'loop_control',
+]);
+
+const INVENTORY_VAR_HINT = (v: string) => `set ${v} in the inventory (or the play's vars) instead`;
+
+/** Ansible play keywords etcdplay does not implement, with what to do instead. */
+export const UNSUPPORTED_PLAY: Record<string, string> = {
+  roles: 'etcdplay has no roles: put the tasks in the play (pre_tasks/tasks/post_tasks)',
+  import_playbook: 'run the playbooks one after the other',
+  include_playbook: 'run the playbooks one after the other',
+  remote_user: INVENTORY_VAR_HINT('ansible_user'),
+  port: INVENTORY_VAR_HINT('ansible_port'),
+  connection: INVENTORY_VAR_HINT('ansible_connection'),
+  vars_prompt: 'pass the values with -e name=value',
+  strategy: 'etcdplay always runs the linear strategy (use serial for rolling batches)',
+  environment: "set 'environment' on the tasks that need it",
+  collections: 'modules are looked up by name or FQCN; no collections are needed',
+  module_defaults: 'give the arguments on each task',
+  force_handlers: 'not supported',
+  order: 'hosts run in inventory order',
+  throttle: 'use serial or --forks',
+  check_mode: 'use --check on the command line, or check_mode on a task',
+  no_log: 'set no_log on the tasks that need it',
+  ignore_errors: 'set ignore_errors on the tasks that need it',
+  ignore_unreachable: 'set ignore_unreachable on the tasks that need it',
+  run_once: 'set run_once on the tasks that need it',
+  when: 'put the condition on the tasks (or a block)',
+  gather_subset: 'not supported; gather_facts gathers a fixed set',
+};
+
+/** Ansible task keywords etcdplay does not implement (when no module of that name exists). */
+export const UNSUPPORTED_TASK: Record<string, string> = {
+  action: "write the module as the task's key, e.g. 'command: ls'",
+  local_action: "write the module as the task's key and add 'delegate_to: localhost'",
+  include_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
+  import_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
+  include_role: 'etcdplay has no roles',
+  import_role: 'etcdplay has no roles',
+  async: 'not supported; long commands run until they end (see the module timeouts)',
+  poll: 'not supported',
+  throttle: 'use serial or --forks',
+  remote_user: INVENTORY_VAR_HINT('ansible_user'),
+  connection: INVENTORY_VAR_HINT('ansible_connection'),
+  port: INVENTORY_VAR_HINT('ansible_port'),
+  delegate_facts: 'not supported',
+  any_errors_fatal: 'set any_errors_fatal on the play',
+  diff: 'use --diff on the command line',
+  with_dict: "use 'loop' with the dict2items filter",
+  with_list: "use 'loop'",
+  with_fileglob: 'not supported',
+  with_together: 'not supported',
+  with_nested: 'not supported',
+  with_sequence: "use 'loop' with range()",
+  with_subelements: 'not supported',
+  debugger: 'not supported',
+  module_defaults: 'give the arguments on each task',
+};

@@ -1,0 +1,173 @@
+import { parseAllDocuments, LineCounter, isAlias, isMap, isScalar, isSeq, isPair, isDocument } from 'yaml';
+import type { Document, Node, Pair, YAMLMap, Scalar } from 'yaml';
+import type { Diagnostic, SourcePos } from '../model/source.js';
+import { diag } from './diagnostics.js';
+
+/**
+ * A parsed YAML source with everything needed to point at any node: file name, line counter and
+ * lines. YAML 1.2 (strings for yes/no), merge keys `<<` enabled (Ansible files use them).
+ */
+export interface YamlSource {
+  file: string;
+  text: string;
+  lines: string[];
+  lc: LineCounter;
+  doc: Document.Parsed;
+  diagnostics: Diagnostic[];
+}
+
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lc = new LineCounter();
+  const lines = text.split('\n');
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true });
+  const diagnostics: Diagnostic[] = [];
+  const list = Array.isArray(docs) ? docs : [];
+  // parseAllDocuments returns an EmptyStream (not an array) for empty input.
+  const doc = (list[0] ?? parseEmpty(lc)) as Document.Parsed;
+  const src: YamlSource = { file, text, lines, lc, doc, diagnostics };
+  for (const d of list) {
+    for (const e of d.errors) diagnostics.push(yamlErrorDiag(src, e.code, e.message, e.pos[0]));
+    for (const w of d.warnings) diagnostics.push(yamlErrorDiag(src, w.code, w.message, w.pos[0], 'warning'));
+  }
+  if (list.length > 1) {
+    const second = list[1]!;
+    const at = second.range?.[0] ?? 0;
+    diagnostics.push(diag('multiple-documents', posAt(src, at), 'only one YAML document is allowed in this file', { lines, hint: "remove the second '---' document or move it to its own file" }));
+  }
+  return src;
+}
+
+function parseEmpty(lc: LineCounter): Document.Parsed {
+  const [d] = parseAllDocuments('', { lineCounter: lc }) as unknown as Document.Parsed[];
+  return (d ?? ({ contents: null, errors: [], warnings: [], getIn: () => undefined, toJS: () => null } as unknown)) as Document.Parsed;
+}
+
+function yamlErrorDiag(src: YamlSource, code: string, message: string, offset: number, severity: 'error' | 'warning' = 'error'): Diagnostic {
+  const pos = posAt(src, offset);
+  if (code === 'DUPLICATE_KEY') {
+    const key = keyTextAt(src.text, offset);
+    return diag('duplicate-key', pos, key ? `duplicate key '${key}'` : 'duplicate key', {
+      lines: src.lines, severity, hint: 'remove one of them (other YAML tools would silently keep the last one)',
+    });
+  }
+  const msg = message.replace(/\s+at line \d+, column \d+.*$/s, '').replace(/\s+/g, ' ').trim();
+  return diag('yaml-syntax', pos, `YAML: ${lowerFirst(msg)}`, { lines: src.lines, severity, hint: yamlHint(code) });
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'TAB_AS_INDENT': return 'indent with spaces, not tabs';
+    case 'BAD_INDENT': case 'MISSING_CHAR': return 'check the indentation of this line against the lines above';
+    case 'BLOCK_AS_IMPLICIT_KEY': return "a value containing ': ' must be quoted";
+    case 'MULTILINE_IMPLICIT_KEY': return "a key must fit on one line; is a ':' missing on the line above?";
+    default: return undefined;
+  }
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 1 && /^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+function keyTextAt(text: string, offset: number): string | undefined {
+  const rest = text.slice(offset);
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:\n#]*?))\s*:(?:\s|$)/.exec(rest);
+  if (!m) return undefined;
+  return (m[1] ?? m[2]?.replace(/''/g, "'") ?? m[3] ?? '').trim() || undefined;
+}
+
+export function posAt(src: { file: string; lc: LineCounter }, offset: number): SourcePos {
+  const { line, col } = src.lc.linePos(offset);
+  return { file: src.file, line, col };
+}
+
+/** Position of a node (its first character); falls back to 1:1. */
+export function nodePos(src: YamlSource, node: unknown): SourcePos {
+  const range = (node as { range?: [number, number, number] } | undefined)?.range;
+  return range ? posAt(src, range[0]) : { file: src.file, line: 1, col: 1 };
+}
+
+/** Resolve an alias node to its target. */
+export function deref(src: YamlSource, node: unknown): unknown {
+  let n = node;
+  for (let i = 0; i < 10 && isAlias(n); i++) n = (n as { resolve(doc: Document): unknown }).resolve(src.doc);
+  return n;
+}
+
+export interface Entry {
+  key: string;
+  keyNode: Node | null;
+  value: unknown;
+  pair: Pair;
+}
+
+function isMergeKey(k: unknown): boolean {
+  return isScalar(k) && (typeof (k as Scalar).value === 'symbol' || (k as Scalar).value === '<<');
+}
+
+/** Entries of a mapping, with merge keys (`<<: *anchor`) expanded (explicit keys win). */
+export function entries(src: YamlSource, map: YAMLMap): Entry[] {
+  const own: Entry[] = [];
+  const merged: Entry[] = [];
+  for (const p of map.items) {
+    if (!isPair(p)) continue;
+    if (isMergeKey(p.key)) {
+      const v = deref(src, p.value);
+      const sources = isSeq(v) ? v.items.map((x) => deref(src, x)) : [v];
+      for (const s of sources) if (isMap(s)) merged.push(...entries(src, s));
+      continue;
+    }
+    const k = deref(src, p.key);
+    const key = isScalar(k) ? String(k.value) : String(k);
+    own.push({ key, keyNode: (p.key as Node) ?? null, value: p.value, pair: p });
+  }
+  const names = new Set(own.map((e) => e.key));
+  return [...merged.filter((e) => !names.has(e.key)), ...own];
+}
+
+/** Plain JS value of a node. */
+export function toJS(src: YamlSource, node: unknown): unknown {
+  const n = deref(src, node);
+  if (n === null || n === undefined) return null;
+  if (isScalar(n) || isMap(n) || isSeq(n)) return (n as { toJS(doc: Document, opts?: unknown): unknown }).toJS(src.doc, { maxAliasCount: 1000 });
+  return n;
+}
+
+/** The node at a JSON pointer-like path (ajv's instancePath), or its nearest existing ancestor. */
+export function nodeAtPath(src: YamlSource, path: (string | number)[]): unknown {
+  let node: unknown = src.doc.contents;
+  let last: unknown = node;
+  for (const seg of path) {
+    node = deref(src, node);
+    let next: unknown;
+    if (isSeq(node)) next = node.items[Number(seg)];
+    else if (isMap(node)) next = entries(src, node).find((e) => e.key === String(seg))?.value;
+    if (next === undefined || next === null) {
+      // A key with a null value (`key:`) has no node; point at the key.
+      if (isMap(node)) {
+        const e = entries(src, node).find((x) => x.key === String(seg));
+        if (e?.keyNode) return e.keyNode;
+      }
+      return last;
+    }
+    node = next;
+    last = next;
+  }
+  return last;
+}
+
+/** Position of the key `key` of the mapping at `path` (for "unknown key" errors). */
+export function keyNodeAtPath(src: YamlSource, path: (string | number)[], key: string): unknown {
+  const map = deref(src, nodeAtPath(src, path));
+  if (isMap(map)) {
+    const e = entries(src, map).find((x) => x.key === key);
+    if (e?.keyNode) return e.keyNode;
+  }
+  return map;
+}
+
+export function splitPointer(instancePath: string): string[] {
+  if (!instancePath) return [];
+  return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export { isMap, isSeq, isScalar, isDocument };
