@@ -1,0 +1,161 @@
+/** Parsers for etcdctl / etcdutl output (formats pinned against real 3.4.23, 3.5.16, 3.5.30 binaries). */
+import { hexId, parseEtcdJson } from './json.js';
+
+export interface EndpointStatus {
+  endpoint: string;
+  id: string;
+  version: string;
+  dbSize: number;
+  dbSizeInUse?: number;
+  leader: string;
+  isLeader: boolean;
+  isLearner: boolean;
+  raftTerm: number;
+  raftIndex: number;
+  raftAppliedIndex?: number;
+  revision: number;
+  clusterId: string;
+  storageVersion?: string;
+  errors: string[];
+}
+
+export interface Member {
+  id: string;
+  name: string;
+  peerURLs: string[];
+  clientURLs: string[];
+  isLearner: boolean;
+}
+
+export interface EndpointHealth {
+  endpoint: string;
+  health: boolean;
+  took?: string;
+  error?: string;
+}
+
+export interface SnapshotStatus {
+  hash: number;
+  revision: number;
+  totalKey: number;
+  totalSize: number;
+  version?: string;
+}
+
+function arr(v: unknown): any[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** `etcdctl endpoint status -w json` (an array, one object per endpoint). */
+export function parseEndpointStatus(text: string): EndpointStatus[] {
+  const t = text.trim();
+  if (!t) return [];
+  return arr(parseEtcdJson(t)).map((e: any) => {
+    const s = e.Status ?? {};
+    const h = s.header ?? {};
+    const id = hexId(h.member_id);
+    const leader = hexId(s.leader);
+    const out: EndpointStatus = {
+      endpoint: String(e.Endpoint ?? ''),
+      id,
+      version: String(s.version ?? ''),
+      dbSize: Number(s.dbSize ?? 0),
+      leader,
+      isLeader: !!id && id === leader,
+      isLearner: !!s.isLearner,
+      raftTerm: Number(s.raftTerm ?? h.raft_term ?? 0),
+      raftIndex: Number(s.raftIndex ?? 0),
+      revision: Number(h.revision ?? 0),
+      clusterId: hexId(h.cluster_id),
+      errors: arr(s.errors).map(String),
+    };
+    if (s.dbSizeInUse !== undefined) out.dbSizeInUse = Number(s.dbSizeInUse);
+    if (s.raftAppliedIndex !== undefined) out.raftAppliedIndex = Number(s.raftAppliedIndex);
+    if (s.storageVersion) out.storageVersion = String(s.storageVersion);
+    return out;
+  });
+}
+
+/** `etcdctl member list -w json`. */
+export function parseMemberList(text: string): Member[] {
+  const t = text.trim();
+  if (!t) return [];
+  const j = parseEtcdJson(t) as any;
+  return arr(j?.members).map((m: any) => ({
+    id: hexId(m.ID),
+    name: String(m.name ?? ''),
+    peerURLs: arr(m.peerURLs).map(String),
+    clientURLs: arr(m.clientURLs).map(String),
+    isLearner: !!m.isLearner,
+  }));
+}
+
+/** `etcdctl endpoint health -w json`. */
+export function parseEndpointHealth(text: string): EndpointHealth[] {
+  const t = text.trim();
+  if (!t) return [];
+  return arr(parseEtcdJson(t)).map((h: any) => {
+    const out: EndpointHealth = { endpoint: String(h.endpoint ?? ''), health: h.health === true };
+    if (h.took) out.took = String(h.took);
+    if (h.error) out.error = String(h.error);
+    return out;
+  });
+}
+
+/** `etcdutl snapshot status -w json` / `ETCDCTL_API=3 etcdctl snapshot status -w json`. */
+export function parseSnapshotStatus(text: string): SnapshotStatus {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{') && l.includes('totalKey'));
+  if (!line) throw new Error(`no snapshot status JSON in output: ${text.slice(0, 200)}`);
+  const j = parseEtcdJson(line) as any;
+  const out: SnapshotStatus = { hash: Number(j.hash), revision: Number(j.revision), totalKey: Number(j.totalKey), totalSize: Number(j.totalSize) };
+  if (j.version) out.version = String(j.version);
+  return out;
+}
+
+/** "etcd Version: 3.5.16" / "etcdctl version: 3.4.23" / "etcdutl version: 3.5.16". */
+export function parseToolVersion(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const m = /(?:etcd Version|etcdctl version|etcdutl version|etcd version):\s*v?(\d+\.\d+\.\d+[^\s]*)/i.exec(text);
+  return m ? m[1] : undefined;
+}
+
+/** The `/version` HTTP answer: {"etcdserver":"3.5.16","etcdcluster":"3.5.0"}. */
+export function parseVersionEndpoint(text: string | undefined): { server?: string; cluster?: string } {
+  if (!text) return {};
+  try {
+    const j = JSON.parse(text.trim()) as Record<string, unknown>;
+    const out: { server?: string; cluster?: string } = {};
+    if (typeof j.etcdserver === 'string') out.server = j.etcdserver;
+    if (typeof j.etcdcluster === 'string') out.cluster = j.etcdcluster;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Human size as etcdctl's table prints it (20 kB, 61 MB). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${bytes} B` : `${Math.round(v)} ${units[i]}`;
+}
+
+/** The seed-003 table: ENDPOINT ID VERSION DB SIZE IS LEADER RAFT TERM RAFT INDEX. */
+export function statusTable(rows: EndpointStatus[]): string {
+  const head = ['ENDPOINT', 'ID', 'VERSION', 'DB SIZE', 'IS LEADER', 'RAFT TERM', 'RAFT INDEX'];
+  const body = rows.map((r) => [r.endpoint, r.id, r.version, humanSize(r.dbSize), String(r.isLeader), String(r.raftTerm), String(r.raftIndex)]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const sep = '+' + w.map((n) => '-'.repeat(n + 2)).join('+') + '+';
+  const center = (s: string, n: number) => {
+    const l = Math.floor((n - s.length) / 2);
+    return ' '.repeat(l) + s + ' '.repeat(n - s.length - l);
+  };
+  const line = (cells: string[], hdr: boolean) =>
+    '|' + cells.map((c, i) => ' ' + (hdr || i < 2 ? center(c, w[i]!) : c.padStart(w[i]!)) + ' ').join('|') + '|';
+  return [sep, line(head, true), sep, ...body.map((b) => line(b, false)), sep].join('\n');
+}
