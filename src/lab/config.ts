@@ -198,3 +198,58 @@ export function portConflicts(ssOutput: string, hosts: LabHost[]): string[] {
   }
   return [...new Set(found)];
 }
+
+/**
+ * The lab's own /etc/init.d/etcd, installed only when the etcd-server package has none (sid's
+ * 3.5.30 ships only a systemd unit). Same contract as the Debian script: reads /etc/default/etcd
+ * with `set -a`, runs etcd as user etcd with pidfile /run/etcd.pid, LSB status codes. Stop and
+ * status match the process by name, so they still work after the binary was replaced by apt.
+ */
+export function renderInitScript(): string {
+  return `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          etcd
+# Required-Start:    $remote_fs $network
+# Required-Stop:     $remote_fs $network
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: etcd key-value store
+# Description:       Written by etcdplay lab: this etcd-server package ships only a systemd unit.
+### END INIT INFO
+DAEMON=/usr/bin/etcd
+PIDFILE=/run/etcd.pid
+set -a
+ETCD_NAME="$(hostname)"
+ETCD_DATA_DIR=/var/lib/etcd/default
+DAEMON_ARGS=
+[ -r /etc/default/etcd ] && . /etc/default/etcd
+set +a
+case "$1" in
+  start)
+    echo "Starting etcd"
+    start-stop-daemon --start --quiet --oknodo --pidfile "$PIDFILE" --make-pidfile --background \\
+      --chuid etcd --exec "$DAEMON" -- $DAEMON_ARGS
+    ;;
+  stop)
+    echo "Stopping etcd"
+    start-stop-daemon --stop --quiet --oknodo --retry TERM/30/KILL/5 --pidfile "$PIDFILE" --name etcd
+    rc=$?
+    rm -f "$PIDFILE"
+    exit $rc
+    ;;
+  restart|force-reload)
+    "$0" stop && "$0" start
+    ;;
+  status)
+    start-stop-daemon --status --pidfile "$PIDFILE" --name etcd
+    rc=$?
+    if [ $rc -eq 0 ]; then echo "etcd is running"; else echo "etcd is not running"; fi
+    exit $rc
+    ;;
+  *)
+    echo "Usage: $0 {start|stop|restart|force-reload|status}" >&2
+    exit 3
+    ;;
+esac
+`;
+}

@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.js';
 import { shQuote } from '../template/shell.js';
 import {
   CLIENT_PORT, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, portConflicts, renderEtcdDefaults, renderEtcHosts,
-  renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
+  renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
 } from './config.js';
 import { removeTree } from './fsutil.js';
 import { hostExec, hostPaths, isHostAlive, processesUnder, sleep, startHost } from './host.js';
@@ -120,6 +120,8 @@ export function installScript(spec: LabSpec): string {
     'apt-get update -q >/dev/null',
     `apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${pkgs}`,
     `install -d -o etcd -g etcd -m 0750 ${shQuote(ETCD_LOG_FILE.replace(/\/[^/]+$/, ''))}`,
+    // sid's package has no init script: install the lab's (see renderInitScript)
+    `[ -e /etc/init.d/etcd ] || { cat > /etc/init.d/etcd <<'ETCDPLAY_INIT'\n${renderInitScript()}ETCDPLAY_INIT\nchmod 0755 /etc/init.d/etcd; }`,
   ];
   if (spec.tls) {
     lines.push(`chown -R etcd:etcd ${shQuote(HOST_PKI_DIR)}`, `chmod 0600 ${HOST_PKI_DIR}/*.key`, `chown root:root ${shQuote(HOST_PKI.clientKey)}`);

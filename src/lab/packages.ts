@@ -29,12 +29,16 @@ export interface EtcdPackages { repoDir: string; versions: EtcdPackageVersion[] 
 
 /** Suites fetched, and extra packages some etcd versions need inside a bookworm host. */
 export const SUITES: { suite: string; packages: string[] }[] = [
-  // sid's etcd-server depends on systemd | systemd-standalone-sysusers/-tmpfiles: the bookworm
-  // builds of the standalone tools fit the bookworm hosts. adduser: bookworm/trixie etcd-server.
-  { suite: 'bookworm', packages: ['etcd-server', 'etcd-client', 'systemd-standalone-sysusers', 'systemd-standalone-tmpfiles', 'adduser'] },
+  { suite: 'bookworm', packages: ['etcd-server', 'etcd-client', 'adduser'] },
   { suite: 'trixie', packages: ['etcd-server', 'etcd-client'] },
-  { suite: 'sid', packages: ['etcd-server', 'etcd-client'] },
+  // sid's etcd-server depends on systemd | systemd-standalone-sysusers/-tmpfiles and its sysusers.d
+  // file uses the 'u!' modifier, which bookworm's systemd 252 rejects: take sid's standalone tools
+  // (they need only libc6 >= 2.34, which the bookworm hosts have).
+  { suite: 'sid', packages: ['etcd-server', 'etcd-client', 'systemd-standalone-sysusers', 'systemd-standalone-tmpfiles'] },
 ];
+
+/** Bumped whenever the repository's content rules change: older caches are rebuilt. */
+const REPO_FORMAT = 2;
 
 const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -58,8 +62,9 @@ export function upstreamVersion(debVersion: string): string {
 function readManifest(dir: string): EtcdPackages | undefined {
   const file = join(dir, 'versions.json');
   if (!existsSync(file) || !existsSync(join(dir, 'Packages'))) return undefined;
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as EtcdPackageVersion[];
-  const versions = stored.map((v) => ({ ...v, server: join(dir, v.server), client: join(dir, v.client) }));
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { format?: number; versions?: EtcdPackageVersion[] };
+  if (stored.format !== REPO_FORMAT || !stored.versions) return undefined;
+  const versions = stored.versions.map((v) => ({ ...v, server: join(dir, v.server), client: join(dir, v.client) }));
   if (!versions.every((v) => existsSync(v.server) && existsSync(v.client))) return undefined;
   return { repoDir: dir, versions };
 }
@@ -115,7 +120,7 @@ export async function ensureEtcdPackages(opts: { log?: (s: string) => void } = {
     log('indexing the local repository (dpkg-scanpackages -m)');
     const idx = await run(['dpkg-scanpackages', '-m', '.', '/dev/null'], { cwd: tmp });
     writeFileSync(join(tmp, 'Packages'), idx.stdout);
-    writeFileSync(join(tmp, 'versions.json'), JSON.stringify(versions, null, 2) + '\n');
+    writeFileSync(join(tmp, 'versions.json'), JSON.stringify({ format: REPO_FORMAT, versions }, null, 2) + '\n');
     chmodSync(tmp, 0o755);
     try {
       renameSync(tmp, dir);
