@@ -21,6 +21,11 @@ export interface TransferOptions {
   /** Called with bytes transferred so far. */
   onProgress?(bytes: number, total: number): void;
   signal?: AbortSignal;
+  /**
+   * put only: the sha256 (hex) the written file must have; checked before the rename, in addition
+   * to the hash computed while streaming. relay passes the source's hash here.
+   */
+  expectSha256?: string | PromiseLike<string>;
 }
 
 export interface TransferOutcome {

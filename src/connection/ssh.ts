@@ -1,0 +1,446 @@
+/**
+ * SshConnection: one ssh2 connection per host (through a ProxyJump chain when configured), opened
+ * once and reused by every task; at most `maxChannels` channels at a time (OpenSSH MaxSessions);
+ * keepalive; host keys checked against known_hosts on every hop; sudo with the password on stdin.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Readable, Writable, Duplex } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { CommandFailedError, UnreachableError } from '../errors.js';
+import type { Command } from '../model/command.js';
+import type { ExecResult } from '../model/result.js';
+import { renderCommand } from '../template/shell.js';
+import { buildAuth } from './auth.js';
+import type { Connection, ExecOptions, TransferOptions, TransferOutcome } from './connection.js';
+import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostName, knownKeyTypes, readKnownHostsFile, type KnownHostEntry } from './knownhosts.js';
+import { abortError, Limiter } from './limiter.js';
+import type { HopSettings, SshTarget } from './settings.js';
+import { wrapBecome, BecomeGate, type BecomeSpec } from './become.js';
+import { getViaExec, putViaExec } from './transfer.js';
+
+// ssh2 is CommonJS: its named exports are reached through the default import.
+const { Client: SshClient } = ssh2;
+
+export interface SshConnectionOptions {
+  commandTimeoutMs?: number;
+  /** Channels open at once on this connection; default 10 (OpenSSH MaxSessions). */
+  maxChannels?: number;
+  promptPassphrase?(keyFile: string): Promise<string>;
+  onWarning?(message: string): void;
+  /** Agent socket; default $SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  /** Cipher preference (ssh2 names); default fastest measured first. */
+  ciphers?: string[];
+}
+
+/** Fastest first, as measured on loopback (docs/connection.md). */
+export const PREFERRED_CIPHERS = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes256-ctr',
+  'chacha20-poly1305@openssh.com',
+];
+
+const DEFAULT_HOST_KEY_ALGOS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function algosForKeyType(t: string): string[] {
+  return t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t];
+}
+
+/** Ask first for the key types known_hosts already has, so a known host shows a key we can check. */
+function hostKeyAlgorithms(known: string[]): string[] {
+  const first = known.flatMap(algosForKeyType).filter((a) => DEFAULT_HOST_KEY_ALGOS.includes(a));
+  return [...new Set([...first, ...DEFAULT_HOST_KEY_ALGOS])];
+}
+
+const KEY_LABEL: Record<string, string> = {
+  'ssh-ed25519': 'ED25519',
+  'ssh-rsa': 'RSA',
+  'ecdsa-sha2-nistp256': 'ECDSA',
+  'ecdsa-sha2-nistp384': 'ECDSA',
+  'ecdsa-sha2-nistp521': 'ECDSA',
+};
+
+/** One open hop. */
+interface Hop {
+  client: Client;
+  settings: HopSettings;
+}
+
+export interface OpenedCommand {
+  channel: ClientChannel;
+  /** Resolves when the command (past sudo) owns stdin; rejects if sudo refused. */
+  ready: Promise<void>;
+  /** Resolves when the channel closed: exit status, signal, collected stderr (and stdout unless streamed). */
+  done: Promise<{ rc: number; signal?: string; stdout: string; stderr: string }>;
+}
+
+export class SshConnection implements Connection {
+  private hops: Hop[] = [];
+  private connecting: Promise<void> | undefined;
+  private alive = false;
+  private closing = false;
+  private readonly limiter: Limiter;
+
+  constructor(readonly host: string, readonly target: SshTarget, private readonly opts: SshConnectionOptions = {}) {
+    this.limiter = new Limiter(opts.maxChannels ?? 10);
+  }
+
+  /** `user@host:port`, through the jumps: for messages. */
+  describe(): string {
+    const t = this.target;
+    const via = t.jumps.length ? ` via ${t.jumps.map((j) => `${j.user}@${j.hostName}:${j.port}`).join(',')}` : '';
+    return `${t.user}@${t.hostName}:${t.port}${via}`;
+  }
+
+  connect(): Promise<void> {
+    if (this.alive) return Promise.resolve();
+    if (!this.connecting) {
+      this.closing = false;
+      this.connecting = this.open().finally(() => { this.connecting = undefined; });
+    }
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const chain = [...this.target.jumps, this.target];
+    const hops: Hop[] = [];
+    try {
+      for (let i = 0; i < chain.length; i++) {
+        const settings = chain[i]!;
+        const isJump = i < chain.length - 1;
+        let sock: Duplex | undefined;
+        if (i > 0) sock = await this.forward(hops[i - 1]!, settings, isJump);
+        const client = await this.openHop(settings, sock, isJump);
+        hops.push({ client, settings });
+      }
+    } catch (err) {
+      for (const h of hops.reverse()) h.client.end();
+      throw err;
+    }
+    this.hops = hops;
+    this.alive = true;
+    const target = hops[hops.length - 1]!.client;
+    const onGone = () => {
+      if (this.hops !== hops) return;
+      this.alive = false;
+      for (const h of [...hops].reverse()) h.client.end();
+    };
+    for (const h of hops) h.client.on('close', onGone);
+    target.on('error', (err: Error) => {
+      if (!this.closing) this.opts.onWarning?.(`${this.host}: connection error: ${err.message}`);
+    });
+  }
+
+  private label(s: HopSettings, isJump: boolean): string {
+    return isJump ? `jump ${s.user}@${s.hostName}:${s.port}: ` : '';
+  }
+
+  private forward(prev: Hop, next: HopSettings, nextIsJump: boolean): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      prev.client.forwardOut('127.0.0.1', 0, next.hostName, next.port, (err, stream) => {
+        if (err) {
+          const msg = `${this.label(prev.settings, true)}cannot reach ${nextIsJump ? 'jump ' : ''}${next.hostName}:${next.port}: ${err.message.replace(/^\(SSH\) /, '')}`;
+          reject(new UnreachableError(this.host, msg));
+        } else resolve(stream);
+      });
+    });
+  }
+
+  private openHop(s: HopSettings, sock: Duplex | undefined, isJump: boolean): Promise<Client> {
+    const prefix = this.label(s, isJump);
+    const entries: KnownHostEntry[] = [];
+    for (const f of s.knownHostsFiles) {
+      try { entries.push(...readKnownHostsFile(f)); } catch (err) {
+        this.opts.onWarning?.(`${this.host}: cannot read known_hosts ${f}: ${(err as Error).message}`);
+      }
+    }
+    const auth = buildAuth({
+      user: s.user,
+      identityFiles: s.identityFiles,
+      ...(s.password !== undefined ? { password: s.password } : {}),
+      ...(this.opts.agentSocket ? { agentSocket: this.opts.agentSocket } : {}),
+      ...(this.opts.promptPassphrase ? { promptPassphrase: this.opts.promptPassphrase } : {}),
+      onWarning: (m) => this.opts.onWarning?.(`${this.host}: ${m}`),
+    });
+    let hostKeyError: UnreachableError | undefined;
+    const verify = (key: Buffer): boolean => {
+      const verdict = checkHostKey(entries, s.hostName, s.port, key);
+      const name = knownHostName(s.hostName, s.port);
+      const fp = `${KEY_LABEL[keyTypeOf(key)] ?? keyTypeOf(key)} ${fingerprint(key)}`;
+      switch (verdict.status) {
+        case 'match':
+          return true;
+        case 'revoked':
+          hostKeyError = new UnreachableError(this.host,
+            `${prefix}host key ${fp} of ${name} is marked @revoked in ${verdict.entry.file}:${verdict.entry.line}; refusing to connect`,
+            undefined, 'the server must be given a new host key');
+          return false;
+        case 'mismatch': {
+          const e = verdict.entry;
+          const fix = `ssh-keygen -R '${name}' -f ${e.file}`;
+          const msg = `${prefix}host key for ${name} does not match ${e.file}:${e.line} (server sent ${fp}); if the host was legitimately re-keyed, remove the old entry with: ${fix}`;
+          if (s.hostKeyChecking === 'off') {
+            this.opts.onWarning?.(`${this.host}: ${msg} (accepted: host key checking is off)`);
+            return true;
+          }
+          hostKeyError = new UnreachableError(this.host, msg, undefined, fix);
+          return false;
+        }
+        case 'unknown': {
+          if (s.hostKeyChecking === 'accept-new') {
+            try {
+              appendKnownHost(s.knownHostsWriteFile, s.hostName, s.port, key);
+              this.opts.onWarning?.(`${this.host}: added ${fp} for ${name} to ${s.knownHostsWriteFile}`);
+            } catch (err) {
+              hostKeyError = new UnreachableError(this.host, `${prefix}cannot record the host key of ${name} in ${s.knownHostsWriteFile}: ${(err as Error).message}`);
+              return false;
+            }
+            return true;
+          }
+          if (s.hostKeyChecking === 'off') {
+            this.opts.onWarning?.(`${this.host}: ${prefix}unknown host key ${fp} for ${name} accepted without checking (host key checking is off)`);
+            return true;
+          }
+          const files = s.knownHostsFiles.join(', ');
+          hostKeyError = new UnreachableError(this.host,
+            `${prefix}host key for ${name} is not known (server sent ${fp}; looked in ${files}); verify it, then add it to ${s.knownHostsWriteFile} or run with --host-key-checking accept-new`,
+            undefined, `ssh-keyscan -p ${s.port} ${s.hostName} >> ${s.knownHostsWriteFile}`);
+          return false;
+        }
+      }
+    };
+
+    const config: ConnectConfig = {
+      host: s.hostName,
+      port: s.port,
+      username: s.user,
+      readyTimeout: s.connectTimeoutMs ?? 10_000,
+      keepaliveInterval: s.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      authHandler: auth.handler,
+      hostVerifier: (key: Buffer) => verify(key),
+      algorithms: {
+        serverHostKey: hostKeyAlgorithms(knownKeyTypes(entries, s.hostName, s.port)) as never,
+        cipher: (this.opts.ciphers ?? PREFERRED_CIPHERS) as never,
+      },
+      ...(sock ? { sock: sock as unknown as Readable } : {}),
+    };
+
+    return new Promise((resolve, reject) => {
+      const client = new SshClient();
+      let settled = false;
+      const fail = (err: UnreachableError) => {
+        if (settled) return;
+        settled = true;
+        client.end();
+        reject(err);
+      };
+      client.on('ready', () => {
+        settled = true;
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (hostKeyError) return fail(hostKeyError);
+        const where = `${s.hostName}:${s.port}`;
+        let msg: string;
+        if (err.level === 'client-timeout') {
+          msg = `connect timed out after ${Math.round((s.connectTimeoutMs ?? 10_000) / 100) / 10} s (${where})`;
+        } else if (err.level === 'client-authentication') {
+          msg = `authentication failed for ${s.user}@${where} (tried: ${auth.tried.length ? auth.tried.join(', ') : 'no usable method: no agent, key file or password'})`;
+        } else if (err.code && /^[A-Z]+$/.test(err.code) && err.message.includes(err.code)) {
+          msg = err.message.startsWith('connect ') ? err.message : `${err.message} (${where})`;
+          if (!msg.includes(where) && !msg.includes(s.hostName)) msg += ` (${where})`;
+        } else {
+          msg = `${err.message} (${where})`;
+        }
+        fail(new UnreachableError(this.host, `${prefix}${msg}`, err.stack ?? err.message));
+      });
+      client.on('close', () => {
+        if (!settled) fail(hostKeyError ?? new UnreachableError(this.host, `${prefix}connection closed during handshake (${s.hostName}:${s.port})`));
+      });
+      try {
+        client.connect(config);
+      } catch (err) {
+        fail(new UnreachableError(this.host, `${prefix}${(err as Error).message}`));
+      }
+    });
+  }
+
+  private get client(): Client {
+    const h = this.hops[this.hops.length - 1];
+    if (!h || !this.alive) throw new UnreachableError(this.host, `connection to ${this.describe()} is closed`);
+    return h.client;
+  }
+
+  /**
+   * Open a channel running `text` (wrapped in sudo when `become`), holding a limiter slot until it
+   * closes. Stdout is collected unless `streamStdout`; stderr always (sudo's chatter removed).
+   */
+  async openCommand(text: string, o: {
+    become?: BecomeSpec;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    streamStdout?: boolean;
+    onStdout?(chunk: string): void;
+    onStderr?(chunk: string): void;
+  } = {}): Promise<OpenedCommand> {
+    await this.connect();
+    let release = await this.limiter.acquire(o.signal);
+    const wrapped = o.become ? wrapBecome(text, o.become) : { text, marker: undefined };
+    let channel: ClientChannel;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        channel = await new Promise<ClientChannel>((resolve, reject) => {
+          this.client.exec(wrapped.text, (err, ch) => (err ? reject(err) : resolve(ch)));
+        });
+        break;
+      } catch (err) {
+        release();
+        if (err instanceof UnreachableError) throw err;
+        // The server allows fewer sessions than we thought (MaxSessions): shrink and wait for a slot.
+        const inUse = this.limiter.inUse;
+        if (/open failed|administratively prohibited/i.test((err as Error).message) && inUse > 0 && attempt < 20) {
+          if (inUse < this.limiter.max) {
+            this.opts.onWarning?.(`${this.host}: server refused a session with ${inUse} open; limiting to ${inUse}`);
+            this.limiter.setLimit(inUse);
+          }
+          release = await this.limiter.acquire(o.signal);
+          continue;
+        }
+        if (!this.alive) throw new UnreachableError(this.host, `connection to ${this.describe()} lost`);
+        throw new UnreachableError(this.host, `cannot open a channel: ${(err as Error).message}`);
+      }
+    }
+
+    const gate = wrapped.marker ? new BecomeGate(wrapped.marker, o.become!.password) : undefined;
+    let stdout = '';
+    let stderr = '';
+    const outDec = new StringDecoder('utf8');
+    const errDec = new StringDecoder('utf8');
+    if (!o.streamStdout) {
+      channel.on('data', (b: Buffer) => {
+        const s = outDec.write(b);
+        if (s) { stdout += s; o.onStdout?.(s); }
+      });
+    }
+    let sudoError: Error | undefined;
+    const ready = gate ? gate.ready : Promise.resolve();
+    ready.catch((err: Error) => {
+      sudoError = err;
+      channel.close();
+    });
+    channel.stderr.on('data', (b: Buffer) => {
+      const s = errDec.write(b);
+      if (!s) return;
+      const out = gate ? gate.feed(s, (line) => channel.write(line)) : s;
+      if (out) { stderr += out; o.onStderr?.(out); }
+    });
+
+    let exitCode: number | null | undefined;
+    let exitSignal: string | undefined;
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exitCode = code;
+      if (signal) exitSignal = signal.replace(/^SIG/, '');
+    });
+
+    let timedOut = false;
+    let aborted = false;
+    const timeoutMs = o.timeoutMs;
+    const timer = timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      try { channel.signal('KILL'); } catch { /* ignore */ }
+      channel.close();
+    }, timeoutMs) : undefined;
+    const onAbort = () => {
+      aborted = true;
+      try { channel.signal('TERM'); } catch { /* ignore */ }
+      channel.close();
+    };
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const done = new Promise<{ rc: number; signal?: string; stdout: string; stderr: string }>((resolve, reject) => {
+      channel.on('close', () => {
+        if (timer) clearTimeout(timer);
+        o.signal?.removeEventListener('abort', onAbort);
+        release();
+        stdout += outDec.end();
+        const tail = errDec.end();
+        if (tail) stderr += gate ? gate.feed(tail, () => undefined) : tail;
+        if (gate) stderr += gate.flush();
+        if (aborted) return reject(abortError(o.signal!));
+        if (timedOut) return reject(new CommandFailedError(this.host, 124, `command timed out after ${timeoutMs! / 1000} s`, stdout, stderr));
+        if (sudoError) return reject(new CommandFailedError(this.host, 1, sudoError.message, stdout, stderr));
+        if (exitCode === undefined && !exitSignal) {
+          if (!this.alive) return reject(new UnreachableError(this.host, `connection to ${this.describe()} lost while a command was running`));
+          return resolve({ rc: 255, stdout, stderr });
+        }
+        const rc = exitCode ?? 128 + signalNumber(exitSignal);
+        resolve({ rc, ...(exitSignal ? { signal: exitSignal } : {}), stdout, stderr });
+      });
+    });
+    // Let done's rejection be handled by whoever awaits it; never an unhandled rejection here.
+    done.catch(() => undefined);
+    return { channel, ready, done };
+  }
+
+  async exec(command: Command, o: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const text = renderCommand(command);
+    const become = o.become ? { user: o.become.user, ...(o.becomePassword !== undefined ? { password: o.becomePassword } : {}) } : undefined;
+    const timeoutMs = o.timeoutMs ?? this.opts.commandTimeoutMs;
+    const cmd = await this.openCommand(text, {
+      ...(become ? { become } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      ...(o.onStdout ? { onStdout: o.onStdout } : {}),
+      ...(o.onStderr ? { onStderr: o.onStderr } : {}),
+    });
+    cmd.ready.then(() => {
+      if (command.stdin !== undefined) cmd.channel.write(command.stdin);
+      cmd.channel.end();
+    }, () => undefined);
+    const r = await cmd.done;
+    return { rc: r.rc, stdout: r.stdout, stderr: r.stderr, ...(r.signal ? { signal: r.signal } : {}), durationMs: Date.now() - started };
+  }
+
+  put(source: Readable, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+    return putViaExec(this, source, size, remotePath, opts);
+  }
+
+  get(remotePath: string, sink: Writable, opts: TransferOptions = {}): Promise<TransferOutcome> {
+    return getViaExec(this, remotePath, sink, opts);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.connecting) await this.connecting.catch(() => undefined);
+    const hops = this.hops;
+    this.hops = [];
+    this.alive = false;
+    await Promise.all([...hops].reverse().map((h) => new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      h.client.once('close', () => { clearTimeout(t); resolve(); });
+      h.client.end();
+    })));
+  }
+}
+
+export function randomToken(): string {
+  return randomBytes(8).toString('hex');
+}
+
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ILL: 4, ABRT: 6, FPE: 8, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15, USR1: 10, USR2: 12 };
+function signalNumber(sig: string | undefined): number {
+  return sig ? (SIGNALS[sig] ?? 0) : 0;
+}

@@ -1,0 +1,229 @@
+/**
+ * Streaming transfers over exec channels (`cat > tmp` / `cat file`), faster than ssh2's SFTP here
+ * (docs/connection.md). put: the data goes to `.<name>.etcdplay-<random>` in the destination's
+ * directory while we hash it; the far side's sha256 of the temp file must equal ours (and
+ * `expectSha256` when given) before mode/owner/group are applied and the temp file is renamed over
+ * the destination. Any failure or abort removes the temp file; the destination is never touched.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ClientChannel } from 'ssh2';
+import { CommandFailedError } from '../errors.js';
+import { shQuote } from '../template/shell.js';
+import type { TransferOptions, TransferOutcome } from './connection.js';
+import type { BecomeSpec } from './become.js';
+import { abortError } from './limiter.js';
+import type { SshConnection } from './ssh.js';
+
+/** The temp name used while writing `dest`. */
+export function tempNameFor(dest: string): string {
+  return posix.join(posix.dirname(dest), `.${posix.basename(dest)}.etcdplay-${randomBytes(6).toString('hex')}`);
+}
+
+function becomeOf(opts: TransferOptions): BecomeSpec | undefined {
+  if (!opts.become) return undefined;
+  return { user: opts.become.user, ...(opts.becomePassword !== undefined ? { password: opts.becomePassword } : {}) };
+}
+
+/** Hashes and counts what flows through. */
+class HashCounter extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly onChunk?: (bytes: number) => void) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    this.onChunk?.(this.bytes);
+    cb(null, chunk);
+  }
+}
+
+/** Writes into an ssh2 channel with backpressure, without ending or destroying it (we do that ourselves). */
+function channelWriter(ch: ClientChannel): Writable {
+  let closed = false;
+  let pending: ((err?: Error) => void) | undefined;
+  ch.once('close', () => {
+    closed = true;
+    pending?.(new Error('the channel closed before all data was written'));
+    pending = undefined;
+  });
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      if (closed) return cb(new Error('the channel closed before all data was written'));
+      if (ch.write(chunk)) return cb();
+      pending = cb;
+      ch.once('drain', () => {
+        const p = pending;
+        pending = undefined;
+        p?.();
+      });
+    },
+  });
+}
+
+/** Writes into a caller's sink with backpressure; ends it only when told to. */
+function sinkWriter(sink: Writable): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, cb) {
+      if (sink.destroyed || sink.writableEnded) return cb(new Error('the destination stream was closed'));
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        sink.off('error', onErr);
+        sink.off('close', onClose);
+        cb(err);
+      };
+      const onErr = (err: Error) => finish(err);
+      const onClose = () => finish(new Error('the destination stream was closed'));
+      sink.once('error', onErr);
+      sink.once('close', onClose);
+      if (sink.write(chunk)) finish();
+      else sink.once('drain', () => finish());
+    },
+  });
+}
+
+function lastLine(s: string): string {
+  const lines = s.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+/** Wait for `p`, but give up after ms (then run onTimeout). */
+async function within<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => { t = setTimeout(() => { onTimeout(); resolve(undefined); }, ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+async function removeTemp(conn: SshConnection, tmp: string, become: BecomeSpec | undefined): Promise<void> {
+  try {
+    const rm = await conn.openCommand(`rm -f -- ${shQuote(tmp)}`, become ? { become } : {});
+    rm.ready.then(() => rm.channel.end(), () => undefined);
+    await rm.done;
+  } catch {
+    /* best effort: the connection may be gone */
+  }
+}
+
+const SHA_LINE = /^([0-9a-f]{64})\s+-\s*$/m;
+
+export async function putViaExec(conn: SshConnection, source: Readable, size: number, dest: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  const become = becomeOf(opts);
+  const tmp = tempNameFor(dest);
+  const qt = shQuote(tmp);
+  // The umask before we tighten it decides the mode of a new file when none is asked for.
+  const script = `u=$(umask); umask 077; cat > ${qt} && sha256sum < ${qt} && echo "umask $u"`;
+  const cmd = await conn.openCommand(script, become ? { become } : {});
+  const counter = new HashCounter((n) => opts.onProgress?.(n, size));
+  let streamError: Error | undefined;
+  try {
+    await cmd.ready;
+    await pipeline(source, counter, channelWriter(cmd.channel), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
+  } catch (err) {
+    streamError = opts.signal?.aborted ? abortError(opts.signal) : (err as Error);
+  }
+  // EOF lets `cat` finish; wait for it to exit so nothing writes the temp file after we remove it.
+  cmd.channel.end();
+  const res = await within(cmd.done.catch((e: Error) => e), streamError ? 10_000 : 24 * 3600_000, () => cmd.channel.close());
+  try {
+    if (streamError) throw streamError;
+    if (res instanceof Error || res === undefined) throw res ?? new Error('the write command did not finish');
+    if (res.rc !== 0) {
+      throw new CommandFailedError(conn.host, res.rc, `writing ${tmp} failed: ${lastLine(res.stderr)}`, res.stdout, res.stderr);
+    }
+    const remote = SHA_LINE.exec(res.stdout)?.[1];
+    const local = counter.hash.digest('hex');
+    if (remote !== local) {
+      throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
+    }
+    if (opts.expectSha256 !== undefined) {
+      const want = await opts.expectSha256;
+      if (want !== local) throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: expected ${want}, got ${local}`);
+    }
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    const um = /^umask (0?[0-7]{1,4})$/m.exec(res.stdout)?.[1];
+    const defaultMode = ((0o666 & ~parseInt(um ?? '022', 8)) >>> 0).toString(8).padStart(4, '0');
+    await finish(conn, tmp, dest, opts, become, defaultMode);
+    return { bytes: counter.bytes, sha256: local };
+  } catch (err) {
+    await removeTemp(conn, tmp, become);
+    throw err;
+  }
+}
+
+/** chown/chgrp, chmod, then `mv -f` over the destination; the temp file is removed on failure. */
+async function finish(conn: SshConnection, tmp: string, dest: string, opts: TransferOptions, become: BecomeSpec | undefined, defaultMode: string): Promise<void> {
+  const t = shQuote(tmp);
+  const d = shQuote(dest);
+  const steps: string[] = [];
+  if (opts.owner || opts.group) {
+    if (opts.owner) steps.push(`chown -- ${shQuote(opts.group ? `${opts.owner}:${opts.group}` : opts.owner)} ${t}`);
+    else steps.push(`chgrp -- ${shQuote(opts.group!)} ${t}`);
+  } else {
+    // Replacing a file keeps its owner when we may (root); otherwise the writer owns it.
+    steps.push(`{ [ ! -e ${d} ] || chown --reference=${d} ${t} 2>/dev/null || true; }`);
+  }
+  if (opts.mode) steps.push(`chmod -- ${shQuote(opts.mode)} ${t}`);
+  else steps.push(`if [ -e ${d} ]; then chmod --reference=${d} ${t}; else chmod ${defaultMode} ${t}; fi`);
+  steps.push(`mv -f -- ${t} ${d}`);
+  const script = `{ ${steps.join(' && ')}; } || { rc=$?; rm -f -- ${t}; exit $rc; }`;
+  const cmd = await conn.openCommand(script, become ? { become } : {});
+  cmd.ready.then(() => cmd.channel.end(), () => undefined);
+  const r = await cmd.done;
+  if (r.rc !== 0) throw new CommandFailedError(conn.host, r.rc, `installing ${dest} failed: ${lastLine(r.stderr)}`, r.stdout, r.stderr);
+}
+
+export async function getViaExec(conn: SshConnection, src: string, sink: Writable, opts: TransferOptions = {}): Promise<TransferOutcome> {
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  const become = becomeOf(opts);
+  const s = shQuote(src);
+  // Size first (for progress), then the bytes, then the far side's own hash of the file.
+  const script = `stat -L -c 'etcdplay-size %s' -- ${s} >&2 && cat -- ${s} && sha256sum < ${s} >&2`;
+  let total = 0;
+  const cmd = await conn.openCommand(script, {
+    ...(become ? { become } : {}),
+    streamStdout: true,
+    onStderr: (chunk) => {
+      const m = /etcdplay-size (\d+)/.exec(chunk);
+      if (m) total = Number(m[1]);
+    },
+  });
+  cmd.ready.then(() => cmd.channel.end(), () => undefined);
+  const counter = new HashCounter((n) => opts.onProgress?.(n, total));
+  try {
+    try {
+      await pipeline(cmd.channel, counter, sinkWriter(sink), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
+    } catch (err) {
+      cmd.channel.close();
+      await within(cmd.done.catch(() => undefined), 5000, () => undefined);
+      throw opts.signal?.aborted ? abortError(opts.signal) : err;
+    }
+    const r = await cmd.done;
+    if (r.rc !== 0) throw new CommandFailedError(conn.host, r.rc, `reading ${src} failed: ${lastLine(r.stderr)}`, '', r.stderr);
+    const remote = SHA_LINE.exec(r.stderr)?.[1];
+    const local = counter.hash.digest('hex');
+    if (remote !== local) throw new CommandFailedError(conn.host, 1, `sha256 mismatch reading ${src}: far side has ${remote ?? '(none)'}, received ${local}`, '', r.stderr);
+    await new Promise<void>((resolve, reject) => {
+      sink.once('error', reject);
+      sink.end(() => { sink.off('error', reject); resolve(); });
+    });
+    return { bytes: counter.bytes, sha256: local };
+  } catch (err) {
+    // Destroyed without an error argument: a sink with no 'error' listener must not crash the process;
+    // a reader of the sink (relay) still sees a premature close.
+    if (!sink.destroyed) sink.destroy();
+    throw err;
+  }
+}
