@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { posix, basename } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { PutStep } from '../model/step.js';
+import type { Module } from './module.js';
+import { SCHEMA, localPath, normMode, remotePath } from './steps.js';
+
+export interface CopyArgs {
+  src?: string;
+  content?: string;
+  dest: string;
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+  checksum?: string;
+}
+
+export const copyModule: Module<CopyArgs> = {
+  name: 'copy',
+  aliases: ['ansible.builtin.copy', 'ansible.legacy.copy'],
+  summary: 'Copy a workstation file (or inline content) to the host, sha256-verified',
+  checkMode: true,
+  argsSchema: {
+    $schema: SCHEMA,
+    type: 'object',
+    properties: {
+      src: { type: 'string', minLength: 1, description: 'File on the workstation: absolute, or relative to the playbook (files/ is searched first).' },
+      content: { type: 'string', description: 'Write this text instead of a file.' },
+      dest: { type: 'string', minLength: 1, description: 'Absolute path on the host; ending in / means "into this directory".' },
+      mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644' (quote it: YAML reads 0644 as 644)." },
+      owner: { type: 'string', description: 'Owner of the file on the host.' },
+      group: { type: 'string', description: 'Group of the file on the host.' },
+      checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the source; the copy fails if it differs.' },
+    },
+    required: ['dest'],
+    additionalProperties: false,
+    oneOf: [{ required: ['src'] }, { required: ['content'] }],
+  },
+  docs: `Copies a file from the workstation to the host. It is streamed to a temporary name next to
+\`dest\`, its sha256 is checked on the host, then it is renamed into place (an interrupted copy never
+leaves a half-written \`dest\`). If \`dest\` already has the same sha256 nothing is written and the task
+is \`ok\` (idempotent); otherwise \`changed\`. With \`checksum\` the source must have that sha256.
+
+In --check mode nothing is written; the task reports whether it would change.`,
+  examples: `- name: distribute the snapshot
+  copy:
+    src: ./tmp/snapshot.db
+    dest: /var/backup/etcd/snapshot.db
+    mode: '0600'
+    owner: etcd
+    group: etcd
+
+- name: write a small file
+  copy:
+    content: "ETCD_NAME={{ etcd_name }}\\n"
+    dest: /etc/default/etcd-name`,
+  plan(args, ctx) {
+    if (args.src === undefined && args.content === undefined) throw new ValidationError('copy: give src or content');
+    if (args.src !== undefined && args.content !== undefined) throw new ValidationError('copy: give src or content, not both');
+    let dest = remotePath(args.dest, 'copy: dest');
+    if (dest.endsWith('/')) {
+      if (args.src === undefined) throw new ValidationError('copy: dest ending in / needs src (the file name comes from it)');
+      dest = posix.join(dest, basename(args.src));
+    }
+    if (args.src !== undefined && args.src.endsWith('/')) throw new ValidationError('copy: copying a directory (src ending in /) is not supported; copy files one by one');
+    const step: PutStep = {
+      kind: 'put',
+      description: args.src !== undefined ? `copy ${args.src} to ${dest}` : `write content to ${dest}`,
+      mutates: true,
+      src: args.src !== undefined ? { path: localPath(args.src, ctx, 'files') } : { content: args.content! },
+      dest,
+      skipIfSame: true,
+    };
+    const mode = normMode(args.mode);
+    if (mode) step.mode = mode;
+    if (args.owner) step.owner = args.owner;
+    if (args.group) step.group = args.group;
+    if (args.checksum) step.sha256 = args.checksum.toLowerCase();
+    else if (args.content !== undefined) step.sha256 = createHash('sha256').update(args.content).digest('hex');
+    return [step];
+  },
+};

@@ -1,0 +1,160 @@
+import type { Step } from '../model/step.js';
+import type { Module } from './module.js';
+import { NAME_RE, SCHEMA, checkName, commandStep, script } from './steps.js';
+
+export interface ServiceArgs {
+  name: string;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled?: boolean;
+  pattern?: string;
+  timeout?: number;
+}
+
+/**
+ * One script for every service operation; inputs are positional: $1 op, $2 name, $3 process
+ * name (pattern), $4 timeout seconds. Works with systemd, or sysvinit through `service` or
+ * /etc/init.d/NAME. Exit 0 from the `need-*` ops means "a change is needed" (onlyIf guards).
+ */
+export const SERVICE_SH = `
+op=$1; name=$2; pat=$3; timeout=$4
+has_systemd() { command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; }
+is_running() {
+  if has_systemd; then systemctl is-active --quiet "$name"; return; fi
+  if command -v service >/dev/null 2>&1; then service "$name" status >/dev/null 2>&1; return; fi
+  if [ -x "/etc/init.d/$name" ]; then "/etc/init.d/$name" status >/dev/null 2>&1; return; fi
+  return 1
+}
+proc_alive() {
+  if command -v pgrep >/dev/null 2>&1; then pgrep -x "$pat" >/dev/null 2>&1; return; fi
+  for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "$pat" ] && return 0; done
+  return 1
+}
+ctl() {
+  if has_systemd; then systemctl "$1" "$name"; return; fi
+  if command -v service >/dev/null 2>&1; then service "$name" "$1"; return; fi
+  if [ -x "/etc/init.d/$name" ]; then "/etc/init.d/$name" "$1"; return; fi
+  echo "service $name: no systemd, no service command and no /etc/init.d/$name on this host" >&2
+  exit 3
+}
+wait_for() {
+  i=0; n=$((timeout * 5))
+  while :; do
+    case $1 in
+      running) is_running && return 0 ;;
+      gone) if ! is_running && ! proc_alive; then return 0; fi ;;
+    esac
+    i=$((i + 1)); [ "$i" -ge "$n" ] && return 1
+    sleep 0.2
+  done
+}
+is_enabled() {
+  if has_systemd; then systemctl is-enabled --quiet "$name"; return; fi
+  ls /etc/rc2.d/S[0-9][0-9]"$name" /etc/rc3.d/S[0-9][0-9]"$name" >/dev/null 2>&1
+}
+set_enabled() {
+  if has_systemd; then systemctl "$1" "$name"; return; fi
+  if command -v update-rc.d >/dev/null 2>&1; then
+    if [ "$1" = enable ]; then update-rc.d "$name" defaults >/dev/null 2>&1; fi
+    update-rc.d "$name" "$1"; return
+  fi
+  if command -v chkconfig >/dev/null 2>&1; then
+    if [ "$1" = enable ]; then chkconfig "$name" on; else chkconfig "$name" off; fi; return
+  fi
+  echo "service $name: cannot $1 (no systemctl, update-rc.d or chkconfig)" >&2; exit 3
+}
+start() {
+  ctl start || exit $?
+  wait_for running || { echo "service $name did not report running within \${timeout}s" >&2; exit 1; }
+}
+stop() {
+  if is_running; then ctl stop || exit $?; fi
+  wait_for gone || {
+    echo "service $name: process '$pat' still running \${timeout}s after stop" >&2
+    exit 1
+  }
+}
+case $op in
+  need-start) ! is_running ;;
+  need-stop) is_running || proc_alive ;;
+  need-enable) ! is_enabled ;;
+  need-disable) is_enabled ;;
+  status) if is_running; then echo running; else echo stopped; fi ;;
+  start) start ;;
+  stop) stop ;;
+  restart)
+    if has_systemd; then ctl restart || exit $?; wait_for running || { echo "service $name did not come back within \${timeout}s" >&2; exit 1; }
+    else stop; start; fi ;;
+  reload)
+    if is_running; then ctl reload || exit $?; else start; fi ;;
+  enable) set_enabled enable ;;
+  disable) set_enabled disable ;;
+  *) echo "unknown service operation $op" >&2; exit 2 ;;
+esac
+`;
+
+export const serviceModule: Module<ServiceArgs> = {
+  name: 'service',
+  aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'systemd', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'sysvinit', 'ansible.builtin.sysvinit'],
+  summary: 'Start, stop, restart, reload, enable or disable a service (systemd or sysvinit)',
+  checkMode: true,
+  argsSchema: {
+    $schema: SCHEMA,
+    type: 'object',
+    properties: {
+      name: { type: 'string', pattern: NAME_RE.source, description: 'Service name (unit or /etc/init.d script).' },
+      state: { enum: ['started', 'stopped', 'restarted', 'reloaded'], description: 'started/stopped are idempotent; restarted/reloaded always act.' },
+      enabled: { type: 'boolean', description: 'Start at boot (systemctl enable, update-rc.d, chkconfig).' },
+      pattern: { type: 'string', minLength: 1, description: 'Process name to wait for when stopping (default: the service name).' },
+      timeout: { type: 'integer', minimum: 1, default: 60, description: 'Seconds to wait for the service to come up or for its process to be gone.' },
+    },
+    required: ['name'],
+    additionalProperties: false,
+    anyOf: [{ required: ['state'] }, { required: ['enabled'] }],
+  },
+  docs: `Controls a service with systemd when it runs the host (\`/run/systemd/system\` exists), else
+with \`service NAME ...\` or \`/etc/init.d/NAME\`.
+
+- \`started\`: runs only if the service is not running (checked first, also in --check mode), then
+  waits until the status says running.
+- \`stopped\`: runs only if the service or a process named \`pattern\` is running, then waits until
+  the status says stopped AND no such process is left (so its ports are free for the next start).
+- \`restarted\`: stop, wait until the process is gone, start (systemd: \`systemctl restart\`).
+- \`reloaded\`: reload if running, else start.
+- \`enabled\`: idempotent; checked before changing.`,
+  examples: `- name: stop etcd everywhere
+  service:
+    name: etcd
+    state: stopped
+
+- name: restart the API servers
+  service: name=atomic-openshift-master-api state=restarted`,
+  plan(args) {
+    const name = checkName(args.name, 'service name');
+    const pat = args.pattern ?? name;
+    const timeout = args.timeout ?? 60;
+    const run = (op: string) => script(SERVICE_SH, [op, name, pat, timeout]);
+    const timeoutMs = (timeout * 2 + 30) * 1000;
+    const steps: Step[] = [];
+    switch (args.state) {
+      case 'started':
+        steps.push(commandStep(`start ${name} (if not running) and wait until it runs`, run('start'), { mutates: true, onlyIf: run('need-start'), timeoutMs }));
+        break;
+      case 'stopped':
+        steps.push(commandStep(`stop ${name} (if running) and wait until process '${pat}' is gone`, run('stop'), { mutates: true, onlyIf: run('need-stop'), timeoutMs }));
+        break;
+      case 'restarted':
+        steps.push(commandStep(`restart ${name} and wait until it runs`, run('restart'), { mutates: true, timeoutMs }));
+        break;
+      case 'reloaded':
+        steps.push(commandStep(`reload ${name} (start it if not running)`, run('reload'), { mutates: true, timeoutMs }));
+        break;
+      default:
+        break;
+    }
+    if (args.enabled !== undefined) {
+      const op = args.enabled ? 'enable' : 'disable';
+      steps.push(commandStep(`${op} ${name} at boot`, run(op), { mutates: true, onlyIf: run(`need-${op}`) }));
+    }
+    return steps;
+  },
+};
