@@ -1,5 +1,357 @@
-/** `etcdplay run` (not implemented yet). */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('etcdplay run: not implemented yet\n');
-  return 70;
+/**
+ * `etcdplay run PLAYBOOK -i INV [...]`: load (diagnostics -> exit 2, nothing contacted), confirm
+ * destructive plays, then run through the engine with a reporter (listr2 live view on a TTY,
+ * plain lines otherwise, --json for NDJSON events) plus the run directory journal.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import type { ConnectOptions } from '../../connection/factory.js';
+import { hostKeyCheckingFrom } from '../../connection/settings.js';
+import { defaultRunDir, newRunId, runPlaybook } from '../../engine/index.js';
+import { ValidationError } from '../../errors.js';
+import { formatDiagnostics, hasErrors } from '../../load/diagnostics.js';
+import { loadInventory } from '../../load/inventory.js';
+import { parseKeyValueArgs } from '../../load/kv.js';
+import { loadPlaybook } from '../../load/playbook.js';
+import { loadVarsFile } from '../../load/varsfile.js';
+import type { EngineEvent } from '../../model/event.js';
+import type { Inventory } from '../../model/inventory.js';
+import type { Playbook } from '../../model/playbook.js';
+import type { Diagnostic } from '../../model/source.js';
+import type { Vars } from '../../model/vars.js';
+import { playHosts } from '../../plan/index.js';
+import { colorEnabled } from '../../report/color.js';
+import { JsonReporter } from '../../report/json.js';
+import { LiveReporter } from '../../report/live.js';
+import { PlainReporter } from '../../report/plain.js';
+import type { Reporter } from '../../report/reporter.js';
+import { tee } from '../../report/reporter.js';
+import { RunDirReporter } from '../../report/rundir.js';
+
+export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
+
+  -i, --inventory FILE       inventory file or directory (repeatable)
+  -e, --extra-vars VARS      k=v pairs, JSON/YAML mapping, or @file (repeatable; highest precedence)
+  -C, --check                don't change anything: mutating steps are reported, not run
+  -D, --diff                 show unified diffs of files that change
+  -f, --forks N              hosts in flight per task (default 10)
+  -l, --limit PATTERN        further limit the hosts (same patterns as hosts:)
+  -t, --tags T[,T]           only run tasks with these tags
+      --skip-tags T[,T]      skip tasks with these tags
+      --start-at-task NAME   start at the task with this name
+      --step                 ask before each task (TTY only)
+  -b, --become               become (sudo) for plays and tasks that don't say
+  -K, --ask-become-pass      ask for the sudo password
+  -k, --ask-pass             ask for the SSH password
+      --host-key-checking M  strict (default) | accept-new | off
+      --json                 newline-delimited JSON events on stdout
+      --plain                line-per-event output even on a TTY
+  -v, --verbose              also print every output line (plain view)
+  -y, --yes                  answer yes to plays that ask for confirmation
+      --run-dir DIR          record the run here (default ~/.etcdplay/runs/<id>)
+
+exit codes: 0 ok, 2 failed hosts or bad input, 4 unreachable hosts, 130 interrupted`;
+
+/** Options shared by run and adhoc. */
+export const COMMON_OPTIONS = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
+  limit: { type: 'string', short: 'l' },
+  become: { type: 'boolean', short: 'b' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
+  'ask-pass': { type: 'boolean', short: 'k' },
+  'host-key-checking': { type: 'string' },
+  json: { type: 'boolean' },
+  plain: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  'run-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** `-e` values: @file, a JSON/YAML mapping, or k=v pairs. Later ones win. */
+export function parseExtraVars(values: string[] | undefined): Vars {
+  const out: Vars = {};
+  for (const v of values ?? []) {
+    const s = v.trim();
+    if (s.startsWith('@')) {
+      const { vars, diagnostics } = loadVarsFile(s.slice(1));
+      if (hasErrors(diagnostics)) throw new ValidationError(`-e ${s}: invalid vars file`, diagnostics, formatDiagnostics(diagnostics));
+      Object.assign(out, vars);
+    } else if (s.startsWith('{')) {
+      try {
+        Object.assign(out, JSON.parse(s) as Vars);
+      } catch (e) {
+        throw new ValidationError(`-e: not valid JSON: ${(e as Error).message}`);
+      }
+    } else if (s) {
+      try {
+        Object.assign(out, parseKeyValueArgs(s));
+      } catch (e) {
+        throw new ValidationError(`-e: ${(e as Error).message}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function parseForks(v: unknown): number {
+  if (v === undefined) return 10;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ValidationError(`--forks must be a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function splitList(values: string[] | string | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const arr = Array.isArray(values) ? values : [values];
+  const out = arr.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+/** Read a line from the terminal without echo (or a plain line when stdin is not a TTY). */
+export async function readSecret(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(prompt);
+  if (!stdin.isTTY) {
+    const line = await readLine();
+    return line;
+  }
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          done();
+          process.stderr.write('\n');
+          return resolve(buf);
+        }
+        if (ch === '\u0003') {
+          done();
+          process.stderr.write('\n');
+          return reject(new ValidationError('interrupted'));
+        }
+        if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1);
+        else buf += ch;
+      }
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+    };
+    stdin.on('data', onData);
+  });
+}
+
+let lineReader: ReturnType<typeof createInterface> | undefined;
+const lineQueue: string[] = [];
+const lineWaiters: ((l: string) => void)[] = [];
+
+/** One line from stdin (shared reader, so several prompts can read successive lines). */
+export function readLine(): Promise<string> {
+  if (!lineReader) {
+    lineReader = createInterface({ input: process.stdin, terminal: false });
+    lineReader.on('line', (l) => {
+      const w = lineWaiters.shift();
+      if (w) w(l);
+      else lineQueue.push(l);
+    });
+    lineReader.on('close', () => {
+      while (lineWaiters.length) lineWaiters.shift()!('');
+    });
+  }
+  const q = lineQueue.shift();
+  if (q !== undefined) return Promise.resolve(q);
+  return new Promise((r) => lineWaiters.push(r));
+}
+
+export function closeLineReader(): void {
+  lineReader?.close();
+  lineReader = undefined;
+}
+
+export async function ask(prompt: string): Promise<string> {
+  process.stderr.write(prompt);
+  return (await readLine()).trim();
+}
+
+export interface ConnectFlags {
+  'ask-become-pass'?: boolean;
+  'ask-pass'?: boolean;
+  'host-key-checking'?: string;
+}
+
+export async function connectOptions(v: ConnectFlags): Promise<ConnectOptions> {
+  const hkc = v['host-key-checking'] === undefined ? 'strict' : hostKeyCheckingFrom(v['host-key-checking']);
+  if (!hkc) throw new ValidationError(`--host-key-checking must be strict, accept-new or off, got ${JSON.stringify(v['host-key-checking'])}`);
+  const opts: ConnectOptions = {
+    hostKeyChecking: hkc,
+    promptPassphrase: (keyFile) => readSecret(`Passphrase for ${keyFile}: `),
+  };
+  if (v['ask-pass']) opts.password = await readSecret('SSH password: ');
+  if (v['ask-become-pass']) opts.becomePassword = await readSecret('BECOME password: ');
+  return opts;
+}
+
+/** Load inventories (diagnostics printed; errors throw ValidationError -> exit 2). */
+export function loadInventories(sources: string[] | undefined): Inventory {
+  if (!sources?.length) throw new ValidationError('no inventory given (use -i FILE)');
+  for (const s of sources) if (!existsSync(s)) throw new ValidationError(`inventory not found: ${s}`);
+  const { inventory, diagnostics } = loadInventory(sources);
+  reportDiagnostics(diagnostics);
+  return inventory;
+}
+
+export function reportDiagnostics(ds: Diagnostic[]): void {
+  if (!ds.length) return;
+  process.stderr.write(formatDiagnostics(ds, { color: colorEnabled(process.stderr) }) + '\n');
+  if (hasErrors(ds)) throw new ValidationError(`${ds.filter((d) => d.severity === 'error').length} error(s) in the input; nothing was contacted`, ds);
+}
+
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+}
+
+/** Pick the view: --json, plain (no TTY, CI, --plain, --step), or the listr2 live view. */
+export function makeReporter(v: { json?: boolean; plain?: boolean; verbose?: boolean; diff?: boolean; step?: boolean }): Reporter {
+  const color = colorEnabled(process.stdout);
+  if (v.json) return new JsonReporter();
+  if (v.plain || v.step || v.verbose || !process.stdout.isTTY || isCi()) return new PlainReporter({ color, verbose: !!v.verbose, diff: !!v.diff });
+  return new LiveReporter({ color, diff: !!v.diff });
+}
+
+/** SIGINT aborts the run cleanly (in-flight steps end, then the recap); a second one exits. */
+export function interruptController(): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController();
+  let count = 0;
+  const onInt = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\ninterrupted: stopping after the steps in flight (Ctrl-C again to exit at once)\n');
+      ac.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onInt);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onInt);
+    },
+  };
+}
+
+/** Plays that ask for confirmation, with hosts to run on. */
+export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string | undefined, yes: boolean): Promise<void> {
+  const asking = pb.plays.filter((p) => p.confirm && playHosts(p, inv, limit).length > 0);
+  if (!asking.length || yes) return;
+  if (!process.stdin.isTTY) {
+    throw new ValidationError(
+      `play '${asking[0]!.name}' asks for confirmation (${asking[0]!.confirm}); there is no terminal to ask on: rerun with --yes to confirm`,
+    );
+  }
+  for (const p of asking) {
+    const hosts = playHosts(p, inv, limit);
+    process.stderr.write(`\nPLAY [${p.name}] on ${hosts.join(', ')}\n${p.confirm}\n`);
+    const a = await ask("Type 'yes' to continue: ");
+    if (a !== 'yes') throw new ValidationError(`not confirmed: play '${p.name}' was not run, nothing was contacted`);
+  }
+}
+
+export async function runReporterAndEngine(
+  reporter: Reporter,
+  runDir: string,
+  json: boolean,
+  go: (onEvent: (e: EngineEvent) => void, signal: AbortSignal) => Promise<{ exitCode: number }>,
+): Promise<number> {
+  const journal = new RunDirReporter(runDir);
+  const all = tee(reporter, journal);
+  const intr = interruptController();
+  try {
+    const { exitCode } = await go((e) => all.handle(e), intr.signal);
+    await all.close();
+    (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
+    return exitCode;
+  } finally {
+    intr.dispose();
+    await all.close().catch(() => undefined);
+    closeLineReader();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...COMMON_OPTIONS,
+      tags: { type: 'string', short: 't', multiple: true },
+      'skip-tags': { type: 'string', multiple: true },
+      'start-at-task': { type: 'string' },
+      step: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    },
+  }) as { values: Values; positionals: string[] };
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) throw new ValidationError(`expected exactly one playbook, got ${positionals.length}\n\n${usage}`);
+  const file = positionals[0]!;
+  if (!existsSync(file)) throw new ValidationError(`playbook not found: ${file}`);
+  const extraVars = parseExtraVars(values['extra-vars'] as string[] | undefined);
+  const forks = parseForks(values.forks);
+  const inventory = loadInventories(values.inventory as string[] | undefined);
+  const { playbook, diagnostics } = loadPlaybook(file);
+  reportDiagnostics(diagnostics);
+  if (!playbook) throw new ValidationError(`could not load ${file}`);
+  const limit = values.limit as string | undefined;
+  await confirmPlays(playbook, inventory, limit, !!values.yes);
+  const connect = await connectOptions(values as ConnectFlags);
+  let step = !!values.step;
+  if (step && !process.stdin.isTTY) {
+    process.stderr.write('etcdplay: --step needs a terminal; running without it\n');
+    step = false;
+  }
+  const runId = newRunId();
+  const runDir = (values['run-dir'] as string | undefined) ?? defaultRunDir(runId);
+  const reporter = makeReporter({ json: !!values.json, plain: !!values.plain, verbose: !!values.verbose, diff: !!values.diff, step });
+  return runReporterAndEngine(reporter, runDir, !!values.json, (onEvent, signal) =>
+    runPlaybook({
+      playbook,
+      inventory,
+      extraVars,
+      check: !!values.check,
+      diff: !!values.diff,
+      forks,
+      limit,
+      tags: splitList(values.tags as string[] | undefined),
+      skipTags: splitList(values['skip-tags'] as string[] | undefined),
+      startAtTask: values['start-at-task'] as string | undefined,
+      connect,
+      runDir,
+      runId,
+      onEvent,
+      signal,
+      become: values.become ? true : undefined,
+      ...(step
+        ? {
+            confirmTask: async (t: { name: string }) => {
+              const a = (await ask(`Perform task: TASK: ${t.name} (N)o/(y)es/(c)ontinue: `)).toLowerCase();
+              return a.startsWith('y') ? 'yes' : a.startsWith('c') ? 'continue' : 'no';
+            },
+          }
+        : {}),
+    }),
+  );
 }

@@ -1,0 +1,771 @@
+import type { Connection } from '../connection/connection.js';
+import { inventoryHostVars } from '../load/hostvars.js';
+import type { Become } from '../model/command.js';
+import type { EngineEvent } from '../model/event.js';
+import type { Play, Task } from '../model/playbook.js';
+import type { HostStatus, Recap, TaskResult } from '../model/result.js';
+import type { Vars } from '../model/vars.js';
+import type { PlanContext } from '../modules/module.js';
+import { playHosts, renderTask, splitBatches, varsFor } from '../plan/index.js';
+import { evalCondition } from '../template/expr.js';
+import { renderDeep, renderString } from '../template/render.js';
+import { Connections } from './connections.js';
+import { emptyRecap, exitCodeFor } from './exitcode.js';
+import { FACTS_COMMAND, parseFacts } from './facts.js';
+import { mapLimit, sleep } from './limit.js';
+import { Redactor } from './redact.js';
+import { newRunId } from './runid.js';
+import { runSteps, type StepsRun } from './steps.js';
+import { tagsSelected } from './tags.js';
+import type { RunOptions, RunOutcome } from './types.js';
+
+/** What a block passes down to the tasks inside it. */
+interface Inherited {
+  when: string[];
+  vars: Vars;
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors?: boolean;
+  ignoreUnreachable?: boolean;
+  environment?: Record<string, string>;
+  noLog?: boolean;
+  checkMode?: boolean;
+  delegateTo?: string;
+  runOnce?: boolean;
+  /** Inside a block with a rescue section: failures are not counted as failed yet. */
+  rescuable: boolean;
+  handler?: boolean;
+}
+
+interface HostState {
+  facts: Record<string, unknown>;
+  registered: Vars;
+  dead?: 'failed' | 'unreachable';
+  /** Indexes of handlers notified and not yet run. */
+  pending: Set<number>;
+  lastFailure?: { task: Task; result: TaskResult };
+}
+
+interface HostOutcome {
+  status: HostStatus;
+  result: TaskResult;
+  runsOn?: string;
+}
+
+const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+export class Runner {
+  readonly runId: string;
+  private readonly redactor = new Redactor();
+  private readonly conns: Connections;
+  private readonly state = new Map<string, HostState>();
+  private readonly recap: Record<string, Recap> = {};
+  private interrupted = false;
+  private failedRun = false;
+  private stopRun = false;
+  private started: boolean;
+  private stepMode: boolean;
+  private readonly t0 = Date.now();
+  private currentPlayHosts: string[] = [];
+
+  constructor(private readonly opts: RunOptions) {
+    this.runId = opts.runId ?? newRunId();
+    this.conns = new Connections(opts.connect);
+    this.started = !opts.startAtTask;
+    this.stepMode = !!opts.confirmTask;
+    this.redactor.add(opts.connect.password);
+    this.redactor.add(opts.connect.becomePassword);
+    for (const h of opts.inventory.hosts.keys()) {
+      try {
+        this.collectSecrets(inventoryHostVars(opts.inventory, h));
+      } catch {
+        /* the loader reported it already */
+      }
+    }
+    this.collectSecrets(opts.extraVars);
+  }
+
+  private collectSecrets(vars: Vars): void {
+    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass']) this.redactor.add(vars[k]);
+    const named = vars.etcdplay_secret_vars;
+    if (Array.isArray(named)) {
+      for (const n of named) {
+        const v = vars[String(n)];
+        if (typeof v === 'string' || typeof v === 'number') this.redactor.add(v);
+        else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.redactor.add(x);
+      }
+    }
+  }
+
+  private emit(e: EngineEvent): void {
+    try {
+      this.opts.onEvent(this.redactor.value(e));
+    } catch {
+      /* a reporter's failure must not break the run */
+    }
+  }
+
+  private host(h: string): HostState {
+    let s = this.state.get(h);
+    if (!s) {
+      s = { facts: {}, registered: {}, pending: new Set() };
+      this.state.set(h, s);
+      this.recap[h] ??= emptyRecap();
+    }
+    return s;
+  }
+
+  private alive(h: string): boolean {
+    return !this.host(h).dead;
+  }
+
+  private get stopping(): boolean {
+    if (this.opts.signal?.aborted) this.interrupted = true;
+    return this.interrupted || this.stopRun;
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { playbook, inventory } = this.opts;
+    const allHosts = new Set<string>();
+    const perPlay: string[][] = [];
+    for (const play of playbook.plays) {
+      const hs = playHosts(play, inventory, this.opts.limit);
+      perPlay.push(hs);
+      hs.forEach((h) => allHosts.add(h));
+    }
+    for (const h of allHosts) this.host(h);
+    this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date().toISOString() });
+    try {
+      for (const play of playbook.plays) {
+        if (this.stopping) break;
+        await this.runPlay(play, perPlay[play.index] ?? playHosts(play, inventory, this.opts.limit));
+      }
+    } finally {
+      await this.conns.closeAll();
+    }
+    if (this.opts.signal?.aborted) this.interrupted = true;
+    const exitCode = exitCodeFor(this.recap, this.interrupted, this.failedRun);
+    this.emit({ type: 'run.end', runId: this.runId, recap: this.recap, exitCode, interrupted: this.interrupted, durationMs: Date.now() - this.t0 });
+    return { exitCode, recap: this.recap, runId: this.runId };
+  }
+
+  private async runPlay(play: Play, hosts: string[]): Promise<void> {
+    const live = hosts.filter((h) => this.alive(h));
+    this.currentPlayHosts = live;
+    this.emit({ type: 'play.start', play: play.index, name: play.name, hosts: live });
+    if (!hosts.length) this.emit({ type: 'warning', message: `play '${play.name}': no hosts matched '${play.hosts}'${this.opts.limit ? ` with --limit ${this.opts.limit}` : ''}` });
+    const batches = splitBatches(live, play.serial ?? []);
+    for (let b = 0; b < batches.length; b++) {
+      if (this.stopping) break;
+      const batch = batches[b]!.filter((h) => this.alive(h));
+      if (!batch.length) continue;
+      this.emit({ type: 'batch.start', play: play.index, batch: b, hosts: batch });
+      await this.runBatch(play, batch);
+    }
+    this.emit({ type: 'play.end', play: play.index });
+  }
+
+  private async runBatch(play: Play, batch: string[]): Promise<void> {
+    const base: Inherited = { when: [], vars: {}, tags: play.tags ?? [], rescuable: false };
+    if (play.gatherFacts) await this.gatherFacts(play, batch);
+    for (const section of ['preTasks', 'tasks', 'postTasks'] as const) {
+      if (this.stopping) break;
+      await this.runList(play, play[section] ?? [], batch, base, batch);
+      if (this.interrupted) break;
+      await this.flushHandlers(play, batch);
+    }
+  }
+
+  /** Failure policy after each top-level task: any_errors_fatal, max_fail_percentage, whole batch lost. */
+  private checkPolicy(play: Play, batch: string[]): void {
+    const lost = batch.filter((h) => !this.alive(h));
+    if (!lost.length) return;
+    if (play.anyErrorsFatal && lost.some((h) => this.host(h).dead === 'failed' || this.host(h).dead === 'unreachable')) {
+      this.emit({ type: 'warning', message: `play '${play.name}': any_errors_fatal: stopping after failure on ${lost.join(', ')}` });
+      this.stopRun = true;
+      this.failedRun = true;
+      return;
+    }
+    if (play.maxFailPercentage !== undefined && (lost.length / batch.length) * 100 > play.maxFailPercentage) {
+      this.emit({ type: 'warning', message: `play '${play.name}': ${lost.length} of ${batch.length} hosts in the batch failed, more than max_fail_percentage ${play.maxFailPercentage}%: stopping` });
+      this.stopRun = true;
+      this.failedRun = true;
+      return;
+    }
+    if (lost.length === batch.length) {
+      this.emit({ type: 'warning', message: `play '${play.name}': no hosts left in the batch: stopping` });
+      this.stopRun = true;
+    }
+  }
+
+  /**
+   * Run tasks in order on `hosts`; returns the hosts that failed (within this list). Hosts that
+   * fail are left out of the following tasks of the list.
+   */
+  private async runList(play: Play, tasks: Task[], hosts: string[], inh: Inherited, batch: string[] | undefined): Promise<Set<string>> {
+    const failed = new Set<string>();
+    for (const task of tasks) {
+      if (this.stopping) break;
+      const active = hosts.filter((h) => !failed.has(h) && this.alive(h));
+      if (!active.length) break;
+      const f = task.block ? await this.runBlock(play, task, active, inh) : await this.runTask(play, task, active, inh);
+      for (const h of f) failed.add(h);
+      if (batch) {
+        // top level of a play section: failures are final
+        for (const h of f) if (!this.host(h).dead) this.host(h).dead = 'failed';
+        this.checkPolicy(play, batch);
+      }
+    }
+    return failed;
+  }
+
+  private inherit(inh: Inherited, t: Task): Inherited {
+    return {
+      when: [...inh.when, ...(t.when ?? [])],
+      vars: { ...inh.vars, ...(t.vars ?? {}) },
+      tags: [...new Set([...inh.tags, ...(t.tags ?? [])])],
+      become: t.become ?? inh.become,
+      becomeUser: t.becomeUser ?? inh.becomeUser,
+      ignoreErrors: t.ignoreErrors ?? inh.ignoreErrors,
+      ignoreUnreachable: t.ignoreUnreachable ?? inh.ignoreUnreachable,
+      environment: t.environment || inh.environment ? { ...(inh.environment ?? {}), ...(t.environment ?? {}) } : undefined,
+      noLog: t.noLog ?? inh.noLog,
+      checkMode: t.checkMode ?? inh.checkMode,
+      delegateTo: t.delegateTo ?? inh.delegateTo,
+      runOnce: t.runOnce ?? inh.runOnce,
+      rescuable: inh.rescuable,
+      handler: inh.handler,
+    };
+  }
+
+  private async runBlock(play: Play, block: Task, hosts: string[], inh: Inherited): Promise<Set<string>> {
+    const child = this.inherit(inh, block);
+    const hasRescue = !!block.rescue?.length;
+    const failedInBlock = await this.runList(play, block.block ?? [], hosts, { ...child, rescuable: inh.rescuable || hasRescue }, undefined);
+    const stillFailed = new Set(failedInBlock);
+    if (hasRescue && failedInBlock.size && !this.interrupted) {
+      const rescueHosts = [...failedInBlock].filter((h) => this.alive(h));
+      for (const h of rescueHosts) {
+        const st = this.host(h);
+        if (st.lastFailure) {
+          st.registered.ansible_failed_task = { name: st.lastFailure.task.name ?? st.lastFailure.task.module, id: st.lastFailure.task.id };
+          st.registered.ansible_failed_result = st.lastFailure.result;
+        }
+      }
+      const rescueFailed = await this.runList(play, block.rescue ?? [], rescueHosts, child, undefined);
+      for (const h of rescueHosts) {
+        if (!rescueFailed.has(h) && this.alive(h)) {
+          stillFailed.delete(h);
+          this.recap[h]!.rescued++;
+        }
+      }
+    }
+    if (block.always?.length && !this.interrupted) {
+      const alwaysHosts = hosts.filter((h) => this.alive(h));
+      const alwaysFailed = await this.runList(play, block.always, alwaysHosts, child, undefined);
+      for (const h of alwaysFailed) stillFailed.add(h);
+    }
+    return stillFailed;
+  }
+
+  private taskName(t: Task): string {
+    if (t.name) return t.name;
+    return t.module ?? 'block';
+  }
+
+  private async renderedName(play: Play, t: Task, host: string | undefined): Promise<string> {
+    const name = this.taskName(t);
+    if (!name.includes('{{') || !host) return name;
+    try {
+      return renderString(name, this.varsOf(play, host, t, {}));
+    } catch {
+      return name;
+    }
+  }
+
+  private varsOf(play: Play, host: string, task: Task | undefined, extra: Vars): Vars {
+    const st = this.host(host);
+    const v = varsFor({
+      inv: this.opts.inventory,
+      host,
+      play,
+      task,
+      extraVars: this.opts.extraVars,
+      facts: st.facts,
+      registered: st.registered,
+      playHosts: this.currentPlayHosts,
+    });
+    const out: Vars = { ...v, ...extra };
+    out.ansible_check_mode ??= this.opts.check;
+    out.ansible_diff_mode ??= this.opts.diff;
+    out.inventory_hostname ??= host;
+    out.ansible_play_hosts ??= this.currentPlayHosts.filter((h) => this.alive(h));
+    out.play_hosts ??= out.ansible_play_hosts;
+    out.ansible_play_batch ??= out.ansible_play_hosts;
+    return out;
+  }
+
+  /** Hosts' variables for `hostvars[...]` (computed once per task). */
+  private hostvars(play: Play): Record<string, Vars> {
+    const out: Record<string, Vars> = {};
+    for (const h of this.opts.inventory.hosts.keys()) {
+      try {
+        const st = this.host(h);
+        out[h] = varsFor({ inv: this.opts.inventory, host: h, play, extraVars: this.opts.extraVars, facts: st.facts, registered: st.registered, playHosts: this.currentPlayHosts });
+      } catch {
+        out[h] = {};
+      }
+    }
+    return out;
+  }
+
+  private async gatherFacts(play: Play, batch: string[]): Promise<void> {
+    const hosts = batch.filter((h) => this.alive(h));
+    if (!hosts.length) return;
+    const taskId = `p${play.index}.gather_facts`;
+    this.emit({ type: 'task.start', play: play.index, taskId, name: 'Gathering Facts', module: 'gather_facts', hosts });
+    await mapLimit(hosts, this.forks, async (h) => {
+      const t0 = Date.now();
+      this.emit({ type: 'host.start', taskId, host: h });
+      let out: HostOutcome;
+      try {
+        const vars = this.varsOf(play, h, undefined, {});
+        const conn = await this.conns.get(h, vars);
+        const r = await conn.exec(FACTS_COMMAND, { signal: this.opts.signal, timeoutMs: 60_000 });
+        if (r.rc !== 0) {
+          out = { status: 'failed', result: { changed: false, failed: true, rc: r.rc, stderr: r.stderr, msg: `fact gathering failed: ${r.stderr.trim().split('\n').pop() ?? ''}` } };
+        } else {
+          const facts = parseFacts(r.stdout);
+          Object.assign(this.host(h).facts, facts);
+          out = { status: 'ok', result: { changed: false, failed: false, msg: `${facts.ansible_distribution} ${facts.ansible_distribution_version}, ${facts.ansible_pkg_mgr}, ${facts.ansible_service_mgr}` } };
+        }
+      } catch (err) {
+        out = { status: 'unreachable', result: { changed: false, failed: false, unreachable: true, msg: (err as Error).message } };
+      }
+      out.result.durationMs = Date.now() - t0;
+      this.account(h, out, { when: [], vars: {}, tags: [], rescuable: false });
+      if (out.status === 'failed') this.host(h).dead = 'failed';
+      this.emit({ type: 'host.end', taskId, host: h, status: out.status, result: out.result, durationMs: Date.now() - t0 });
+    });
+    this.emit({ type: 'task.end', play: play.index, taskId });
+    this.checkPolicy(play, batch);
+  }
+
+  private get forks(): number {
+    return this.opts.forks > 0 ? this.opts.forks : 10;
+  }
+
+  /** Count an outcome in the recap and mark unreachable hosts. */
+  private account(h: string, out: HostOutcome, inh: Inherited): void {
+    const r = this.recap[h]!;
+    switch (out.status) {
+      case 'ok':
+        r.ok++;
+        break;
+      case 'changed':
+        r.ok++;
+        r.changed++;
+        break;
+      case 'skipped':
+        r.skipped++;
+        break;
+      case 'ignored':
+        r.ignored++;
+        break;
+      case 'unreachable':
+        r.unreachable++;
+        this.host(h).dead = 'unreachable';
+        break;
+      case 'failed':
+        if (!inh.rescuable) r.failed++;
+        break;
+      case 'rescued':
+        r.rescued++;
+        break;
+    }
+  }
+
+  private async runTask(play: Play, task: Task, hosts: string[], inh: Inherited): Promise<Set<string>> {
+    const eff = this.inherit(inh, task);
+    if (!inh.handler) {
+      if (!tagsSelected([...(play.tags ?? []), ...eff.tags], this.opts.tags, this.opts.skipTags)) return new Set();
+      if (!this.started) {
+        const names = [this.taskName(task), await this.renderedName(play, task, hosts[0])];
+        if (!names.includes(this.opts.startAtTask!)) return new Set();
+        this.started = true;
+      }
+    }
+    const name = await this.renderedName(play, task, hosts[0]);
+    if (this.stepMode && this.opts.confirmTask) {
+      const answer = await this.opts.confirmTask({ play: play.index, taskId: task.id, name });
+      if (answer === 'no') return new Set();
+      if (answer === 'continue') this.stepMode = false;
+    }
+    const failed = new Set<string>();
+    this.emit({ type: 'task.start', play: play.index, taskId: task.id, name, module: task.module, hosts });
+    const hv = this.hostvars(play);
+    if (eff.runOnce) {
+      const first = hosts[0]!;
+      const out = await this.runOnHost(play, task, eff, first, hv, hosts);
+      for (const h of hosts) {
+        const copy: HostOutcome = { ...out, result: { ...out.result } };
+        if (h !== first) copy.runsOn = out.runsOn ?? first;
+        this.finish(play, task, eff, h, copy, 0);
+        if (copy.status === 'failed') failed.add(h);
+      }
+    } else {
+      await mapLimit(hosts, this.forks, async (h) => {
+        const t0 = Date.now();
+        const out = await this.runOnHost(play, task, eff, h, hv, hosts);
+        this.finish(play, task, eff, h, out, Date.now() - t0);
+        if (out.status === 'failed') failed.add(h);
+      });
+    }
+    this.emit({ type: 'task.end', play: play.index, taskId: task.id });
+    return failed;
+  }
+
+  /** Register, set facts, notify handlers, count, emit host.end. */
+  private finish(play: Play, task: Task, eff: Inherited, h: string, out: HostOutcome, durationMs: number): void {
+    const st = this.host(h);
+    if (task.register) st.registered[task.register] = out.result;
+    if (out.result.facts && !out.result.failed) Object.assign(st.facts, out.result.facts);
+    if (out.status === 'failed' || out.status === 'unreachable') st.lastFailure = { task, result: out.result };
+    if (out.status === 'changed' && task.notify?.length) {
+      for (const n of task.notify) {
+        let name = n;
+        if (n.includes('{{')) {
+          try {
+            name = renderString(n, this.varsOf(play, h, task, eff.vars));
+          } catch {
+            /* keep the raw name */
+          }
+        }
+        const matched = play.handlers.map((hd, i) => ({ hd, i })).filter(({ hd }) => hd.name === name || (hd.listen ?? []).includes(name));
+        if (!matched.length) {
+          this.emit({ type: 'warning', host: h, message: `task '${this.taskName(task)}' notifies '${name}', but no handler has that name or listens to it` });
+          continue;
+        }
+        for (const { i } of matched) st.pending.add(i);
+        this.emit({ type: 'handler.notify', host: h, handler: name });
+      }
+    }
+    this.account(h, out, eff);
+    const shown = eff.noLog ? censor(out.result) : out.result;
+    this.emit({ type: 'host.end', taskId: task.id, host: h, status: out.status, result: shown, durationMs: durationMs || out.result.durationMs || 0 });
+  }
+
+  private async flushHandlers(play: Play, batch: string[]): Promise<void> {
+    for (let pass = 0; pass < 10; pass++) {
+      let ran = false;
+      for (let i = 0; i < play.handlers.length; i++) {
+        if (this.stopping) return;
+        const hosts = batch.filter((h) => this.alive(h) && this.host(h).pending.has(i));
+        if (!hosts.length) continue;
+        for (const h of hosts) this.host(h).pending.delete(i);
+        ran = true;
+        const handler = play.handlers[i]!;
+        const inh: Inherited = { when: [], vars: {}, tags: [], rescuable: false, handler: true };
+        const f = handler.block ? await this.runBlock(play, handler, hosts, inh) : await this.runTask(play, handler, hosts, inh);
+        for (const h of f) if (!this.host(h).dead) this.host(h).dead = 'failed';
+        this.checkPolicy(play, batch);
+      }
+      if (!ran) return;
+    }
+  }
+
+  /** Everything that happens for one task on one host: when, loop, retries, conditions. */
+  private async runOnHost(play: Play, task: Task, eff: Inherited, host: string, hv: Record<string, Vars>, batchHosts: string[]): Promise<HostOutcome> {
+    const t0 = Date.now();
+    let vars: Vars;
+    try {
+      vars = this.varsOf(play, host, { ...task, vars: { ...eff.vars, ...(task.vars ?? {}) } }, { hostvars: hv });
+      if (vars.hostvars === undefined) vars.hostvars = hv;
+      this.collectSecrets(vars);
+    } catch (err) {
+      return { status: 'failed', result: { changed: false, failed: true, msg: (err as Error).message } };
+    }
+    let items: unknown[] | undefined;
+    if (task.loop !== undefined) {
+      try {
+        items = toList(renderDeep(task.loop, vars));
+      } catch (err) {
+        return this.failure(eff, { changed: false, failed: true, msg: `loop: ${(err as Error).message}` });
+      }
+    }
+    let runsOn: string | undefined;
+    if (items === undefined) {
+      const r = await this.attempts(play, task, eff, host, vars, hv, batchHosts);
+      runsOn = r.runsOn;
+      r.result.durationMs = Date.now() - t0;
+      return { ...this.statusOf(eff, r.result), runsOn };
+    }
+    const loopVar = task.loopVar ?? 'item';
+    const results: TaskResult[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (this.stopping && this.interrupted) break;
+      const iv: Vars = { ...vars, [loopVar]: items[i], ansible_loop_var: loopVar, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } };
+      const r = await this.attempts(play, task, eff, host, iv, hv, batchHosts);
+      runsOn ??= r.runsOn;
+      r.result[loopVar] = items[i];
+      r.result.ansible_loop_var = loopVar;
+      results.push(r.result);
+      if (r.result.unreachable) break;
+    }
+    const all = results.length > 0 && results.every((r) => r.skipped);
+    const agg: TaskResult = {
+      changed: results.some((r) => r.changed),
+      failed: results.some((r) => r.failed && !r.unreachable),
+      ...(all || !results.length ? { skipped: true } : {}),
+      ...(results.some((r) => r.unreachable) ? { unreachable: true } : {}),
+      ...(results.some((r) => r.wouldChange) ? { wouldChange: true } : {}),
+      results,
+      durationMs: Date.now() - t0,
+    };
+    const facts = results.filter((r) => r.facts && !r.failed).map((r) => r.facts!);
+    if (facts.length) agg.facts = Object.assign({}, ...facts);
+    if (agg.failed) agg.msg = 'One or more items failed';
+    else if (agg.unreachable) agg.msg = results.find((r) => r.unreachable)?.msg;
+    else if (agg.skipped) agg.msg = results.length ? 'All items skipped' : 'No items in the list';
+    return { ...this.statusOf(eff, agg), runsOn };
+  }
+
+  private failure(eff: Inherited, r: TaskResult): HostOutcome {
+    return this.statusOf(eff, r);
+  }
+
+  private statusOf(eff: Inherited, r: TaskResult): HostOutcome {
+    if (r.unreachable) return { status: eff.ignoreUnreachable ? 'ignored' : 'unreachable', result: r };
+    if (r.failed) return { status: eff.ignoreErrors ? 'ignored' : 'failed', result: r };
+    if (r.skipped) return { status: 'skipped', result: r };
+    return { status: r.changed ? 'changed' : 'ok', result: r };
+  }
+
+  /** when -> (retries/until) -> one execution with changed_when/failed_when. */
+  private async attempts(play: Play, task: Task, eff: Inherited, host: string, vars: Vars, hv: Record<string, Vars>, batchHosts: string[]): Promise<{ result: TaskResult; runsOn?: string }> {
+    try {
+      for (const cond of eff.when) {
+        if (!evalCondition(cond, vars)) {
+          return { result: { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: cond } };
+        }
+      }
+    } catch (err) {
+      return { result: { changed: false, failed: true, msg: `when: ${(err as Error).message}` } };
+    }
+    const until = task.until ?? [];
+    const retrying = until.length > 0 || task.retries !== undefined;
+    const max = retrying ? Math.max(1, (task.retries ?? 3) + 1) : 1;
+    const delayMs = (task.delay ?? 5) * 1000;
+    let last: { result: TaskResult; runsOn?: string } = { result: { changed: false, failed: true, msg: 'not run' } };
+    for (let attempt = 1; attempt <= max; attempt++) {
+      last = await this.once(play, task, eff, host, vars, hv, batchHosts);
+      if (!retrying || last.result.unreachable) break;
+      last.result.attempts = attempt;
+      let done: boolean;
+      try {
+        const cv = task.register ? { ...vars, [task.register]: last.result } : vars;
+        done = until.length ? until.every((c) => evalCondition(c, cv)) : !last.result.failed;
+      } catch (err) {
+        last.result.failed = true;
+        last.result.msg = `until: ${(err as Error).message}`;
+        break;
+      }
+      if (done) break;
+      if (attempt === max) {
+        last.result.failed = true;
+        last.result.msg = last.result.msg ? `${last.result.msg} (retries exhausted after ${attempt} attempts)` : `retries exhausted after ${attempt} attempts`;
+        break;
+      }
+      this.emit({ type: 'warning', host, message: `${this.taskName(task)}: retrying (${max - attempt} retries left)` });
+      if (!(await sleep(delayMs, this.opts.signal))) {
+        this.interrupted = true;
+        break;
+      }
+    }
+    return last;
+  }
+
+  private become(play: Play, eff: Inherited, vars: Vars): Become | undefined {
+    const on = eff.become ?? play.become ?? truthy(vars.ansible_become) ?? this.opts.become ?? false;
+    if (!on) return undefined;
+    const user = eff.becomeUser ?? play.becomeUser ?? (typeof vars.ansible_become_user === 'string' ? vars.ansible_become_user : undefined) ?? 'root';
+    return { user, method: 'sudo' };
+  }
+
+  /** One execution on one host: render, run steps, interpret, changed_when/failed_when. */
+  private async once(play: Play, task: Task, eff: Inherited, host: string, vars: Vars, hv: Record<string, Vars>, batchHosts: string[]): Promise<{ result: TaskResult; runsOn?: string }> {
+    const check = eff.checkMode ?? this.opts.check;
+    const st = this.host(host);
+    const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: hv, playHosts: batchHosts };
+    let rendered: ReturnType<typeof renderTask>;
+    let runsOn: string | undefined;
+    try {
+      rendered = renderTask({ ...task, vars: { ...eff.vars, ...(task.vars ?? {}) } }, vars, ctx);
+      if (eff.delegateTo) {
+        const d = renderString(eff.delegateTo, vars);
+        if (d !== host) runsOn = d;
+      }
+    } catch (err) {
+      return { result: { changed: false, failed: true, msg: (err as Error).message } };
+    }
+    let conn: Connection;
+    let connVars = vars;
+    try {
+      if (runsOn) {
+        connVars = this.opts.inventory.hosts.has(runsOn)
+          ? this.varsOf(play, runsOn, undefined, {})
+          : { ansible_connection: runsOn === 'localhost' || runsOn.startsWith('127.') ? 'local' : 'ssh', ansible_host: runsOn, inventory_hostname: runsOn };
+      }
+      conn = await this.conns.get(runsOn ?? host, connVars);
+    } catch (err) {
+      return { result: { changed: false, failed: false, unreachable: true, msg: (err as Error).message }, runsOn };
+    }
+    let environment: Record<string, string> | undefined;
+    if (eff.environment) {
+      try {
+        environment = renderDeep(eff.environment, vars) as Record<string, string>;
+      } catch (err) {
+        return { result: { changed: false, failed: true, msg: `environment: ${(err as Error).message}` }, runsOn };
+      }
+    }
+    const taskId = task.id;
+    const become = this.become(play, eff, connVars);
+    const bp = this.opts.connect.becomePassword ?? (typeof connVars.ansible_become_password === 'string' ? connVars.ansible_become_password : undefined);
+    this.emit({ type: 'host.start', taskId, host, ...(runsOn ? { runsOn } : {}) });
+    const run: StepsRun = await runSteps(rendered.steps, {
+      conn,
+      check,
+      diff: this.opts.diff,
+      become,
+      becomePassword: bp,
+      signal: this.opts.signal,
+      vars,
+      environment,
+      onOutput: (stream, line) => {
+        if (!eff.noLog) this.emit({ type: 'host.output', taskId, host, stream, line });
+      },
+      onProgress: (bytes, total) => this.emit({ type: 'host.progress', taskId, host, bytes, total }),
+      connFor: (h) => this.conns.get(h, this.opts.inventory.hosts.has(h) ? this.varsOf(play, h, undefined, {}) : { ansible_connection: 'ssh' }),
+      addSecret: (s) => this.redactor.add(s),
+    });
+    if (this.opts.signal?.aborted) this.interrupted = true;
+    let result: TaskResult;
+    if (run.unreachable) {
+      result = { changed: false, failed: false, unreachable: true, msg: run.unreachable };
+      return { result, runsOn };
+    }
+    if (run.failure) {
+      const last = [...run.outcomes].reverse().find((o) => o.status === 'ran' && o.rc !== undefined);
+      result = {
+        changed: run.outcomes.some((o) => o.changed),
+        failed: true,
+        msg: run.failure.msg,
+        ...(run.failure.rc !== undefined ? { rc: run.failure.rc } : last?.rc !== undefined ? { rc: last.rc } : {}),
+        ...outputFields(run.failure.stdout ?? last?.stdout, run.failure.stderr ?? last?.stderr),
+        ...run.local,
+      };
+      if (run.cmd) result.cmd = run.cmd;
+    } else {
+      try {
+        result = rendered.module.interpret ? rendered.module.interpret(rendered.args, run.outcomes, ctx) : defaultResult(run);
+        result = { ...run.local, ...result };
+        if (run.cmd && result.cmd === undefined) result.cmd = run.cmd;
+      } catch (err) {
+        result = { changed: false, failed: true, msg: `${rendered.module.name}: ${(err as Error).message}` };
+      }
+    }
+    if (run.outcomes.some((o) => o.status === 'check')) {
+      result.wouldChange ??= true;
+      if (result.wouldChange) result.changed = true;
+    }
+    if (run.outcomes.length && run.outcomes.every((o) => o.status === 'skipped') && !result.failed) result.changed = false;
+    if (run.diffs.length) result.diff = run.diffs.join('');
+    // changed_when / failed_when see the result under the register name
+    const cv = task.register ? { ...vars, [task.register]: result } : vars;
+    try {
+      if (task.changedWhen?.length) result.changed = task.changedWhen.some((c) => evalCondition(c, cv));
+      if (task.failedWhen?.length) {
+        const f = task.failedWhen.some((c) => evalCondition(c, cv));
+        if (f && !result.failed) result.msg ??= `failed_when: ${task.failedWhen.join(' or ')}`;
+        result.failed = f;
+      }
+    } catch (err) {
+      result.failed = true;
+      result.msg = `${task.failedWhen?.length ? 'failed_when/changed_when' : 'changed_when'}: ${(err as Error).message}`;
+    }
+    return { result, runsOn };
+  }
+}
+
+function defaultResult(run: StepsRun): TaskResult {
+  const ran = run.outcomes.filter((o) => o.status === 'ran');
+  const lastCmd = [...ran].reverse().find((o) => o.step.kind === 'command');
+  const withData = [...ran].reverse().find((o) => o.data !== undefined);
+  const r: TaskResult = {
+    changed: run.outcomes.some((o) => o.changed),
+    failed: false,
+  };
+  if (lastCmd) {
+    r.rc = lastCmd.rc;
+    Object.assign(r, outputFields(lastCmd.stdout, lastCmd.stderr));
+  }
+  if (withData && withData.step.kind !== 'local') r.data = withData.data;
+  const t = ran.find((o) => o.sha256);
+  if (t) {
+    r.checksum = t.sha256;
+    r.bytes = t.bytes;
+  }
+  return r;
+}
+
+function outputFields(stdout: string | undefined, stderr: string | undefined): Partial<TaskResult> {
+  const out: Partial<TaskResult> = {};
+  if (stdout !== undefined) {
+    out.stdout = stdout.replace(/\n$/, '');
+    out.stdout_lines = out.stdout === '' ? [] : out.stdout.split('\n');
+  }
+  if (stderr !== undefined) {
+    out.stderr = stderr.replace(/\n$/, '');
+    out.stderr_lines = out.stderr === '' ? [] : out.stderr.split('\n');
+  }
+  return out;
+}
+
+function censor(r: TaskResult): TaskResult {
+  return {
+    changed: r.changed,
+    failed: r.failed,
+    ...(r.skipped ? { skipped: true } : {}),
+    ...(r.unreachable ? { unreachable: true } : {}),
+    ...(r.wouldChange ? { wouldChange: true } : {}),
+    msg: NO_LOG_MSG,
+    censored: NO_LOG_MSG,
+  };
+}
+
+function truthy(v: unknown): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return ['yes', 'true', '1', 'on'].includes(v.toLowerCase());
+  return Boolean(v);
+}
+
+function toList(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (s.startsWith('[')) {
+      try {
+        const parsed = JSON.parse(s);
+        if (Array.isArray(parsed)) return parsed;
+      } catch {
+        /* fall through */
+      }
+    }
+    throw new Error(`expected a list, got the string ${JSON.stringify(v.length > 60 ? v.slice(0, 60) + '...' : v)}`);
+  }
+  if (v && typeof v === 'object') throw new Error('expected a list, got a mapping (use dict2items)');
+  throw new Error(`expected a list, got ${JSON.stringify(v)}`);
+}
+

@@ -1,0 +1,341 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { Connection, TransferOptions } from '../connection/connection.js';
+import { relay } from '../connection/relay.js';
+import { UnreachableError } from '../errors.js';
+import type { Become, Command } from '../model/command.js';
+import type { ExecResult, TaskResult } from '../model/result.js';
+import { CHANGED_MARKER, type CommandStep, type GetStep, type LocalStep, type PutStep, type RelayStep, type Step } from '../model/step.js';
+import type { Vars } from '../model/vars.js';
+import type { StepOutcome } from '../modules/module.js';
+import { displayCommand } from '../template/shell.js';
+import { evalCondition } from '../template/expr.js';
+import { isProbablyText, unifiedDiff } from './diff.js';
+import { LineSplitter, throttleProgress } from './output.js';
+
+/** Everything a step needs to run on one host. */
+export interface StepEnv {
+  conn: Connection;
+  check: boolean;
+  diff: boolean;
+  become?: Become;
+  becomePassword?: string;
+  signal?: AbortSignal;
+  /** The host's variables (for assert conditions). */
+  vars: Vars;
+  /** Extra environment for every command (task `environment:`). */
+  environment?: Record<string, string>;
+  /** Stream output lines (already without the CHANGED marker). */
+  onOutput(stream: 'stdout' | 'stderr', line: string): void;
+  onProgress(bytes: number, total: number): void;
+  /** Connection to another inventory host (relay source). */
+  connFor(host: string): Promise<Connection>;
+  /** Remember a secret to redact (secret commands' env and stdin). */
+  addSecret(value: string): void;
+}
+
+export interface StepsRun {
+  outcomes: StepOutcome[];
+  failure?: { msg: string; rc?: number; stdout?: string; stderr?: string };
+  unreachable?: string;
+  /** Unified diffs of files a put step changed (or would change), for --diff. */
+  diffs: string[];
+  /** Fields set by local steps (msg, facts, assertion, ...). */
+  local: Partial<TaskResult>;
+  /** Display form of the last command that ran. */
+  cmd?: string;
+}
+
+const DIFF_MAX = 1024 * 1024;
+
+/** Run a task's steps in order, stopping at the first failure. Never throws. */
+export async function runSteps(steps: Step[], env: StepEnv): Promise<StepsRun> {
+  const run: StepsRun = { outcomes: [], diffs: [], local: {} };
+  for (const step of steps) {
+    if (env.signal?.aborted) {
+      run.failure = { msg: 'interrupted' };
+      break;
+    }
+    try {
+      switch (step.kind) {
+        case 'command':
+          await commandStep(step, env, run);
+          break;
+        case 'put':
+          await putStep(step, env, run);
+          break;
+        case 'get':
+          await getStep(step, env, run);
+          break;
+        case 'relay':
+          await relayStep(step, env, run);
+          break;
+        case 'local':
+          localStep(step, env, run);
+          break;
+      }
+    } catch (err) {
+      if (err instanceof UnreachableError) {
+        run.unreachable = err.message;
+      } else {
+        const e = err as Error & { rc?: number; stdout?: string; stderr?: string };
+        run.failure = { msg: `${step.description}: ${e.message ?? String(err)}`, rc: typeof e.rc === 'number' ? e.rc : undefined, stdout: e.stdout, stderr: e.stderr };
+      }
+    }
+    if (run.failure || run.unreachable) break;
+  }
+  return run;
+}
+
+function withEnv(cmd: Command, env: StepEnv): Command {
+  if (cmd.secret) {
+    for (const v of Object.values(cmd.env ?? {})) env.addSecret(v);
+    if (cmd.stdin) env.addSecret(cmd.stdin);
+  }
+  if (!env.environment || !Object.keys(env.environment).length) return cmd;
+  return { ...cmd, env: { ...env.environment, ...(cmd.env ?? {}) } };
+}
+
+async function exec(cmd: Command, env: StepEnv, timeoutMs: number | undefined, stream: boolean): Promise<ExecResult> {
+  const out = new LineSplitter((l) => {
+    if (l !== CHANGED_MARKER) env.onOutput('stdout', l);
+  });
+  const err = new LineSplitter((l) => env.onOutput('stderr', l));
+  const r = await env.conn.exec(withEnv(cmd, env), {
+    become: env.become,
+    becomePassword: env.becomePassword,
+    timeoutMs,
+    signal: env.signal,
+    ...(stream ? { onStdout: (c: string) => out.push(c), onStderr: (c: string) => err.push(c) } : {}),
+  });
+  out.flush();
+  err.flush();
+  return r;
+}
+
+async function commandStep(step: CommandStep, env: StepEnv, run: StepsRun): Promise<void> {
+  if (step.onlyIf) {
+    const g = await exec(step.onlyIf, env, step.timeoutMs, false);
+    if (g.signal && env.signal?.aborted) {
+      run.failure = { msg: 'interrupted' };
+      return;
+    }
+    if (g.rc !== 0) {
+      run.outcomes.push({ step, status: 'skipped', changed: false, rc: g.rc, stdout: g.stdout, stderr: g.stderr });
+      return;
+    }
+  }
+  if (env.check && step.mutates) {
+    run.outcomes.push({ step, status: 'check', changed: false });
+    return;
+  }
+  const r = await exec(step.command, env, step.timeoutMs, true);
+  run.cmd = displayCommand(step.command);
+  const lines = r.stdout.split('\n');
+  const marker = lines.some((l) => l === CHANGED_MARKER || l === CHANGED_MARKER + '\r');
+  const stdout = marker ? lines.filter((l) => l !== CHANGED_MARKER && l !== CHANGED_MARKER + '\r').join('\n') : r.stdout;
+  const policy = step.changed ?? (step.mutates ? 'always' : 'never');
+  const okCodes = step.okCodes ?? [0];
+  const ok = okCodes.includes(r.rc) && !(r.signal && env.signal?.aborted);
+  const changed = ok && (policy === 'always' || (policy === 'marker' && marker));
+  let data: unknown;
+  if (ok && step.parse === 'json') {
+    try {
+      data = stdout.trim() === '' ? null : JSON.parse(stdout);
+    } catch (e) {
+      run.outcomes.push({ step, status: 'ran', rc: r.rc, stdout, stderr: r.stderr, changed });
+      run.failure = { msg: `${step.description}: output is not valid JSON (${(e as Error).message})`, rc: r.rc, stdout, stderr: r.stderr };
+      return;
+    }
+  } else if (ok && step.parse === 'lines') {
+    data = stdout.split('\n').filter((l) => l !== '');
+  }
+  run.outcomes.push({ step, status: 'ran', rc: r.rc, stdout, stderr: r.stderr, changed, ...(data !== undefined ? { data } : {}) });
+  if (!ok) {
+    const why = env.signal?.aborted ? 'interrupted' : r.signal ? `killed by ${r.signal}` : `non-zero return code ${r.rc}`;
+    const last = lastLine(r.stderr) || lastLine(stdout);
+    run.failure = { msg: `${step.description}: ${why}${last ? `: ${last}` : ''}`, rc: r.rc, stdout, stderr: r.stderr };
+  }
+}
+
+/** Size and sha256 of a file on the host, or undefined when it does not exist. */
+async function probe(path: string, env: StepEnv): Promise<{ size: number; sha256: string } | undefined> {
+  const r = await exec(
+    { kind: 'exec', argv: ['sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1" && sha256sum < "$1"; else echo missing; fi', 'sh', path] },
+    env,
+    undefined,
+    false,
+  );
+  if (r.rc !== 0) throw Object.assign(new Error(`cannot inspect ${path}: ${lastLine(r.stderr)}`), { rc: r.rc, stderr: r.stderr });
+  const lines = r.stdout.trim().split('\n');
+  if (lines[0] === 'missing') return undefined;
+  return { size: Number(lines[0]), sha256: (lines[1] ?? '').trim().split(/\s+/)[0] ?? '' };
+}
+
+async function sourceOf(step: PutStep): Promise<{ size: number; sha256: string; open(): Readable; small?: Buffer }> {
+  if ('content' in step.src) {
+    const buf = Buffer.from(step.src.content, 'utf8');
+    return { size: buf.length, sha256: sha256(buf), open: () => Readable.from([buf]), small: buf };
+  }
+  const path = step.src.path;
+  const st = await stat(path);
+  const small = st.size <= DIFF_MAX ? await readFile(path) : undefined;
+  const sum = small ? sha256(small) : step.sha256 ?? (await hashFile(path));
+  return { size: st.size, sha256: sum, open: () => (small ? Readable.from([small]) : createReadStream(path)), ...(small ? { small } : {}) };
+}
+
+async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void> {
+  const src = await sourceOf(step);
+  if (step.sha256 && step.sha256 !== src.sha256) throw new Error(`source sha256 is ${src.sha256}, expected ${step.sha256}`);
+  const old = await probe(step.dest, env);
+  const same = old?.sha256 === src.sha256;
+  if (env.diff && !same && src.small && isProbablyText(src.small)) {
+    let before = '';
+    if (old && old.size <= DIFF_MAX) {
+      const chunks: Buffer[] = [];
+      await env.conn.get(step.dest, memorySink(chunks), transferOpts(env));
+      const buf = Buffer.concat(chunks);
+      before = isProbablyText(buf) ? buf.toString('utf8') : '';
+    }
+    const d = unifiedDiff(before, src.small.toString('utf8'), { fromFile: old ? `${step.dest} (before)` : '/dev/null', toFile: `${step.dest} (after)` });
+    if (d) run.diffs.push(d);
+  }
+  if (same && (step.skipIfSame || env.check || step.mode === undefined && step.owner === undefined && step.group === undefined)) {
+    run.outcomes.push({ step, status: 'skipped', changed: false, sha256: src.sha256, bytes: src.size });
+    return;
+  }
+  if (env.check && step.mutates) {
+    run.outcomes.push({ step, status: 'check', changed: false, sha256: src.sha256, bytes: src.size });
+    return;
+  }
+  const out = await env.conn.put(src.open(), src.size, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group });
+  if (out.sha256 && out.sha256 !== src.sha256) throw new Error(`sha256 mismatch after writing ${step.dest}: sent ${src.sha256}, host has ${out.sha256}`);
+  run.outcomes.push({ step, status: 'ran', changed: !same, sha256: src.sha256, bytes: out.bytes });
+}
+
+async function getStep(step: GetStep, env: StepEnv, run: StepsRun): Promise<void> {
+  let before: string | undefined;
+  try {
+    before = await hashFile(step.dest);
+  } catch {
+    before = undefined;
+  }
+  if (env.check && step.mutates) {
+    run.outcomes.push({ step, status: 'check', changed: false });
+    return;
+  }
+  await mkdir(dirname(step.dest), { recursive: true });
+  const tmp = `${step.dest}.etcdplay-${randomBytes(4).toString('hex')}`;
+  try {
+    const out = await env.conn.get(step.src, createWriteStream(tmp, { mode: 0o600 }), transferOpts(env));
+    const got = await hashFile(tmp);
+    if (out.sha256 && got !== out.sha256) throw new Error(`sha256 mismatch fetching ${step.src}: host has ${out.sha256}, received ${got}`);
+    if (step.sha256 && got !== step.sha256) throw new Error(`sha256 of ${step.src} is ${got}, expected ${step.sha256}`);
+    await rename(tmp, step.dest);
+    run.outcomes.push({ step, status: 'ran', changed: before !== got, sha256: got, bytes: out.bytes });
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function relayStep(step: RelayStep, env: StepEnv, run: StepsRun): Promise<void> {
+  const old = await probe(step.dest, env);
+  if (step.sha256 && old?.sha256 === step.sha256) {
+    run.outcomes.push({ step, status: 'skipped', changed: false, sha256: old.sha256, bytes: old.size });
+    return;
+  }
+  if (env.check && step.mutates) {
+    run.outcomes.push({ step, status: 'check', changed: false });
+    return;
+  }
+  const from = await env.connFor(step.fromHost);
+  const out = await relay(from, step.src, env.conn, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group });
+  if (step.sha256 && out.sha256 !== step.sha256) throw new Error(`sha256 of relayed ${step.src} is ${out.sha256}, expected ${step.sha256}`);
+  run.outcomes.push({ step, status: 'ran', changed: old?.sha256 !== out.sha256, sha256: out.sha256, bytes: out.bytes });
+}
+
+function localStep(step: LocalStep, env: StepEnv, run: StepsRun): void {
+  const d = step.data ?? {};
+  switch (step.action) {
+    case 'debug': {
+      if ('msg' in d) run.local.msg = d.msg as string;
+      if (typeof d.var === 'string') run.local[d.var] = 'value' in d ? d.value : lookup(env.vars, d.var);
+      run.outcomes.push({ step, status: 'ran', changed: false, data: d });
+      return;
+    }
+    case 'set_fact': {
+      const facts = (d.facts && typeof d.facts === 'object' ? d.facts : d) as Record<string, unknown>;
+      run.local.facts = { ...(run.local.facts ?? {}), ...facts };
+      run.outcomes.push({ step, status: 'ran', changed: false, data: facts });
+      return;
+    }
+    case 'assert': {
+      const that = (Array.isArray(d.that) ? d.that : d.that !== undefined ? [d.that] : []) as unknown[];
+      for (const cond of that) {
+        const ok = typeof cond === 'boolean' ? cond : evalCondition(String(cond), env.vars);
+        if (!ok) {
+          run.local.assertion = String(cond);
+          run.outcomes.push({ step, status: 'ran', changed: false });
+          run.failure = { msg: String(d.fail_msg ?? d.msg ?? `Assertion failed: ${String(cond)}`) };
+          return;
+        }
+      }
+      run.local.msg = String(d.success_msg ?? 'All assertions passed');
+      run.outcomes.push({ step, status: 'ran', changed: false });
+      return;
+    }
+    case 'fail': {
+      run.outcomes.push({ step, status: 'ran', changed: false });
+      run.failure = { msg: String(d.msg ?? 'Failed as requested from task') };
+      return;
+    }
+    case 'noop':
+    default:
+      if (typeof d.msg === 'string') run.local.msg = d.msg;
+      run.outcomes.push({ step, status: 'ran', changed: false, data: d });
+  }
+}
+
+function transferOpts(env: StepEnv): TransferOptions {
+  return { become: env.become, becomePassword: env.becomePassword, signal: env.signal, onProgress: throttleProgress(env.onProgress) };
+}
+
+function memorySink(chunks: Buffer[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+}
+
+function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path)
+      .on('data', (c) => h.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+function lastLine(s: string | undefined): string {
+  const lines = (s ?? '').trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}
+
+function lookup(vars: Vars, path: string): unknown {
+  let cur: unknown = vars;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
