@@ -1,5 +1,120 @@
-/** `etcdplay validate` (not implemented yet). */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('etcdplay validate: not implemented yet\n');
-  return 70;
+import { parseArgs } from 'node:util';
+import type { Diagnostic } from '../../model/source.js';
+import type { Inventory } from '../../model/inventory.js';
+import type { Playbook } from '../../model/playbook.js';
+import { countDiagnostics, formatDiagnostics, hasErrors, sortDiagnostics } from '../../load/diagnostics.js';
+import { loadInventory } from '../../load/inventory.js';
+import { loadPlaybook } from '../../load/playbook.js';
+
+export const usage = `usage: etcdplay validate [PLAYBOOK...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
+
+Check playbooks and inventories and report every problem at once, as file:line:col. Contacts
+nothing. With -i, the playbooks are also planned against the inventory, which finds undefined
+variables and host patterns that match no host.
+
+  -i, --inventory PATH     inventory file, directory or 'h1,h2,' (repeatable)
+  -e, --extra-vars K=V     extra variables for planning (repeatable; JSON/YAML values allowed)
+      --json               print the diagnostics as JSON on stdout
+  -h, --help               this help
+
+Exit status: 0 no errors (warnings allowed), 2 errors found.`;
+
+function useColor(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+}
+
+type BuildPlan = (pb: Playbook, inv: Inventory, opts: { extraVars: Record<string, unknown>; check: boolean }) => { diagnostics: Diagnostic[] };
+
+/** The planner, when src/plan/ provides it (it is optional for validate). */
+async function loadPlanner(): Promise<BuildPlan | undefined> {
+  const spec = '../../plan/index.js';
+  try {
+    const mod = (await import(spec)) as { buildPlan?: BuildPlan };
+    return typeof mod.buildPlan === 'function' ? mod.buildPlan : undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    process.stderr.write(`etcdplay validate: the planner could not be loaded (${(e as Error).message}); checking without it\n`);
+    return undefined;
+  }
+}
+
+function parseExtraVars(items: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        inventory: { type: 'string', short: 'i', multiple: true },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`etcdplay validate: ${(e as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const sources = values.inventory ?? [];
+  if (!positionals.length && !sources.length) {
+    process.stderr.write(`etcdplay validate: give at least one playbook or -i INVENTORY\n${usage}\n`);
+    return 2;
+  }
+
+  const diagnostics: Diagnostic[] = [];
+  let inventory: Inventory | undefined;
+  if (sources.length) {
+    const r = loadInventory(sources);
+    diagnostics.push(...r.diagnostics);
+    if (!hasErrors(r.diagnostics)) inventory = r.inventory;
+  }
+  const playbooks: Playbook[] = [];
+  for (const file of positionals) {
+    const r = loadPlaybook(file);
+    diagnostics.push(...r.diagnostics);
+    if (r.playbook) playbooks.push(r.playbook);
+  }
+  if (inventory && playbooks.length) {
+    const buildPlan = await loadPlanner();
+    if (buildPlan) {
+      const extraVars = parseExtraVars(values['extra-vars'] ?? []);
+      for (const pb of playbooks) {
+        try {
+          diagnostics.push(...buildPlan(pb, inventory, { extraVars, check: true }).diagnostics);
+        } catch (e) {
+          const ds = (e as { diagnostics?: Diagnostic[] }).diagnostics;
+          if (ds?.length) diagnostics.push(...ds);
+          else diagnostics.push({ severity: 'error', code: 'plan-failed', message: `planning failed: ${(e as Error).message}`, pos: { file: pb.file, line: 1, col: 1 } });
+        }
+      }
+    }
+  }
+
+  const all = sortDiagnostics(diagnostics);
+  const { errors, warnings } = countDiagnostics(all);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ errors, warnings, diagnostics: all }, null, 2) + '\n');
+  } else {
+    if (all.length) process.stderr.write(formatDiagnostics(all, { color: useColor() }));
+    const files = positionals.length + sources.length;
+    const summary = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+    if (errors) process.stderr.write(`etcdplay validate: ${summary}\n`);
+    else process.stdout.write(`ok: ${summary}\n`);
+  }
+  return errors ? 2 : 0;
 }

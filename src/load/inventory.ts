@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { Inventory } from '../model/inventory.js';
+import type { Diagnostic } from '../model/source.js';
+import { diag, sortDiagnostics } from './diagnostics.js';
+import { loadGroupHostVars } from './groupvars.js';
+import { InventoryBuilder } from './inventory-build.js';
+import { parseIniInventory } from './inventory-ini.js';
+import { parseYamlInventory } from './inventory-yaml.js';
+
+/**
+ * Load and merge inventory sources, in order: INI or YAML files, directories (every file in them),
+ * or a comma-separated host list ('h1,h2,' as with ansible -i). Then the group_vars/ and
+ * host_vars/ beside each source are applied (they win over variables inside inventory files).
+ */
+export function loadInventory(sources: string[]): { inventory: Inventory; diagnostics: Diagnostic[] } {
+  const b = new InventoryBuilder();
+  const ds: Diagnostic[] = [];
+  const varDirs: string[] = [];
+  for (const source of sources) {
+    b.inv.sources.push(source);
+    if (!existsSync(source)) {
+      if (source.includes(',')) {
+        for (const h of source.split(',').map((s) => s.trim()).filter(Boolean)) {
+          b.host(h);
+          b.addHostToGroup(h, 'ungrouped');
+        }
+        continue;
+      }
+      ds.push(diag('inventory-not-found', { file: source, line: 1, col: 1 }, 'inventory source not found'));
+      continue;
+    }
+    if (statSync(source).isDirectory()) {
+      for (const f of inventoryFiles(source)) ds.push(...parseInventoryFile(f, b));
+      varDirs.push(source);
+    } else {
+      ds.push(...parseInventoryFile(source, b));
+      varDirs.push(dirname(source));
+    }
+  }
+  const { inventory, diagnostics } = b.finalize();
+  ds.push(...diagnostics);
+  const seen = new Set<string>();
+  for (const d of varDirs) {
+    const key = resolve(d);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ds.push(...loadGroupHostVars(inventory, d));
+  }
+  return { inventory, diagnostics: sortDiagnostics(ds) };
+}
+
+/** Parse one inventory text into the builder (format from the name, or sniffed). */
+export function parseInventoryText(text: string, file: string, b: InventoryBuilder): Diagnostic[] {
+  return looksLikeYaml(file, text) ? parseYamlInventory(text, file, b) : parseIniInventory(text, file, b);
+}
+
+/** Convenience: parse one inventory text alone (for tests and `validate`). */
+export function parseInventory(text: string, file: string): { inventory: Inventory; diagnostics: Diagnostic[] } {
+  const b = new InventoryBuilder();
+  b.inv.sources.push(file);
+  const ds = parseInventoryText(text, file, b);
+  const r = b.finalize();
+  return { inventory: r.inventory, diagnostics: sortDiagnostics([...ds, ...r.diagnostics]) };
+}
+
+function parseInventoryFile(file: string, b: InventoryBuilder): Diagnostic[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return [diag('file-unreadable', { file, line: 1, col: 1 }, `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)];
+  }
+  if (text.startsWith('#!')) {
+    return [diag('dynamic-inventory', { file, line: 1, col: 1 }, 'dynamic inventory scripts are not supported', { hint: 'run the script and save its output as a YAML inventory', lines: text.split('\n') })];
+  }
+  return parseInventoryText(text, file, b);
+}
+
+function looksLikeYaml(file: string, text: string): boolean {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json') return true;
+  if (ext === '.ini' || ext === '.cfg') return false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    return line === '---' || line.startsWith('{') || /^[A-Za-z0-9_.-]+:\s*(#.*)?$/.test(line);
+  }
+  return false;
+}
+
+// Ansible's INVENTORY_IGNORE_EXTS.
+const IGNORED = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.cfg', '.retry'];
+
+function inventoryFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.') || name === 'group_vars' || name === 'host_vars') continue;
+    if (IGNORED.some((x) => name.endsWith(x))) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...inventoryFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
