@@ -184,7 +184,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     const hint = conflicts.some((c) => /^(0\.0\.0\.0|\*|\[::\]):22$/.test(c))
       ? ' (an sshd listening on all addresses takes 127.0.1.x:22 too: give it specific ListenAddress lines, or stop it)'
       : others.length ? ` (lab ${others.map((o) => `'${o}'`).join(', ')} may be up: etcdplay lab down --name ${others[0]})` : '';
-    throw new ValidationError(`ports in use: ${conflicts.join(', ')}${hint}`);
+    throw new ValidationError(`ports in use: ${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}${hint}`);
   }
 
   const f = labFiles(dir);
