@@ -5,7 +5,9 @@ import type { Module } from './module.js';
 import { SCHEMA, commandStep, exec, isOctalMode, normMode, remotePath, script } from './steps.js';
 
 export interface FileArgs {
-  path: string;
+  path?: string;
+  dest?: string;
+  name?: string;
   state?: 'file' | 'directory' | 'absent' | 'link' | 'touch';
   src?: string;
   mode?: string | number;
@@ -42,7 +44,9 @@ export const fileModule: Module<FileArgs> = {
     $schema: SCHEMA,
     type: 'object',
     properties: {
-      path: { type: 'string', minLength: 1, description: 'Absolute path on the host (aliases: dest, name).' },
+      path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
+      dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
+      name: { type: 'string', minLength: 1, description: 'Alias of path.' },
       state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: mkdir -p; absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
       src: { type: 'string', description: 'Target of the link (state=link).' },
       mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, octal ('0750') or symbolic ('u+rwx,go-w')." },
@@ -52,8 +56,8 @@ export const fileModule: Module<FileArgs> = {
       setype: { type: 'string', description: "SELinux type (chcon -t); '_default' restores the policy default (restorecon). Only when SELinux is enabled." },
       restorecon: { type: 'boolean', description: 'Restore the policy default SELinux context (restorecon), when SELinux is enabled.' },
     },
-    required: ['path'],
     additionalProperties: false,
+    oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
   },
   docs: `Makes a path be in a given state, idempotently: every change is guarded by a read-only
 check on the host, so a second run reports \`ok\` and --check mode answers faithfully.
@@ -65,7 +69,7 @@ check on the host, so a second run reports \`ok\` and --check mode answers faith
   \`recurse\`), \`setype: X\` runs \`chcon -t X\`. On hosts where SELinux is not enabled
   (\`selinuxenabled\` missing or false) these steps are skipped and the task notes it.
 
-\`dest\` and \`name\` are accepted as aliases of \`path\` (the loader maps them).`,
+\`dest\` and \`name\` are accepted as aliases of \`path\`.`,
   examples: `- name: give the restored data dir to etcd
   file:
     path: /var/lib/etcd
@@ -78,8 +82,7 @@ check on the host, so a second run reports \`ok\` and --check mode answers faith
   file:
     path: /var/lib/etcd.old
     state: absent`,
-  plan(a0) {
-    const args = a0 as FileArgs & { dest?: string; name?: string };
+  plan(args) {
     const rawPath = args.path ?? args.dest ?? args.name;
     const state = args.state ?? 'file';
     if (state === 'absent') checkRemovable(String(rawPath ?? ''));

@@ -1,0 +1,378 @@
+/**
+ * The pure planner: playbook x inventory -> Plan. No network; the only files read are the ones
+ * the playbook names (vars_files, template sources) and the playbook itself (for diagnostics).
+ * Every problem is collected; planning goes on after the first.
+ */
+import { readFileSync } from 'node:fs';
+import type { Inventory } from '../model/inventory.js';
+import type { PlannedHostTask, PlannedPlay, PlannedTask, Plan } from '../model/plan.js';
+import type { Play, Playbook, Task } from '../model/playbook.js';
+import type { Diagnostic, SourcePos } from '../model/source.js';
+import type { Vars } from '../model/vars.js';
+import { EtcdplayError, ValidationError } from '../errors.js';
+import { diag, sortDiagnostics } from '../load/diagnostics.js';
+import { matchHosts } from '../load/pattern.js';
+import { getModule } from '../modules/registry.js';
+import { TemplateError, UndefinedVariableError } from '../template/errors.js';
+import { ExpressionError, evalConditions } from '../template/expr.js';
+import { renderString } from '../template/render.js';
+import { playHosts, splitBatches } from './hosts.js';
+import { tagsSelect } from './tags.js';
+import { expandLoop, loopVarOf, planContext, renderTask } from './task.js';
+import { cachedInventoryVars, playVarsFiles, playbookDirOf, varsFor, withVars } from './vars.js';
+
+export interface PlanOptions {
+  extraVars: Vars;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  check: boolean;
+  startAtTask?: string;
+}
+
+type Section = PlannedTask['section'];
+
+/** What a block passes down to the tasks inside it. */
+interface Inherited {
+  when: string[];
+  tags: string[];
+  vars: Vars;
+  runOnce?: boolean;
+  delegateTo?: string;
+}
+
+interface PlayState {
+  play: Play;
+  inv: Inventory;
+  opts: PlanOptions;
+  hosts: string[];
+  batches: string[][];
+  /** Facts the planner could compute (set_fact with known values), per host. */
+  facts: Map<string, Record<string, unknown>>;
+  /** Names that will only have values at run time (register, facts from modules). */
+  pending: Set<string>;
+  /** The subset of `pending` that are `register:` names (for the deferral message). */
+  registeredNames?: Set<string>;
+  ds: Diagnostic[];
+  started: { value: boolean };
+  pbDir: string;
+}
+
+const lineCache = new Map<string, string[] | undefined>();
+function fileLines(file: string): string[] | undefined {
+  if (!lineCache.has(file)) {
+    try { lineCache.set(file, readFileSync(file, 'utf8').split('\n')); } catch { lineCache.set(file, undefined); }
+  }
+  return lineCache.get(file);
+}
+
+function addDiag(st: { ds: Diagnostic[] }, code: string, pos: SourcePos, message: string, hint?: string, severity: 'error' | 'warning' = 'error'): void {
+  st.ds.push(diag(code, pos, message, { lines: fileLines(pos.file), ...(hint ? { hint } : {}), severity }));
+}
+
+/** Position of `hosts:` in a play, found in the source text from the play's position. */
+function hostsKeyPos(play: Play): SourcePos {
+  const lines = fileLines(play.pos.file);
+  if (lines) {
+    let indent = -1;
+    for (let i = play.pos.line - 1; i < lines.length; i++) {
+      const m = /^(\s*-?\s*)hosts\s*:\s*(.*)$/.exec(lines[i]!);
+      const lineIndent = /^\s*-?\s*/.exec(lines[i]!)![0].length;
+      if (i === play.pos.line - 1) indent = lineIndent;
+      else if (lines[i]!.trim().startsWith('- ') && /^\s*/.exec(lines[i]!)![0].length < indent) break;
+      if (m) {
+        const valueCol = m[1]!.length + lines[i]!.slice(m[1]!.length).indexOf(':') + 1;
+        const rest = lines[i]!.slice(valueCol);
+        return { file: play.pos.file, line: i + 1, col: valueCol + 1 + (rest.length - rest.trimStart().length) };
+      }
+    }
+  }
+  return play.pos;
+}
+
+function describeTask(task: Task): string {
+  if (task.name) return task.name;
+  if (task.block) return 'block';
+  const a = task.args;
+  const text = typeof a === 'string' ? a : a && typeof a === 'object' ? Object.entries(a).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+  const s = `${task.module ?? '?'}${text ? ' ' + text : ''}`;
+  return s.length > 80 ? s.slice(0, 77) + '...' : s;
+}
+
+function isPending(st: PlayState, root: string): boolean {
+  if (st.pending.has(root)) return true;
+  if (st.play.gatherFacts && (root === 'ansible_facts' || root.startsWith('ansible_'))) return true;
+  return false;
+}
+
+function deferReason(st: PlayState, root: string): string {
+  if (st.play.gatherFacts && root.startsWith('ansible_') && !st.pending.has(root)) return `uses gathered fact '${root}'`;
+  return st.registeredNames?.has(root) ? `uses registered variable '${root}'` : `uses '${root}', set at run time`;
+}
+
+/** Report an error met while planning one task for one host (dedup: one per task+problem). */
+function report(st: PlayState, task: Task, host: string, err: unknown, fallback: SourcePos): void {
+  if (err instanceof UndefinedVariableError) {
+    addDiag(st, 'undefined-variable', err.pos ?? fallback, `${err.message} (task '${describeTask(task)}', host ${host})`,
+      `define '${err.root}' in the inventory, play vars, vars_files or with -e ${err.root}=...`);
+  } else if (err instanceof ExpressionError) {
+    addDiag(st, 'bad-condition', fallback, err.message);
+  } else if (err instanceof TemplateError) {
+    addDiag(st, 'bad-template', err.pos ?? fallback, `${err.message} (task '${describeTask(task)}')`);
+  } else if (err instanceof EtcdplayError) {
+    addDiag(st, 'bad-args', fallback, `${err.message} (task '${describeTask(task)}', host ${host})`);
+  } else {
+    throw err;
+  }
+}
+
+const seenDiag = new WeakMap<PlayState, Set<string>>();
+function reportOnce(st: PlayState, task: Task, host: string, err: unknown, fallback: SourcePos): void {
+  let seen = seenDiag.get(st);
+  if (!seen) seenDiag.set(st, (seen = new Set()));
+  const key = `${task.id}\0${(err as Error)?.message}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  report(st, task, host, err, fallback);
+}
+
+function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch: string[]): PlannedHostTask {
+  const out: PlannedHostTask = { host };
+  const effective: Task = { ...task, vars: { ...inh.vars, ...task.vars } };
+  const base = varsFor({
+    inv: st.inv, host, play: st.play, task: effective, extraVars: st.opts.extraVars,
+    facts: st.facts.get(host) ?? {}, playHosts: st.hosts, batch, check: st.opts.check,
+    hostFacts: Object.fromEntries(st.facts),
+  });
+  const conds = [...inh.when, ...(task.when ?? [])];
+  const whenPos = task.keyPos?.when ?? task.pos;
+  if (conds.length) {
+    out.when = { expr: conds, decided: true };
+    if (!task.loop) {
+      try {
+        out.when.value = evalConditions(conds, base);
+        if (!out.when.value) return out;
+      } catch (err) {
+        if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+          out.when.decided = false;
+        } else {
+          reportOnce(st, task, host, err, whenPos);
+          out.when.decided = false;
+          return out;
+        }
+      }
+    }
+  }
+  const delegate = task.delegateTo ?? inh.delegateTo;
+  if (delegate !== undefined) {
+    try {
+      const r = renderString(delegate, base);
+      if (r !== host) out.runsOn = r;
+    } catch (err) {
+      if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+        out.deferred = `delegate_to ${deferReason(st, err.root)}`;
+        return out;
+      }
+      reportOnce(st, task, host, err, task.keyPos?.delegate_to ?? task.pos);
+      return out;
+    }
+  }
+  const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, unknownAtPlan: st.pending, playbookDir: st.pbDir });
+  try {
+    let items: unknown[] | undefined;
+    try {
+      items = expandLoop(task, base);
+    } catch (err) {
+      if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+        out.deferred = `loop ${deferReason(st, err.root)}`;
+        return out;
+      }
+      throw err;
+    }
+    if (items === undefined) {
+      out.steps = renderTask(task, base, ctx).steps;
+    } else {
+      const steps = [];
+      const loopVar = loopVarOf(task);
+      let anyRuntime = false;
+      for (const [i, item] of items.entries()) {
+        const v = withVars(base, { [loopVar]: item, ansible_loop_var: loopVar, loop_index: i });
+        if (conds.length) {
+          try {
+            if (!evalConditions(conds, v)) continue;
+          } catch (err) {
+            if (err instanceof UndefinedVariableError && isPending(st, err.root)) anyRuntime = true;
+            else throw err;
+          }
+        }
+        const label = typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);
+        for (const s of renderTask(task, v, { ...ctx, vars: v }).steps) steps.push({ ...s, description: `[${loopVar}=${label}] ${s.description}` });
+      }
+      if (out.when) {
+        out.when.decided = !anyRuntime;
+        if (!anyRuntime) out.when.value = steps.length > 0;
+      }
+      out.steps = steps;
+    }
+  } catch (err) {
+    if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+      out.deferred = deferReason(st, err.root);
+    } else {
+      reportOnce(st, task, host, err, task.keyPos?.[task.module ?? ''] ?? task.pos);
+    }
+  }
+  return out;
+}
+
+/** After planning a task: what the rest of the play can know about its effects. */
+function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], batchHosts: (host: string) => string[]): void {
+  if (task.register) {
+    st.pending.add(task.register);
+    (st.registeredNames ??= new Set()).add(task.register);
+    for (const h of st.hosts) {
+      const f = st.facts.get(h);
+      if (f && task.register in f) delete f[task.register];
+    }
+  }
+  const mod = task.module ? getModule(task.module) : undefined;
+  for (const n of mod?.factNames ?? []) st.pending.add(n);
+  if (mod?.name !== 'set_fact') return;
+  for (const p of planned) {
+    const targets = task.runOnce ? batchHosts(p.host) : [p.host];
+    const step = p.steps?.find((s) => s.kind === 'local' && s.action === 'set_fact');
+    const sure = step && (!p.when || (p.when.decided && p.when.value));
+    const facts = step && step.kind === 'local' ? (step.data.facts as Record<string, unknown>) : undefined;
+    if (sure && facts && !task.loop) {
+      for (const h of targets) {
+        const f = st.facts.get(h) ?? {};
+        Object.assign(f, facts);
+        st.facts.set(h, f);
+      }
+    } else {
+      const names = facts ? Object.keys(facts) : task.args && typeof task.args === 'object' ? Object.keys(task.args as object) : [];
+      for (const n of names) st.pending.add(n);
+    }
+  }
+}
+
+function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): PlannedTask | undefined {
+  const tags = [...new Set([...inh.tags, ...task.tags])];
+  if (task.block) {
+    const childInh: Inherited = {
+      when: [...inh.when, ...(task.when ?? [])],
+      tags,
+      vars: { ...inh.vars, ...task.vars },
+      ...(task.runOnce ?? inh.runOnce) !== undefined ? { runOnce: task.runOnce ?? inh.runOnce } : {},
+      ...(task.delegateTo ?? inh.delegateTo) !== undefined ? { delegateTo: task.delegateTo ?? inh.delegateTo } : {},
+    };
+    const list = (ts: Task[] | undefined, sec: Section) => (ts ?? []).map((t) => planTask(st, t, sec, childInh)).filter((t): t is PlannedTask => !!t);
+    const block = list(task.block, 'block');
+    const rescue = list(task.rescue, 'rescue');
+    const always = list(task.always, 'always');
+    if (!block.length && !rescue.length && !always.length) return undefined;
+    const pt: PlannedTask = {
+      taskId: task.id, name: describeTask(task), pos: task.pos, section, runOnce: false, tags, perHost: [], block,
+    };
+    if (rescue.length) pt.rescue = rescue;
+    if (always.length) pt.always = always;
+    return pt;
+  }
+  if (section !== 'handlers') {
+    if (!st.started.value) {
+      if (task.name !== undefined && st.opts.startAtTask !== undefined && globMatch(st.opts.startAtTask, task.name)) st.started.value = true;
+      else return undefined;
+    }
+    if (!tagsSelect(tags, st.opts.tags, st.opts.skipTags)) return undefined;
+  }
+  const runOnce = task.runOnce ?? inh.runOnce ?? false;
+  const pt: PlannedTask = {
+    taskId: task.id, name: describeTask(task), pos: task.pos, section, runOnce, tags, perHost: [],
+  };
+  if (task.module) pt.module = task.module;
+  const delegate = task.delegateTo ?? inh.delegateTo;
+  if (delegate !== undefined) pt.delegateTo = delegate;
+  const batchOf = new Map<string, string[]>();
+  for (const b of st.batches) for (const h of b) batchOf.set(h, b);
+  for (const batch of st.batches) {
+    const hosts = runOnce ? batch.slice(0, 1) : batch;
+    for (const h of hosts) pt.perHost.push(planHost(st, task, inh, h, batch));
+  }
+  applyEffects(st, task, pt.perHost, (h) => batchOf.get(h) ?? [h]);
+  return pt;
+}
+
+function globMatch(pattern: string, name: string): boolean {
+  if (pattern === name) return true;
+  if (!/[*?]/.test(pattern)) return false;
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return re.test(name);
+}
+
+function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[], started: { value: boolean }): PlannedPlay {
+  const pbDir = playbookDirOf(play);
+  const matched = matchHosts(inv, play.hosts);
+  const hosts = playHosts(play, inv, opts.limit);
+  const pp: PlannedPlay = { index: play.index, name: play.name, pattern: play.hosts, hosts, batches: [], tasks: [], handlers: [], notes: [] };
+  if (play.confirm) pp.confirm = play.confirm;
+  const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir };
+  if (matched.hosts.length === 0) {
+    const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
+    addDiag(st, 'no-hosts', hostsKeyPos(play), `play '${play.name}': pattern '${play.hosts}' matches no host${matched.unmatched.length ? ` (no host or group '${matched.unmatched.join("', '")}')` : ''}`,
+      groups.length ? `the inventory's groups are: ${groups.join(', ')}` : 'the inventory has no groups');
+  } else if (hosts.length === 0) {
+    pp.notes.push(`--limit ${opts.limit} leaves no host of '${play.hosts}'`);
+  }
+  try {
+    pp.batches = splitBatches(hosts, play.serial);
+  } catch (err) {
+    addDiag(st, 'bad-serial', play.pos, (err as Error).message);
+    pp.batches = hosts.length ? [hosts] : [];
+  }
+  st.batches = pp.batches;
+  // vars_files: report problems once per play.
+  const seen = new Set<string>();
+  for (const h of hosts.slice(0, 1)) {
+    const base = cachedInventoryVars(inv, h);
+    for (const f of playVarsFiles(play, { ...base, ...play.vars, ...opts.extraVars })) {
+      if (f.error) addDiag(st, 'bad-vars-file', play.pos, `vars_files entry: ${f.error}`);
+      for (const d of f.diagnostics) {
+        const k = `${d.pos.file}:${d.pos.line}:${d.message}`;
+        if (!seen.has(k)) { seen.add(k); ds.push(d); }
+      }
+    }
+  }
+  if (play.gatherFacts) pp.notes.push('gather_facts: tasks that use ansible_* facts are shown as deferred');
+  const inh: Inherited = { when: [], tags: play.tags, vars: {} };
+  const sections: [Task[], Section][] = [[play.preTasks, 'pre_tasks'], [play.tasks, 'tasks'], [play.postTasks, 'post_tasks']];
+  for (const [list, section] of sections) {
+    for (const t of list) {
+      const pt = planTask(st, t, section, inh);
+      if (pt) pp.tasks.push(pt);
+    }
+  }
+  for (const t of play.handlers) {
+    const pt = planTask(st, t, 'handlers', inh);
+    if (pt) pp.handlers.push(pt);
+  }
+  return pp;
+}
+
+export function buildPlan(pb: Playbook, inv: Inventory, opts: PlanOptions): { plan: Plan; diagnostics: Diagnostic[] } {
+  const ds: Diagnostic[] = [];
+  const started = { value: opts.startAtTask === undefined };
+  const plays: PlannedPlay[] = [];
+  for (const play of pb.plays) {
+    try {
+      plays.push(planPlay(play, inv, opts, ds, started));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      ds.push(diag('plan-failed', play.pos, err.message, { lines: fileLines(play.pos.file) }));
+    }
+  }
+  if (!started.value) {
+    const p = pb.plays[0]?.pos ?? { file: pb.file, line: 1, col: 1 };
+    ds.push(diag('start-at-task-not-found', p, `--start-at-task '${opts.startAtTask}': no task has that name`, { hint: 'task names are matched exactly (* and ? are wildcards)' }));
+  }
+  const plan: Plan = { playbook: pb.file, inventory: inv.sources, extraVars: opts.extraVars, check: opts.check, plays };
+  return { plan, diagnostics: sortDiagnostics(ds) };
+}

@@ -1,0 +1,91 @@
+/**
+ * The plan for humans: every play, batch, task and host with the exact commands that would run
+ * (displayCommand: secrets hidden), run_once / delegate_to and runtime conditions marked.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { PlannedHostTask, PlannedTask, Plan } from '../model/plan.js';
+import type { Step } from '../model/step.js';
+import { displayCommand } from '../template/shell.js';
+
+function stepLines(s: Step, c: ChalkInstance, check: boolean): string[] {
+  const tag = s.mutates ? (check ? c.yellow(' (not run in --check)') : '') : c.dim(' (read-only)');
+  switch (s.kind) {
+    case 'command': {
+      const out = [`${c.dim('#')} ${s.description}${tag}`];
+      if (s.onlyIf) out.push(`${c.dim('  only if:')} ${displayCommand(s.onlyIf)}`);
+      out.push(`${c.green('$')} ${displayCommand(s.command)}`);
+      return out;
+    }
+    case 'put': {
+      const src = 'path' in s.src ? s.src.path : `<${Buffer.byteLength(s.src.content)} bytes of content>`;
+      const attrs = [s.mode && `mode=${s.mode}`, s.owner && `owner=${s.owner}`, s.group && `group=${s.group}`].filter(Boolean).join(' ');
+      return [`${c.cyan('put')} ${src} -> ${s.dest}${attrs ? ' ' + attrs : ''}${s.sha256 ? c.dim(` sha256=${s.sha256.slice(0, 12)}…`) : ''}${tag}`];
+    }
+    case 'get':
+      return [`${c.cyan('get')} ${s.src} -> ${s.dest}${tag}`];
+    case 'relay':
+      return [`${c.cyan('relay')} ${s.fromHost}:${s.src} -> ${s.dest}${tag}`];
+    case 'local': {
+      const data = s.action === 'set_fact' ? s.data.facts : s.action === 'debug' ? (s.data.var !== undefined ? s.data.value : s.data.msg) : s.data.msg;
+      const text = typeof data === 'string' ? data : JSON.stringify(data);
+      return [`${c.magenta(s.action)} ${text ?? ''}`.trimEnd()];
+    }
+  }
+}
+
+function hostBlock(h: PlannedHostTask, c: ChalkInstance, check: boolean, indent: string): string[] {
+  const head = `${indent}${c.bold(h.host)}${h.runsOn ? c.cyan(` -> ${h.runsOn} (delegate_to)`) : ''}`;
+  const out: string[] = [];
+  let note = '';
+  if (h.when) {
+    if (!h.when.decided) note = c.yellow(` when ${h.when.expr.join(' and ')} (decided at run time)`);
+    else if (h.when.value === false) note = c.dim(` skipped: when ${h.when.expr.join(' and ')} is false`);
+  }
+  out.push(head + note);
+  if (h.deferred) out.push(`${indent}  ${c.yellow('deferred:')} ${h.deferred}`);
+  if (h.steps) {
+    if (h.steps.length === 0 && !(h.when && h.when.value === false)) out.push(`${indent}  ${c.dim('(nothing to do)')}`);
+    for (const s of h.steps) for (const l of stepLines(s, c, check)) out.push(`${indent}  ${l}`);
+  }
+  return out;
+}
+
+function taskBlock(t: PlannedTask, c: ChalkInstance, check: boolean, indent: string): string[] {
+  const flags = [
+    t.module && c.dim(`[${t.module}]`),
+    t.runOnce && c.cyan('run_once'),
+    t.delegateTo !== undefined && c.cyan(`delegate_to: ${t.delegateTo}`),
+    t.tags.length && c.dim(`tags: ${t.tags.join(',')}`),
+    c.dim(`${t.pos.file}:${t.pos.line}`),
+  ].filter(Boolean).join(' ');
+  const kind = t.section === 'handlers' ? 'HANDLER' : t.block ? 'BLOCK' : 'TASK';
+  const out = [`${indent}${c.bold(`${kind} [${t.name}]`)} ${flags}`];
+  if (t.block) {
+    for (const x of t.block) out.push(...taskBlock(x, c, check, indent + '  '));
+    if (t.rescue?.length) { out.push(`${indent}  ${c.bold('rescue:')}`); for (const x of t.rescue) out.push(...taskBlock(x, c, check, indent + '    ')); }
+    if (t.always?.length) { out.push(`${indent}  ${c.bold('always:')}`); for (const x of t.always) out.push(...taskBlock(x, c, check, indent + '    ')); }
+    return out;
+  }
+  for (const h of t.perHost) out.push(...hostBlock(h, c, check, indent + '  '));
+  return out;
+}
+
+export function formatPlan(plan: Plan, opts: { color?: boolean } = {}): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const out: string[] = [];
+  out.push(`${c.bold('PLAN')} ${plan.playbook} ${c.dim(`inventory: ${plan.inventory.join(', ')}`)}${plan.check ? c.yellow(' --check') : ''}`);
+  for (const p of plan.plays) {
+    out.push('');
+    out.push(c.bold(`PLAY ${p.index + 1} [${p.name}]`) + ` hosts: ${p.pattern} ${c.dim(`(${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'})`)}`);
+    if (p.confirm) out.push(`  ${c.red('asks for confirmation:')} ${p.confirm}`);
+    for (const n of p.notes) out.push(`  ${c.dim('note:')} ${n}`);
+    p.batches.forEach((b, i) => out.push(`  ${c.dim(`batch ${i + 1}/${p.batches.length}:`)} ${b.join(' ')}`));
+    for (const t of p.tasks) { out.push(''); out.push(...taskBlock(t, c, plan.check, '  ')); }
+    if (p.handlers.length) {
+      out.push('');
+      out.push(`  ${c.bold('handlers')} ${c.dim('(run only when notified)')}`);
+      for (const t of p.handlers) out.push(...taskBlock(t, c, plan.check, '  '));
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,40 @@
+import type { Inventory } from '../model/inventory.js';
+import type { Play } from '../model/playbook.js';
+import { applyLimit, matchHosts } from '../load/pattern.js';
+import { ValidationError } from '../errors.js';
+
+/** Hosts of a play, in inventory order, narrowed by --limit. */
+export function playHosts(play: Play, inv: Inventory, limit?: string): string[] {
+  const m = matchHosts(inv, play.hosts);
+  return applyLimit(inv, m.hosts, limit).hosts;
+}
+
+/** Size of one serial entry for a play of `total` hosts: number, or 'N%' (rounded down, at least 1). */
+export function batchSize(entry: number | string, total: number): number {
+  if (typeof entry === 'number') {
+    if (!Number.isFinite(entry) || entry < 0) throw new ValidationError(`serial: ${entry} is not a positive number`);
+    return entry === 0 ? total : Math.floor(entry);
+  }
+  const s = String(entry).trim();
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(s);
+  if (pct) return Math.max(1, Math.floor((total * Number(pct[1])) / 100));
+  if (/^\d+$/.test(s)) return Number(s) === 0 ? total : Number(s);
+  throw new ValidationError(`serial: ${JSON.stringify(entry)} is neither a number nor a percentage`);
+}
+
+/** Split hosts into batches by `serial` (numbers or percentages; the last entry repeats). */
+export function splitBatches(hosts: string[], serial: (number | string)[]): string[][] {
+  if (hosts.length === 0) return [];
+  if (!serial || serial.length === 0) return [hosts.slice()];
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const entry = serial[Math.min(k, serial.length - 1)]!;
+    const size = Math.max(1, batchSize(entry, hosts.length));
+    out.push(hosts.slice(i, i + size));
+    i += size;
+    k++;
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+/**
+ * One task for one host: args normalised (free form, key=value text), rendered (shell args
+ * quoted), coerced and checked against the module's schema, then planned into steps.
+ * Used by the offline planner and by the engine at run time (with registered results).
+ */
+import Ajv2020Module from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { ValidationError } from '../errors.js';
+import type { Play, Task } from '../model/playbook.js';
+import type { SourcePos } from '../model/source.js';
+import type { Step } from '../model/step.js';
+import type { Vars } from '../model/vars.js';
+import type { Module, PlanContext } from '../modules/module.js';
+import { getModule } from '../modules/registry.js';
+import { TemplateError, UndefinedVariableError } from '../template/errors.js';
+import { renderDeep, renderString } from '../template/render.js';
+import { extractKeyValues, parseKeyValues } from '../template/words.js';
+
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module.default;
+let ajv: InstanceType<typeof Ajv2020> | undefined;
+const validators = new Map<Module<any>, ValidateFunction>();
+
+function validator(mod: Module<any>): ValidateFunction {
+  let v = validators.get(mod);
+  if (!v) {
+    ajv ??= new Ajv2020({ allErrors: false, strict: false, coerceTypes: true, allowUnionTypes: true });
+    const { $id: _id, ...schema } = mod.argsSchema;
+    v = ajv.compile(schema);
+    validators.set(mod, v);
+  }
+  return v;
+}
+
+/** Where problems with a task's module args are reported. */
+export function argsPos(task: Task): SourcePos {
+  return (task.module && task.keyPos?.[task.module]) || task.keyPos?.args || task.pos;
+}
+
+/** Free-form text / key=value text -> an args mapping (not rendered yet). */
+export function normalizeArgs(mod: Module<any>, raw: unknown): Record<string, unknown> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw === 'string') {
+    if (mod.freeForm) {
+      const keys = Object.keys((mod.argsSchema.properties ?? {}) as object).filter((k) => k !== mod.freeForm);
+      const { rest, kv } = extractKeyValues(raw, keys);
+      return { [mod.freeForm]: rest, ...kv };
+    }
+    return parseKeyValues(raw);
+  }
+  if (typeof raw === 'object' && !Array.isArray(raw)) return { ...(raw as Record<string, unknown>) };
+  throw new ValidationError(`the arguments of module '${mod.name}' must be a mapping or text`);
+}
+
+/** Render args: shell args (the module's shellArgs) quote every inserted value. */
+export function renderArgs(mod: Module<any>, args: Record<string, unknown>, vars: Vars): Record<string, unknown> {
+  const shell = new Set(mod.shellArgs ?? []);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    out[k] = shell.has(k) && typeof v === 'string' ? renderString(v, vars, { shell: true }) : renderDeep(v, vars);
+  }
+  return out;
+}
+
+/** Coerce ("2379" -> 2379 where the schema wants an integer) and validate rendered args. */
+export function checkRenderedArgs(mod: Module<any>, args: Record<string, unknown>): Record<string, unknown> {
+  const copy = structuredClone(args);
+  const v = validator(mod);
+  if (!v(copy)) {
+    const e = v.errors?.[0];
+    const where = e?.instancePath ? `argument '${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'arguments';
+    let what = e?.message ?? 'are invalid';
+    if (e?.keyword === 'additionalProperties') what = `has no argument '${String(e.params.additionalProperty)}'`;
+    throw new ValidationError(`module '${mod.name}': ${where} ${what} (after rendering: ${JSON.stringify(valueAt(copy, e?.instancePath))})`);
+  }
+  return copy;
+}
+
+function valueAt(obj: unknown, pointer?: string): unknown {
+  if (!pointer) return obj;
+  let cur: unknown = obj;
+  for (const seg of pointer.split('/').slice(1)) cur = (cur as Record<string, unknown> | undefined)?.[seg];
+  return cur;
+}
+
+function withPos<E extends Error>(err: E, pos: SourcePos): E {
+  if ((err instanceof UndefinedVariableError || err instanceof TemplateError) && !err.pos) err.pos = pos;
+  return err;
+}
+
+/**
+ * Render a task's args and plan its steps for one host. Throws UndefinedVariableError /
+ * TemplateError (with `pos` = the task's module key) or ValidationError.
+ */
+export function renderTask(task: Task, vars: Vars, ctx: PlanContext): { module: Module<any>; args: unknown; steps: Step[] } {
+  const pos = argsPos(task);
+  const mod = task.module ? getModule(task.module) : undefined;
+  if (!mod) throw new ValidationError(task.module ? `unknown module '${task.module}'` : 'the task has no module');
+  let steps: Step[];
+  let args: Record<string, unknown>;
+  try {
+    args = checkRenderedArgs(mod, renderArgs(mod, normalizeArgs(mod, task.args), vars));
+    steps = mod.plan(args, { ...ctx, vars });
+  } catch (err) {
+    throw withPos(err as Error, pos);
+  }
+  if (task.environment && Object.keys(task.environment).length) {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(task.environment)) {
+      try {
+        env[k] = renderString(String(v), vars);
+      } catch (err) {
+        throw withPos(err as Error, task.keyPos?.environment ?? pos);
+      }
+    }
+    steps = steps.map((s) => (s.kind === 'command' ? { ...s, command: { ...s.command, env: { ...env, ...(s.command.env ?? {}) } } } : s));
+  }
+  return { module: mod, args, steps };
+}
+
+/** The items of a task's loop (rendered; a string that is one `{{ list }}` keeps its type). */
+export function expandLoop(task: Task, vars: Vars): unknown[] | undefined {
+  if (task.loop === undefined) return undefined;
+  let items: unknown;
+  try {
+    items = renderDeep(task.loop, vars);
+  } catch (err) {
+    throw withPos(err as Error, task.keyPos?.loop ?? task.keyPos?.with_items ?? task.pos);
+  }
+  if (!Array.isArray(items)) {
+    throw new ValidationError(`loop must be a list, got ${JSON.stringify(items)}`);
+  }
+  return items;
+}
+
+/** The loop variable name (loop_control.loop_var, default 'item'). */
+export function loopVarOf(task: Task): string {
+  return task.loopVar ?? 'item';
+}
+
+/** Plan context for a host. */
+export function planContext(a: { host: string; vars: Vars; check: boolean; play: Play; playHosts: string[]; hostvars?: Record<string, Vars>; unknownAtPlan?: ReadonlySet<string>; playbookDir: string }): PlanContext {
+  const ctx: PlanContext = { host: a.host, vars: a.vars, check: a.check, playHosts: a.playHosts, playbookDir: a.playbookDir };
+  if (a.hostvars) ctx.hostvars = a.hostvars;
+  if (a.unknownAtPlan) ctx.unknownAtPlan = a.unknownAtPlan;
+  return ctx;
+}
