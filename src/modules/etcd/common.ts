@@ -177,3 +177,32 @@ listening() {
 }
 etcd_running() { pgrep -x etcd >/dev/null 2>&1; }
 `;
+
+import { CHANGED_MARKER } from '../../model/step.js';
+import type { TaskResult } from '../../model/result.js';
+import type { StepOutcome } from '../module.js';
+import { lastJsonLine } from './json.js';
+
+/** Printed by scripts when they changed something (CommandStep.changed = 'marker'). */
+export const MARK = CHANGED_MARKER;
+
+/**
+ * Default interpretation of a module whose last command prints one JSON line: failed when a
+ * command failed, changed when any step changed, `data` = that JSON, `msg` from `describe`.
+ */
+export function scriptResult(results: StepOutcome[], describe: (data: Record<string, any>) => string, what: string): TaskResult {
+  const changed = results.some((r) => r.changed);
+  const bad = results.find((r) => r.status === 'ran' && r.rc !== undefined && r.rc !== 0 && r.step.kind === 'command' && !(r.step.okCodes ?? [0]).includes(r.rc));
+  const last = [...results].reverse().find((r) => r.status === 'ran' && r.step.kind === 'command');
+  const stdout = results.map((r) => r.stdout ?? '').join('');
+  const stderr = results.map((r) => r.stderr ?? '').join('');
+  if (bad) {
+    const why = (bad.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('etcdplay:')).pop();
+    return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: why ? why.replace(/^etcdplay:\s*/, '') : `${what} failed (rc=${bad.rc})` };
+  }
+  if (results.every((r) => r.status === 'check')) {
+    return { changed: false, failed: false, wouldChange: true, stdout, stderr, msg: `${what}: would run (check mode)` };
+  }
+  const data = lastJsonLine(last?.stdout) ?? {};
+  return { changed, failed: false, rc: last?.rc ?? 0, stdout, stderr, data, msg: describe(data) };
+}

@@ -1,5 +1,27 @@
 import type { Module } from '../module.js';
 import { etcdFactsModule } from './facts.js';
+import { etcdStatusModule } from './status.js';
+import { etcdVersionPathModule } from './version-path-module.js';
+import { etcdSnapshotSaveModule } from './snapshot-save.js';
+import { etcdSnapshotDistributeModule } from './snapshot-distribute.js';
+import { etcdServiceModule } from './service.js';
+import { etcdPackageModule } from './package.js';
+import { etcdDataMoveAsideModule } from './data-dir.js';
+import { etcdSnapshotRestoreModule } from './snapshot-restore.js';
+import { etcdWaitHealthyModule } from './wait-healthy.js';
+import { etcdVerifyDataModule } from './verify-data.js';
 
-/** The etcd modules, in the order `etcdplay modules` lists them. */
-export const etcdModules: Module<any>[] = [etcdFactsModule];
+/** The etcd modules, in the order `etcdplay modules` lists them (roughly the downgrade order). */
+export const etcdModules: Module<any>[] = [
+  etcdFactsModule,
+  etcdStatusModule,
+  etcdVersionPathModule,
+  etcdSnapshotSaveModule,
+  etcdSnapshotDistributeModule,
+  etcdServiceModule,
+  etcdPackageModule,
+  etcdDataMoveAsideModule,
+  etcdSnapshotRestoreModule,
+  etcdWaitHealthyModule,
+  etcdVerifyDataModule,
+];

@@ -1,0 +1,88 @@
+/**
+ * etcd_snapshot_distribute: one snapshot (and its manifest) to every member: streamed from the
+ * source host through the workstation (relay) or put from the workstation, then the sha256 is
+ * verified on each member against the manifest (or the `sha256` arg).
+ */
+import { ValidationError } from '../../errors.js';
+import type { Step } from '../../model/step.js';
+import type { Module, PlanContext } from '../module.js';
+import { checkPath, memberHosts, scriptResult, shScript } from './common.js';
+
+export interface EtcdSnapshotDistributeArgs {
+  /** Path of the snapshot on `from_host` (its manifest is `<src>.json`). */
+  src?: string;
+  /** Inventory host holding the snapshot (default: the first host of the group). */
+  from_host?: string;
+  /** A snapshot file on the workstation instead (its manifest `<path>.json` is sent too when present). */
+  from_workstation?: string;
+  /** Destination on each member (default: same path as src). */
+  dest?: string;
+  /** Expected sha256 (default: the manifest's). */
+  sha256?: string;
+  group?: string;
+}
+
+// $1 dest, $2 expected sha256 or '' (then taken from $1.json)
+const VERIFY = String.raw`
+D=$1; WANT=$2
+[ -f "$D" ] || die "$D is missing"
+chmod 600 "$D" "$D.json" 2>/dev/null
+if [ -z "$WANT" ]; then
+  [ -f "$D.json" ] || die "no sha256 given and no manifest $D.json"
+  WANT=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$D.json" | head -n1)
+fi
+GOT=$(sha256sum "$D" | cut -d' ' -f1)
+[ "$GOT" = "$WANT" ] || die "sha256 mismatch on $D: got $GOT, want $WANT"
+printf '{"path":"%s","sha256":"%s","verified":true}\n' "$D" "$GOT"
+`;
+
+export const etcdSnapshotDistributeModule: Module<EtcdSnapshotDistributeArgs> = {
+  name: 'etcd_snapshot_distribute',
+  summary: 'copy one snapshot (+ manifest) to every member and verify its sha256 there',
+  docs: `Streams \`src\` from \`from_host\` to this host (a relay through the workstation, never stored
+there in full), or puts \`from_workstation\` from the workstation, writing 0600 files to \`dest\`
+(default: the same path) and \`<dest>.json\` (the manifest). Then verifies sha256 on the member
+against \`sha256\` or the manifest; fails on any mismatch. On the source host itself (same path)
+only the verification runs.`,
+  argsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      src: { type: 'string', minLength: 1 },
+      from_host: { type: 'string', minLength: 1 },
+      from_workstation: { type: 'string', minLength: 1 },
+      dest: { type: 'string', minLength: 1 },
+      sha256: { type: 'string', pattern: '^([0-9a-f]{64})?$' },
+      group: { type: 'string' },
+    },
+  },
+  checkMode: false,
+  plan(args, ctx: PlanContext) {
+    const steps: Step[] = [];
+    if (args.from_workstation) {
+      const dest = checkPath(args.dest ?? args.src ?? '', 'dest');
+      steps.push({ kind: 'put', description: `send ${args.from_workstation} to ${dest}`, mutates: true, src: { path: args.from_workstation }, dest, mode: '0600', skipIfSame: true, ...(args.sha256 ? { sha256: args.sha256 } : {}) });
+      steps.push({ kind: 'put', description: `send ${args.from_workstation}.json to ${dest}.json`, mutates: true, src: { path: `${args.from_workstation}.json` }, dest: `${dest}.json`, mode: '0600', skipIfSame: true });
+      steps.push({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, args.sha256 ?? '']) });
+      return steps;
+    }
+    if (!args.src) throw new ValidationError('etcd_snapshot_distribute needs src (with from_host) or from_workstation');
+    const src = checkPath(args.src, 'src');
+    const dest = checkPath(args.dest ?? src, 'dest');
+    const from = args.from_host ?? memberHosts(ctx, args.group ?? 'etcd')[0]!;
+    if (!(from === ctx.host && dest === src)) {
+      steps.push({ kind: 'relay', description: `relay ${from}:${src} to ${dest}`, mutates: true, fromHost: from, src, dest, mode: '0600', ...(args.sha256 ? { sha256: args.sha256 } : {}) });
+      steps.push({ kind: 'relay', description: `relay ${from}:${src}.json to ${dest}.json`, mutates: true, fromHost: from, src: `${src}.json`, dest: `${dest}.json`, mode: '0600' });
+    }
+    steps.push({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, args.sha256 ?? '']) });
+    return steps;
+  },
+  interpret(_args, results) {
+    const r = scriptResult(results, (d) => `${d.path} sha256 ${String(d.sha256 ?? '').slice(0, 12)} verified`, 'distribute');
+    return r;
+  },
+  examples: `- name: snapshot to every member
+  etcd_snapshot_distribute:
+    src: "{{ snap.data.file }}"
+    from_host: "{{ groups['etcd'][0] }}"`,
+};
