@@ -1,0 +1,93 @@
+# Shared helpers for the bench scripts (sourced, not run).
+#
+#   bench_init            cd to the repo, set ROOT, RESULTS, ETCDPLAY; trap EXIT -> bench_cleanup
+#   bench_hosts_up N      unless BENCH_HOSTS_DIR is already set (by bench/run.sh), start N sshd on
+#                         127.0.2.1..N (bench/hosts.ts) and export BENCH_HOSTS_DIR
+#   bench_tmp NAME VAR    make a temp dir (removed on exit) and store its path in VAR
+#   bench_build           compile etcdplay (npx tsc) unless BENCH_NO_BUILD=1
+#
+# Environment: BENCH_RUNS (default 5), BENCH_WARMUP (default 1), BENCH_PORT (default 22),
+# BENCH_RESULTS (default bench/results).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
+ETCDPLAY="node $ROOT/bin/etcdplay.js"
+RUNS="${BENCH_RUNS:-5}"
+WARMUP="${BENCH_WARMUP:-1}"
+PORT="${BENCH_PORT:-22}"
+_BENCH_HOSTS_PID=""
+_BENCH_TMPS=()
+
+bench_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+bench_cleanup() {
+  local rc=$?
+  if [ -n "$_BENCH_HOSTS_PID" ]; then
+    kill -TERM "$_BENCH_HOSTS_PID" 2>/dev/null || true
+    # hosts.ts stops every sshd before it exits; give it a few seconds, then force.
+    for _ in $(seq 1 50); do kill -0 "$_BENCH_HOSTS_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$_BENCH_HOSTS_PID" 2>/dev/null || true
+    _BENCH_HOSTS_PID=""
+  fi
+  local d
+  for d in "${_BENCH_TMPS[@]+"${_BENCH_TMPS[@]}"}"; do rm -rf -- "$d"; done
+  return $rc
+}
+
+bench_init() {
+  cd "$ROOT"
+  mkdir -p "$RESULTS"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  command -v hyperfine >/dev/null || { echo "bench: hyperfine is required" >&2; exit 1; }
+}
+
+bench_tmp() {
+  local _bt_d
+  _bt_d="$(mktemp -d "${TMPDIR:-/tmp}/etcdplay-bench-$1-XXXXXX")"
+  _BENCH_TMPS+=("$_bt_d")
+  printf -v "$2" '%s' "$_bt_d"
+}
+
+bench_build() {
+  if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    bench_log "building etcdplay (npx tsc)"
+    npx tsc -p tsconfig.json
+  fi
+}
+
+bench_hosts_up() {
+  local n="$1"
+  if [ -n "${BENCH_HOSTS_DIR:-}" ] && [ -f "$BENCH_HOSTS_DIR/ready" ]; then
+    local have
+    have="$(wc -l <"$BENCH_HOSTS_DIR/hosts.txt")"
+    if [ "$have" -ge "$n" ]; then return 0; fi
+    echo "bench: BENCH_HOSTS_DIR has $have hosts, need $n" >&2
+    exit 1
+  fi
+  local dir
+  bench_tmp hosts dir
+  bench_log "starting $n sshd on 127.0.2.1..$n:$PORT"
+  # Own log file, not our stdout/stderr: node makes pipes it shares non-blocking, and ansible
+  # refuses to run with non-blocking stdio.
+  node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1 &
+  _BENCH_HOSTS_PID=$!
+  for _ in $(seq 1 600); do
+    [ -f "$dir/ready" ] && break
+    kill -0 "$_BENCH_HOSTS_PID" 2>/dev/null || { echo "bench: host supervisor died:" >&2; cat "$dir/hosts.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -f "$dir/ready" ] || { echo "bench: hosts not ready after 60 s" >&2; cat "$dir/hosts.log" >&2; exit 1; }
+  export BENCH_HOSTS_DIR="$dir"
+}
+
+# Median (seconds) of command NAME in a hyperfine JSON export.
+bench_median() {
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results.find((x) => x.command === process.argv[2]);
+    if (!r) process.exit(1);
+    process.stdout.write(String(r.median));
+  ' "$1" "$2"
+}
