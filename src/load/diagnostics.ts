@@ -20,6 +20,18 @@ export function diag(
   return d;
 }
 
+/** Fill in `sourceLine` where it is missing, reading each file once (unreadable files are skipped). */
+export function attachSourceLines(ds: Diagnostic[], read: (file: string) => string | undefined): Diagnostic[] {
+  const cache = new Map<string, string[] | undefined>();
+  for (const d of ds) {
+    if (d.sourceLine !== undefined) continue;
+    if (!cache.has(d.pos.file)) cache.set(d.pos.file, read(d.pos.file)?.split('\n'));
+    const line = cache.get(d.pos.file)?.[d.pos.line - 1];
+    if (line !== undefined) d.sourceLine = line.replace(/\r$/, '');
+  }
+  return ds;
+}
+
 /** Sort by file, line, column (stable), and drop exact duplicates. */
 export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();

@@ -192,22 +192,23 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
     const first = toks[0]!;
     const vars: Vars = {};
     let ok = true;
-    for (const t of toks.slice(1)) {
+    toks.slice(1).forEach((t, k) => {
       const eq = t.text.indexOf('=');
       if (eq <= 0) {
+        const afterVar = k > 0 && toks[k]!.text.includes('=');
         err(lineNo, t.col, 'ini-bad-hostvar', `expected key=value host variable, got '${t.text}'`,
-          t.text.includes(':') || eq === 0 ? undefined : "quote values that contain spaces: key='a b'");
+          afterVar ? `quote values that contain spaces, e.g. ${toks[k]!.text.replace('=', "='")} ${t.text}'` : `host variables are written key=value after the host name`);
         ok = false;
-        continue;
+        return;
       }
       const key = t.text.slice(0, eq);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
         err(lineNo, t.col, 'ini-bad-hostvar', `invalid variable name '${key}'`, 'use letters, digits and _ only, not starting with a digit');
         ok = false;
-        continue;
+        return;
       }
       vars[key] = iniValue(t.text.slice(eq + 1));
-    }
+    });
     if (first.text.includes('=')) {
       err(lineNo, first.col, 'ini-bad-host', `expected a host name, got '${first.text}'`, `variables belong after a host name, or in a [${group === 'ungrouped' ? 'group' : group}:vars] section`);
       return;

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Inventory } from '../model/inventory.js';
 import type { Diagnostic } from '../model/source.js';
-import { diag, sortDiagnostics } from './diagnostics.js';
+import { attachSourceLines, diag, sortDiagnostics } from './diagnostics.js';
 import { loadGroupHostVars } from './groupvars.js';
 import { InventoryBuilder } from './inventory-build.js';
 import { parseIniInventory } from './inventory-ini.js';
@@ -47,7 +47,15 @@ export function loadInventory(sources: string[]): { inventory: Inventory; diagno
     seen.add(key);
     ds.push(...loadGroupHostVars(inventory, d));
   }
-  return { inventory, diagnostics: sortDiagnostics(ds) };
+  return { inventory, diagnostics: sortDiagnostics(attachSourceLines(ds, readText)) };
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Parse one inventory text into the builder (format from the name, or sniffed). */
@@ -61,7 +69,8 @@ export function parseInventory(text: string, file: string): { inventory: Invento
   b.inv.sources.push(file);
   const ds = parseInventoryText(text, file, b);
   const r = b.finalize();
-  return { inventory: r.inventory, diagnostics: sortDiagnostics([...ds, ...r.diagnostics]) };
+  const lines = text.split('\n');
+  return { inventory: r.inventory, diagnostics: sortDiagnostics(attachSourceLines([...ds, ...r.diagnostics], (f) => (f === file ? lines.join('\n') : undefined))) };
 }
 
 function parseInventoryFile(file: string, b: InventoryBuilder): Diagnostic[] {

@@ -161,9 +161,17 @@ function schemaDiagnostics(L: Loader, errors: ErrorObject[], data: unknown): voi
           break;
         }
         if (kind === 'play') L.err('bad-type', node, 'a play must be a mapping', "start a play with '- hosts: PATTERN'");
-        else if (kind === 'task') L.err('bad-type', node, 'a task must be a mapping', "write a task as '- name: ...' followed by a module, e.g. 'command: ls'");
+        else if (kind === 'task') {
+          const word = typeof value === 'string' ? /^([A-Za-z_][\w.]*)\s+(.*)$/.exec(value) : null;
+          const hint = word && L.modules.get(word[1]!) ? `a ':' is missing: write '${word[1]}: ${word[2]}'` : "write a task as '- name: ...' followed by a module, e.g. 'command: ls'";
+          L.err('bad-type', node, 'a task must be a mapping', hint);
+        }
         else if (kind === 'playbook') break;
-        else {
+        else if (path.includes('serial')) L.err('bad-serial', node, `invalid serial ${JSON.stringify(value)}`, "use a positive number, a percentage like '30%', or a list of them");
+        else if (typeof path[path.length - 1] === 'number') {
+          const listKey = String(path[path.length - 2]);
+          L.err('bad-type', node, `each item of '${listKey}' must be ${describeType(e.params.type)}`, yesNoHint(value, e.params.type));
+        } else {
           const what = parentKind === 'task' || parentKind === 'play' || parentKind === 'loop_control' ? `'${key}'` : `'${path.slice(-2).join('.')}'`;
           L.err('bad-type', node, `${what} must be ${describeType(e.params.type)}`, yesNoHint(value, e.params.type));
         }
@@ -197,6 +205,7 @@ function schemaDiagnostics(L: Loader, errors: ErrorObject[], data: unknown): voi
         break;
       }
       case 'pattern': {
+        if (e.schemaPath.includes('/propertyNames/')) break; // reported by the propertyNames error
         const isSerial = path.includes('serial');
         if (isSerial) L.err('bad-serial', node, `invalid serial '${String(value)}'`, "use a positive number, a percentage like '30%', or a list of them");
         else if (key === 'register') L.err('bad-register', node, `'register' must be a variable name, got '${String(value)}'`, 'use letters, digits and _ only, not starting with a digit');
@@ -339,7 +348,7 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
     if (!isSeq(list)) continue; // null or reported by the schema
     play[field] = list.items.map((item, j) => buildTask(L, item, `p${index}.${key}.${j}`, key === 'handlers')).filter((t): t is Task => !!t);
   }
-  if (!play.preTasks.length && !play.tasks.length && !play.postTasks.length && m.has('hosts')) {
+  if (!['pre_tasks', 'tasks', 'post_tasks', 'roles', 'import_playbook'].some((k) => m.has(k)) && m.has('hosts')) {
     L.warn('no-tasks', node, `play '${play.name}' has no tasks`);
   }
   checkNotify(L, play);

@@ -43,6 +43,19 @@ function parseEmpty(lc: LineCounter): Document.Parsed {
 }
 
 function yamlErrorDiag(src: YamlSource, code: string, message: string, offset: number, severity: 'error' | 'warning' = 'error'): Diagnostic {
+  const t = src.text;
+  // An unclosed quote is reported at the end of the text: point at the opening quote instead.
+  const q = /closing (["'])/.exec(message)?.[1];
+  if (code === 'MISSING_CHAR' && q) {
+    const open = t.lastIndexOf(q, Math.max(0, offset - 1));
+    if (open >= 0) offset = open;
+  }
+  // Indentation errors reported at the end of a line: point at the next line's first character.
+  if (code === 'BAD_INDENT' && (t[offset] === '\n' || t[offset] === '\r')) {
+    let o = t.indexOf('\n', offset) + 1;
+    while (o > 0 && o < t.length && (t[o] === ' ' || t[o] === '\t')) o++;
+    if (o > 0) offset = o;
+  }
   const pos = posAt(src, offset);
   if (code === 'DUPLICATE_KEY') {
     const key = keyTextAt(src.text, offset);
@@ -57,7 +70,7 @@ function yamlErrorDiag(src: YamlSource, code: string, message: string, offset: n
 function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'TAB_AS_INDENT': return 'indent with spaces, not tabs';
-    case 'BAD_INDENT': case 'MISSING_CHAR': return 'check the indentation of this line against the lines above';
+    case 'BAD_INDENT': return 'check the indentation of this line against the lines above';
     case 'BLOCK_AS_IMPLICIT_KEY': return "a value containing ': ' must be quoted";
     case 'MULTILINE_IMPLICIT_KEY': return "a key must fit on one line; is a ':' missing on the line above?";
     default: return undefined;
