@@ -101,8 +101,8 @@ export class LocalConnection implements Connection {
     }
     if (streamError || code !== 0 || remote !== local) {
       await this.exec({ kind: 'exec', argv: ['rm', '-f', '--', tmp] }, { become: opts.become, becomePassword: opts.becomePassword }).catch(() => undefined);
-      if (streamError) throw streamError;
       if (code !== 0) throw new CommandFailedError(this.host, code ?? -1, `writing ${remotePath} failed: ${lastLine(stderr)}`, stdout, stderr);
+      if (streamError) throw streamError;
       throw new CommandFailedError(this.host, 0, `sha256 mismatch writing ${remotePath}: sent ${local}, wrote ${remote}`);
     }
     const fin = await this.exec(

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { inventoryHostVars } from '../load/hostvars.js';
 import type { Become } from '../model/command.js';
@@ -6,7 +7,10 @@ import type { Play, Task } from '../model/playbook.js';
 import type { HostStatus, Recap, TaskResult } from '../model/result.js';
 import type { Vars } from '../model/vars.js';
 import type { PlanContext } from '../modules/module.js';
-import { playHosts, renderTask, splitBatches, varsFor } from '../plan/index.js';
+import { playHosts, splitBatches } from '../plan/hosts.js';
+import { tagsSelect } from '../plan/tags.js';
+import { renderTask } from '../plan/task.js';
+import { varsFor, withVars } from '../plan/vars.js';
 import { evalCondition } from '../template/expr.js';
 import { renderDeep, renderString } from '../template/render.js';
 import { Connections } from './connections.js';
@@ -16,7 +20,6 @@ import { mapLimit, sleep } from './limit.js';
 import { Redactor } from './redact.js';
 import { newRunId } from './runid.js';
 import { runSteps, type StepsRun } from './steps.js';
-import { tagsSelected } from './tags.js';
 import type { RunOptions, RunOutcome } from './types.js';
 
 /** What a block passes down to the tasks inside it. */
@@ -68,6 +71,7 @@ export class Runner {
   private stepMode: boolean;
   private readonly t0 = Date.now();
   private currentPlayHosts: string[] = [];
+  private currentBatch: string[] = [];
 
   constructor(private readonly opts: RunOptions) {
     this.runId = opts.runId ?? newRunId();
@@ -161,6 +165,7 @@ export class Runner {
       const batch = batches[b]!.filter((h) => this.alive(h));
       if (!batch.length) continue;
       this.emit({ type: 'batch.start', play: play.index, batch: b, hosts: batch });
+      this.currentBatch = batch;
       await this.runBatch(play, batch);
     }
     this.emit({ type: 'play.end', play: play.index });
@@ -284,7 +289,7 @@ export class Runner {
     }
   }
 
-  private varsOf(play: Play, host: string, task: Task | undefined, extra: Vars): Vars {
+  private varsOf(play: Play, host: string, task: Task | undefined, extra: Vars, batch?: string[]): Vars {
     const st = this.host(host);
     const v = varsFor({
       inv: this.opts.inventory,
@@ -294,29 +299,18 @@ export class Runner {
       extraVars: this.opts.extraVars,
       facts: st.facts,
       registered: st.registered,
-      playHosts: this.currentPlayHosts,
+      playHosts: this.currentPlayHosts.filter((h) => this.alive(h)),
+      ...(batch ? { batch } : {}),
+      check: this.opts.check,
+      hostFacts: this.hostFacts(),
     });
-    const out: Vars = { ...v, ...extra };
-    out.ansible_check_mode ??= this.opts.check;
-    out.ansible_diff_mode ??= this.opts.diff;
-    out.inventory_hostname ??= host;
-    out.ansible_play_hosts ??= this.currentPlayHosts.filter((h) => this.alive(h));
-    out.play_hosts ??= out.ansible_play_hosts;
-    out.ansible_play_batch ??= out.ansible_play_hosts;
-    return out;
+    return withVars(v, { ansible_diff_mode: this.opts.diff, ...extra });
   }
 
-  /** Hosts' variables for `hostvars[...]` (computed once per task). */
-  private hostvars(play: Play): Record<string, Vars> {
-    const out: Record<string, Vars> = {};
-    for (const h of this.opts.inventory.hosts.keys()) {
-      try {
-        const st = this.host(h);
-        out[h] = varsFor({ inv: this.opts.inventory, host: h, play, extraVars: this.opts.extraVars, facts: st.facts, registered: st.registered, playHosts: this.currentPlayHosts });
-      } catch {
-        out[h] = {};
-      }
-    }
+  /** What hostvars[h] shows of other hosts beyond their inventory and play vars. */
+  private hostFacts(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [h, st] of this.state) out[h] = { ...st.facts, ...st.registered };
     return out;
   }
 
@@ -389,7 +383,7 @@ export class Runner {
   private async runTask(play: Play, task: Task, hosts: string[], inh: Inherited): Promise<Set<string>> {
     const eff = this.inherit(inh, task);
     if (!inh.handler) {
-      if (!tagsSelected([...(play.tags ?? []), ...eff.tags], this.opts.tags, this.opts.skipTags)) return new Set();
+      if (!tagsSelect([...new Set([...(play.tags ?? []), ...eff.tags])], this.opts.tags, this.opts.skipTags)) return new Set();
       if (!this.started) {
         const names = [this.taskName(task), await this.renderedName(play, task, hosts[0])];
         if (!names.includes(this.opts.startAtTask!)) return new Set();
@@ -404,10 +398,9 @@ export class Runner {
     }
     const failed = new Set<string>();
     this.emit({ type: 'task.start', play: play.index, taskId: task.id, name, module: task.module, hosts });
-    const hv = this.hostvars(play);
     if (eff.runOnce) {
       const first = hosts[0]!;
-      const out = await this.runOnHost(play, task, eff, first, hv, hosts);
+      const out = await this.runOnHost(play, task, eff, first);
       for (const h of hosts) {
         const copy: HostOutcome = { ...out, result: { ...out.result } };
         if (h !== first) copy.runsOn = out.runsOn ?? first;
@@ -417,7 +410,7 @@ export class Runner {
     } else {
       await mapLimit(hosts, this.forks, async (h) => {
         const t0 = Date.now();
-        const out = await this.runOnHost(play, task, eff, h, hv, hosts);
+        const out = await this.runOnHost(play, task, eff, h);
         this.finish(play, task, eff, h, out, Date.now() - t0);
         if (out.status === 'failed') failed.add(h);
       });
@@ -476,12 +469,11 @@ export class Runner {
   }
 
   /** Everything that happens for one task on one host: when, loop, retries, conditions. */
-  private async runOnHost(play: Play, task: Task, eff: Inherited, host: string, hv: Record<string, Vars>, batchHosts: string[]): Promise<HostOutcome> {
+  private async runOnHost(play: Play, task: Task, eff: Inherited, host: string): Promise<HostOutcome> {
     const t0 = Date.now();
     let vars: Vars;
     try {
-      vars = this.varsOf(play, host, { ...task, vars: { ...eff.vars, ...(task.vars ?? {}) } }, { hostvars: hv });
-      if (vars.hostvars === undefined) vars.hostvars = hv;
+      vars = this.varsOf(play, host, { ...task, vars: { ...eff.vars, ...(task.vars ?? {}) } }, {}, this.currentBatch);
       this.collectSecrets(vars);
     } catch (err) {
       return { status: 'failed', result: { changed: false, failed: true, msg: (err as Error).message } };
@@ -496,7 +488,7 @@ export class Runner {
     }
     let runsOn: string | undefined;
     if (items === undefined) {
-      const r = await this.attempts(play, task, eff, host, vars, hv, batchHosts);
+      const r = await this.attempts(play, task, eff, host, vars);
       runsOn = r.runsOn;
       r.result.durationMs = Date.now() - t0;
       return { ...this.statusOf(eff, r.result), runsOn };
@@ -505,8 +497,8 @@ export class Runner {
     const results: TaskResult[] = [];
     for (let i = 0; i < items.length; i++) {
       if (this.stopping && this.interrupted) break;
-      const iv: Vars = { ...vars, [loopVar]: items[i], ansible_loop_var: loopVar, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } };
-      const r = await this.attempts(play, task, eff, host, iv, hv, batchHosts);
+      const iv: Vars = withVars(vars, { [loopVar]: items[i], ansible_loop_var: loopVar, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } });
+      const r = await this.attempts(play, task, eff, host, iv);
       runsOn ??= r.runsOn;
       r.result[loopVar] = items[i];
       r.result.ansible_loop_var = loopVar;
@@ -543,7 +535,7 @@ export class Runner {
   }
 
   /** when -> (retries/until) -> one execution with changed_when/failed_when. */
-  private async attempts(play: Play, task: Task, eff: Inherited, host: string, vars: Vars, hv: Record<string, Vars>, batchHosts: string[]): Promise<{ result: TaskResult; runsOn?: string }> {
+  private async attempts(play: Play, task: Task, eff: Inherited, host: string, vars: Vars): Promise<{ result: TaskResult; runsOn?: string }> {
     try {
       for (const cond of eff.when) {
         if (!evalCondition(cond, vars)) {
@@ -559,12 +551,12 @@ export class Runner {
     const delayMs = (task.delay ?? 5) * 1000;
     let last: { result: TaskResult; runsOn?: string } = { result: { changed: false, failed: true, msg: 'not run' } };
     for (let attempt = 1; attempt <= max; attempt++) {
-      last = await this.once(play, task, eff, host, vars, hv, batchHosts);
+      last = await this.once(play, task, eff, host, vars);
       if (!retrying || last.result.unreachable) break;
       last.result.attempts = attempt;
       let done: boolean;
       try {
-        const cv = task.register ? { ...vars, [task.register]: last.result } : vars;
+        const cv = task.register ? withVars(vars, { [task.register]: last.result }) : vars;
         done = until.length ? until.every((c) => evalCondition(c, cv)) : !last.result.failed;
       } catch (err) {
         last.result.failed = true;
@@ -594,14 +586,14 @@ export class Runner {
   }
 
   /** One execution on one host: render, run steps, interpret, changed_when/failed_when. */
-  private async once(play: Play, task: Task, eff: Inherited, host: string, vars: Vars, hv: Record<string, Vars>, batchHosts: string[]): Promise<{ result: TaskResult; runsOn?: string }> {
+  private async once(play: Play, task: Task, eff: Inherited, host: string, vars: Vars): Promise<{ result: TaskResult; runsOn?: string }> {
     const check = eff.checkMode ?? this.opts.check;
     const st = this.host(host);
-    const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: hv, playHosts: batchHosts };
+    const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: vars.hostvars as Record<string, Vars>, playHosts: this.currentPlayHosts, playbookDir: dirname(this.opts.playbook.file) };
     let rendered: ReturnType<typeof renderTask>;
     let runsOn: string | undefined;
     try {
-      rendered = renderTask({ ...task, vars: { ...eff.vars, ...(task.vars ?? {}) } }, vars, ctx);
+      rendered = renderTask({ ...task, vars: { ...eff.vars, ...(task.vars ?? {}) }, ...(eff.environment ? { environment: eff.environment } : {}) }, vars, ctx);
       if (eff.delegateTo) {
         const d = renderString(eff.delegateTo, vars);
         if (d !== host) runsOn = d;
@@ -621,14 +613,6 @@ export class Runner {
     } catch (err) {
       return { result: { changed: false, failed: false, unreachable: true, msg: (err as Error).message }, runsOn };
     }
-    let environment: Record<string, string> | undefined;
-    if (eff.environment) {
-      try {
-        environment = renderDeep(eff.environment, vars) as Record<string, string>;
-      } catch (err) {
-        return { result: { changed: false, failed: true, msg: `environment: ${(err as Error).message}` }, runsOn };
-      }
-    }
     const taskId = task.id;
     const become = this.become(play, eff, connVars);
     const bp = this.opts.connect.becomePassword ?? (typeof connVars.ansible_become_password === 'string' ? connVars.ansible_become_password : undefined);
@@ -641,7 +625,6 @@ export class Runner {
       becomePassword: bp,
       signal: this.opts.signal,
       vars,
-      environment,
       onOutput: (stream, line) => {
         if (!eff.noLog) this.emit({ type: 'host.output', taskId, host, stream, line });
       },
@@ -682,7 +665,7 @@ export class Runner {
     if (run.outcomes.length && run.outcomes.every((o) => o.status === 'skipped') && !result.failed) result.changed = false;
     if (run.diffs.length) result.diff = run.diffs.join('');
     // changed_when / failed_when see the result under the register name
-    const cv = task.register ? { ...vars, [task.register]: result } : vars;
+    const cv = task.register ? withVars(vars, { [task.register]: result }) : vars;
     try {
       if (task.changedWhen?.length) result.changed = task.changedWhen.some((c) => evalCondition(c, cv));
       if (task.failedWhen?.length) {

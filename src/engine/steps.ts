@@ -273,6 +273,14 @@ function localStep(step: LocalStep, env: StepEnv, run: StepsRun): void {
       return;
     }
     case 'assert': {
+      if (typeof d.ok === 'boolean') {
+        // already evaluated by the module when it was planned for this host
+        run.outcomes.push({ step, status: 'ran', changed: false, data: d });
+        if (typeof d.assertion === 'string') run.local.assertion = d.assertion;
+        if (d.ok) run.local.msg = String(d.msg ?? 'All assertions passed');
+        else run.failure = { msg: String(d.msg ?? `Assertion failed: ${String(d.assertion ?? '')}`) };
+        return;
+      }
       const that = (Array.isArray(d.that) ? d.that : d.that !== undefined ? [d.that] : []) as unknown[];
       for (const cond of that) {
         const ok = typeof cond === 'boolean' ? cond : evalCondition(String(cond), env.vars);

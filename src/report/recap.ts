@@ -12,18 +12,18 @@ export function banner(title: string, width = 80): string {
 export function formatRecap(recap: Record<string, Recap>, opts: { color?: boolean } = {}): string {
   const c = makeChalk(!!opts.color);
   const hosts = Object.keys(recap);
-  const width = Math.max(26, ...hosts.map((h) => h.length + 1));
+  const width = Math.max(26, ...hosts.map((h) => h.length));
   const lines = [banner('PLAY RECAP')];
   for (const h of hosts) {
     const r = recap[h]!;
     const hostColor = r.failed || r.unreachable ? c.red : r.changed ? c.yellow : c.green;
     const cells = FIELDS.map((f) => {
-      const text = `${f}=${r[f]}`.padEnd(f === 'unreachable' ? 17 : f === 'changed' ? 12 : 11);
+      const text = `${f}=${String(r[f]).padEnd(4)}`;
       if (!r[f]) return text;
       const col = f === 'ok' ? c.green : f === 'changed' ? c.yellow : f === 'failed' || f === 'unreachable' ? c.red : f === 'skipped' ? c.cyan : f === 'rescued' ? c.magenta : c.gray;
       return col(text);
     });
-    lines.push(`${hostColor(h.padEnd(width))}: ${cells.join(' ').trimEnd()}`);
+    lines.push(`${hostColor(h.padEnd(width))} : ${cells.join(' ').trimEnd()}`);
   }
   return lines.join('\n');
 }

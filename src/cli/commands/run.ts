@@ -20,7 +20,7 @@ import type { Inventory } from '../../model/inventory.js';
 import type { Playbook } from '../../model/playbook.js';
 import type { Diagnostic } from '../../model/source.js';
 import type { Vars } from '../../model/vars.js';
-import { playHosts } from '../../plan/index.js';
+import { playHosts } from '../../plan/hosts.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
 import { LiveReporter } from '../../report/live.js';

@@ -1,0 +1,275 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, localInventory, runYaml, tempDir } from './harness.js';
+
+const dirs: string[] = [];
+const dir = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+
+test('linear strategy: a task finishes on every host before the next starts', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: one
+      command: echo one
+    - name: two
+      command: echo two
+`,
+    localInventory(4),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 0);
+  const seq = r.events.filter((e) => e.type === 'task.start' || e.type === 'host.end' || e.type === 'task.end').map((e) => e.type);
+  assert.equal(seq, ['task.start', 'host.end', 'host.end', 'host.end', 'host.end', 'task.end', 'task.start', 'host.end', 'host.end', 'host.end', 'host.end', 'task.end']);
+  for (const h of ['h1', 'h2', 'h3', 'h4']) assert.equal(r.recap[h], { ok: 2, changed: 2, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+});
+
+test('forks bounds the hosts in flight', async () => {
+  const d = dir();
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: count
+      shell: "mkdir -p @DIR@/lock && touch @DIR@/lock/{{ inventory_hostname }} && ls @DIR@/lock | wc -l > @DIR@/peak-{{ inventory_hostname }} && sleep 0.2 && rm @DIR@/lock/{{ inventory_hostname }}"
+`,
+    localInventory(6),
+    { dir: d, forks: 2 },
+  );
+  assert.is(r.exitCode, 0);
+  const peaks = readdirSync(d).filter((f) => f.startsWith('peak-')).map((f) => Number(readFileSync(join(d, f), 'utf8').trim()));
+  assert.is(peaks.length, 6);
+  assert.ok(Math.max(...peaks) <= 2, `peak ${Math.max(...peaks)}`);
+});
+
+test('serial batches run the whole play per batch', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: a
+      command: echo a
+    - name: b
+      command: echo b
+`,
+    localInventory(4),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 0);
+  const batches = r.events.filter((e) => e.type === 'batch.start').map((e) => (e as { hosts: string[] }).hosts);
+  assert.equal(batches, [['h1', 'h2'], ['h3', 'h4']]);
+  assert.equal(r.taskNames(), ['a', 'b', 'a', 'b']);
+});
+
+test('max_fail_percentage exceeded stops the play: later batches never run', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  serial: 2
+  max_fail_percentage: 49
+  tasks:
+    - name: maybe fail
+      command: "false"
+      when: inventory_hostname == 'h1'
+    - name: after
+      command: echo after
+`,
+    localInventory(4),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 2);
+  assert.is(r.recap.h1!.failed, 1);
+  assert.is(r.recap.h2!.ok, 0); // stopped right after the failing task
+  assert.equal(r.recap.h3, { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
+  assert.ok(r.events.some((e) => e.type === 'warning' && /max_fail_percentage/.test(e.message)));
+});
+
+test('max_fail_percentage not exceeded (equal) lets the play go on without the failed host', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  serial: 2
+  max_fail_percentage: 50
+  tasks:
+    - name: maybe fail
+      command: "false"
+      when: inventory_hostname == 'h1'
+    - name: after
+      command: echo after
+`,
+    localInventory(4),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 2);
+  assert.equal(Object.keys(r.status('after')).sort(), ['h2', 'h3', 'h4']);
+});
+
+test('any_errors_fatal stops everything after the failing task', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: maybe fail
+      command: "false"
+      when: inventory_hostname == 'h2'
+    - name: after
+      command: echo after
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: second play
+      command: echo x
+`,
+    localInventory(3),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 2);
+  assert.equal(r.taskNames(), ['maybe fail']);
+});
+
+test('a failed host is left out of later tasks and plays; the others finish', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: maybe fail
+      command: "false"
+      when: inventory_hostname == 'h2'
+    - name: after
+      command: echo after
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: second play
+      command: echo x
+`,
+    localInventory(3),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 2);
+  assert.equal(Object.keys(r.status('after')).sort(), ['h1', 'h3']);
+  assert.equal(Object.keys(r.status('second play')).sort(), ['h1', 'h3']);
+});
+
+test('run_once runs on the first host and copies the result to every host of the batch', async () => {
+  const d = dir();
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: once
+      shell: "echo {{ inventory_hostname }} >> @DIR@/ran && echo from-{{ inventory_hostname }}"
+      run_once: true
+      register: once_out
+    - name: show
+      debug:
+        msg: "{{ once_out.stdout }}"
+`,
+    localInventory(3),
+    { dir: d },
+  );
+  assert.is(r.exitCode, 0);
+  assert.is(readFileSync(join(d, 'ran'), 'utf8'), 'h1\n');
+  for (const h of ['h1', 'h2', 'h3']) {
+    assert.is(r.result('show', h)!.msg, 'from-h1');
+    assert.is(r.status('once')[h], 'changed');
+  }
+});
+
+test('delegate_to runs on another host with the original host vars', async () => {
+  const r = await runYaml(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: delegated
+      command: echo {{ inventory_hostname }}
+      delegate_to: h2
+`,
+    localInventory(2),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 0);
+  const start = r.events.find((e) => e.type === 'host.start');
+  assert.equal(start, { type: 'host.start', taskId: (start as { taskId: string }).taskId, host: 'h1', runsOn: 'h2' });
+  assert.is(r.result('delegated', 'h1')!.stdout, 'h1');
+});
+
+test('an unreachable host is counted as unreachable while the others finish (exit 4)', async () => {
+  const inv = `all:
+  children:
+    nodes:
+      hosts:
+        h1: { ansible_connection: local }
+        dead: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: nobody }
+        h3: { ansible_connection: local }
+`;
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: one
+      command: echo one
+    - name: two
+      command: echo two
+`,
+    inv,
+    { dir: dir(), connect: { hostKeyChecking: 'off', connectTimeoutMs: 5000 } },
+  );
+  assert.is(r.exitCode, 4);
+  assert.is(r.recap.dead!.unreachable, 1);
+  assert.is(r.status('one').dead, 'unreachable');
+  assert.equal(r.status('two'), { h1: 'changed', h3: 'changed' });
+  assert.is(r.recap.h1!.changed, 2);
+});
+
+test('--limit narrows the play hosts', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: one
+      command: echo one
+`,
+    localInventory(3),
+    { dir: dir(), limit: 'h2' },
+  );
+  assert.equal(Object.keys(r.status('one')), ['h2']);
+});
+
+test('an aborted run ends with 130 after the step in flight', async () => {
+  const ac = new AbortController();
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: long
+      command: sleep 30
+    - name: never
+      command: echo never
+`,
+    localInventory(2),
+    {
+      dir: dir(),
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'host.start') setTimeout(() => ac.abort(), 50);
+      },
+    },
+  );
+  assert.is(r.exitCode, 130);
+  assert.not.ok(r.taskNames().includes('never'));
+  const end = r.events[r.events.length - 1]!;
+  assert.is(end.type, 'run.end');
+  assert.is((end as { interrupted: boolean }).interrupted, true);
+});
+
+test.after(() => dirs.forEach(cleanup));
+test.run();
