@@ -5,15 +5,32 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { PlannedHostTask, PlannedTask, Plan } from '../model/plan.js';
 import type { Step } from '../model/step.js';
+import type { Command } from '../model/command.js';
 import { displayCommand } from '../template/shell.js';
 
-function stepLines(s: Step, c: ChalkInstance, check: boolean): string[] {
+export interface FormatOptions {
+  color?: boolean;
+  /** Show the full text of the helper scripts modules pass to `sh -c` (default: abbreviated). */
+  full?: boolean;
+}
+
+/** displayCommand, with long `sh -c SCRIPT` bodies abbreviated unless `full`. */
+export function showCommand(cmd: Command, full = false): string {
+  if (!full && cmd.kind === 'exec' && cmd.argv[0] === 'sh' && cmd.argv[1] === '-c' && (cmd.argv[2] ?? '').includes('\n')) {
+    const lines = cmd.argv[2]!.split('\n').length;
+    const shown = displayCommand({ ...cmd, argv: ['sh', '-c', 'SCRIPT', ...cmd.argv.slice(3)] });
+    return shown.replace(/sh -c SCRIPT/, `sh -c '<${lines}-line script, see --full>'`);
+  }
+  return displayCommand(cmd);
+}
+
+function stepLines(s: Step, c: ChalkInstance, check: boolean, full: boolean): string[] {
   const tag = s.mutates ? (check ? c.yellow(' (not run in --check)') : '') : c.dim(' (read-only)');
   switch (s.kind) {
     case 'command': {
       const out = [`${c.dim('#')} ${s.description}${tag}`];
-      if (s.onlyIf) out.push(`${c.dim('  only if:')} ${displayCommand(s.onlyIf)}`);
-      out.push(`${c.green('$')} ${displayCommand(s.command)}`);
+      if (s.onlyIf) out.push(`${c.dim('  only if:')} ${showCommand(s.onlyIf, full)}`);
+      out.push(`${c.green('$')} ${showCommand(s.command, full)}`);
       return out;
     }
     case 'put': {
@@ -33,7 +50,7 @@ function stepLines(s: Step, c: ChalkInstance, check: boolean): string[] {
   }
 }
 
-function hostBlock(h: PlannedHostTask, c: ChalkInstance, check: boolean, indent: string): string[] {
+function hostBlock(h: PlannedHostTask, c: ChalkInstance, check: boolean, full: boolean, indent: string): string[] {
   const head = `${indent}${c.bold(h.host)}${h.runsOn ? c.cyan(` -> ${h.runsOn} (delegate_to)`) : ''}`;
   const out: string[] = [];
   let note = '';
@@ -45,12 +62,12 @@ function hostBlock(h: PlannedHostTask, c: ChalkInstance, check: boolean, indent:
   if (h.deferred) out.push(`${indent}  ${c.yellow('deferred:')} ${h.deferred}`);
   if (h.steps) {
     if (h.steps.length === 0 && !(h.when && h.when.value === false)) out.push(`${indent}  ${c.dim('(nothing to do)')}`);
-    for (const s of h.steps) for (const l of stepLines(s, c, check)) out.push(`${indent}  ${l}`);
+    for (const s of h.steps) for (const l of stepLines(s, c, check, full)) out.push(`${indent}  ${l}`);
   }
   return out;
 }
 
-function taskBlock(t: PlannedTask, c: ChalkInstance, check: boolean, indent: string): string[] {
+function taskBlock(t: PlannedTask, c: ChalkInstance, check: boolean, full: boolean, indent: string): string[] {
   const flags = [
     t.module && c.dim(`[${t.module}]`),
     t.runOnce && c.cyan('run_once'),
@@ -61,17 +78,18 @@ function taskBlock(t: PlannedTask, c: ChalkInstance, check: boolean, indent: str
   const kind = t.section === 'handlers' ? 'HANDLER' : t.block ? 'BLOCK' : 'TASK';
   const out = [`${indent}${c.bold(`${kind} [${t.name}]`)} ${flags}`];
   if (t.block) {
-    for (const x of t.block) out.push(...taskBlock(x, c, check, indent + '  '));
-    if (t.rescue?.length) { out.push(`${indent}  ${c.bold('rescue:')}`); for (const x of t.rescue) out.push(...taskBlock(x, c, check, indent + '    ')); }
-    if (t.always?.length) { out.push(`${indent}  ${c.bold('always:')}`); for (const x of t.always) out.push(...taskBlock(x, c, check, indent + '    ')); }
+    for (const x of t.block) out.push(...taskBlock(x, c, check, full, indent + '  '));
+    if (t.rescue?.length) { out.push(`${indent}  ${c.bold('rescue:')}`); for (const x of t.rescue) out.push(...taskBlock(x, c, check, full, indent + '    ')); }
+    if (t.always?.length) { out.push(`${indent}  ${c.bold('always:')}`); for (const x of t.always) out.push(...taskBlock(x, c, check, full, indent + '    ')); }
     return out;
   }
-  for (const h of t.perHost) out.push(...hostBlock(h, c, check, indent + '  '));
+  for (const h of t.perHost) out.push(...hostBlock(h, c, check, full, indent + '  '));
   return out;
 }
 
-export function formatPlan(plan: Plan, opts: { color?: boolean } = {}): string {
+export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const full = opts.full ?? false;
   const out: string[] = [];
   out.push(`${c.bold('PLAN')} ${plan.playbook} ${c.dim(`inventory: ${plan.inventory.join(', ')}`)}${plan.check ? c.yellow(' --check') : ''}`);
   for (const p of plan.plays) {
@@ -80,11 +98,11 @@ export function formatPlan(plan: Plan, opts: { color?: boolean } = {}): string {
     if (p.confirm) out.push(`  ${c.red('asks for confirmation:')} ${p.confirm}`);
     for (const n of p.notes) out.push(`  ${c.dim('note:')} ${n}`);
     p.batches.forEach((b, i) => out.push(`  ${c.dim(`batch ${i + 1}/${p.batches.length}:`)} ${b.join(' ')}`));
-    for (const t of p.tasks) { out.push(''); out.push(...taskBlock(t, c, plan.check, '  ')); }
+    for (const t of p.tasks) { out.push(''); out.push(...taskBlock(t, c, plan.check, full, '  ')); }
     if (p.handlers.length) {
       out.push('');
       out.push(`  ${c.bold('handlers')} ${c.dim('(run only when notified)')}`);
-      for (const t of p.handlers) out.push(...taskBlock(t, c, plan.check, '  '));
+      for (const t of p.handlers) out.push(...taskBlock(t, c, plan.check, full, '  '));
     }
   }
   return out.join('\n') + '\n';

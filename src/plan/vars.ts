@@ -9,7 +9,7 @@
  * variables (so `etcd_url: "https://{{ etcd_address }}:2379"` works at any level); a variable
  * that refers to itself is an error.
  */
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Inventory } from '../model/inventory.js';
 import type { Play, Task } from '../model/playbook.js';
 import type { Diagnostic } from '../model/source.js';
@@ -55,7 +55,7 @@ export function loadVarsFileCached(path: string): { vars: Vars; diagnostics: Dia
 }
 
 export function playbookDirOf(play: Play): string {
-  return dirname(play.pos.file);
+  return resolve(dirname(play.pos.file));
 }
 
 /**
