@@ -50,7 +50,8 @@ function int(flag: string, v: string | undefined, dflt: number): number {
 }
 
 const out = (s: string) => process.stdout.write(s + '\n');
-const progress = (s: string) => process.stderr.write(`lab: ${s}\n`);
+const started = Date.now();
+const progress = (s: string) => process.stderr.write(`lab: [${((Date.now() - started) / 1000).toFixed(1)}s] ${s}\n`);
 
 export function describeLab(lab: Lab): string {
   const lines = [
@@ -82,7 +83,9 @@ export function formatStatus(st: LabStatus): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   const errors = st.members.filter((m) => m.error).map((m) => `  ${m.name}: ${m.error}`);
+  const half = st.state === 'starting' ? [`lab '${st.name}' is half-started (its 'up' did not finish): 'etcdplay lab up --name ${st.name}' starts it again, 'etcdplay lab down --name ${st.name}' removes it`] : [];
   return [
+    ...half,
     `lab '${st.name}' (${st.state}${st.tls ? ', TLS' : ''}): ${st.healthy ? 'healthy' : 'NOT healthy'}, leader ${st.leader ?? 'none'}`,
     ...table,
     ...(errors.length ? ['errors:', ...errors] : []),
@@ -111,6 +114,13 @@ export async function run(argv: string[]): Promise<number> {
   const name = o.name ?? DEFAULT_LAB;
   switch (sub) {
     case 'up': {
+      // Interrupted: tear down what was started rather than leave a half lab behind.
+      const onSignal = (sig: NodeJS.Signals) => {
+        progress(`${sig}: tearing down lab '${name}'`);
+        labDown(name).catch(() => undefined).finally(() => process.exit(130));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const lab = await labUp({ name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, log: progress });
       out(describeLab(lab));
       return 0;
@@ -118,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'status': {
       const st = await labStatus(name);
       out(o.json ? JSON.stringify(st, null, 2) : formatStatus(st));
-      return st.healthy ? 0 : 1;
+      return st.healthy && st.state === 'up' ? 0 : 1;
     }
     case 'ssh': {
       const node = positionals[0];
