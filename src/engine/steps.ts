@@ -161,18 +161,37 @@ async function commandStep(step: CommandStep, env: StepEnv, run: StepsRun): Prom
   }
 }
 
-/** Size and sha256 of a file on the host, or undefined when it does not exist. */
-async function probe(path: string, env: StepEnv): Promise<{ size: number; sha256: string } | undefined> {
-  const r = await exec(
-    { kind: 'exec', argv: ['sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1" && sha256sum < "$1"; else echo missing; fi', 'sh', path] },
-    env,
-    undefined,
-    false,
-  );
+interface RemoteFile {
+  size: number;
+  sha256: string;
+  /** Octal permission bits, owner and group names. */
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+const PROBE = 'if [ -f "$1" ]; then wc -c < "$1" && sha256sum < "$1" && stat -c "%a %U %G" -- "$1"; else echo missing; fi';
+
+/** Size, sha256 and attributes of a file on the host, or undefined when it does not exist. */
+async function probe(path: string, env: StepEnv): Promise<RemoteFile | undefined> {
+  const r = await exec({ kind: 'exec', argv: ['sh', '-c', PROBE, 'sh', path] }, env, undefined, false);
   if (r.rc !== 0) throw Object.assign(new Error(`cannot inspect ${path}: ${lastLine(r.stderr)}`), { rc: r.rc, stderr: r.stderr });
   const lines = r.stdout.trim().split('\n');
   if (lines[0] === 'missing') return undefined;
-  return { size: Number(lines[0]), sha256: (lines[1] ?? '').trim().split(/\s+/)[0] ?? '' };
+  const [mode = '', owner = '', group = ''] = (lines[2] ?? '').trim().split(/\s+/);
+  return { size: Number(lines[0]), sha256: (lines[1] ?? '').trim().split(/\s+/)[0] ?? '', mode, owner, group };
+}
+
+/** Attribute changes needed on an existing file whose content is already right. */
+function attrFixes(step: { mode?: string; owner?: string; group?: string; dest: string }, old: RemoteFile): Command[] {
+  const out: Command[] = [];
+  if (step.mode !== undefined) {
+    const octal = /^[0-7]{3,4}$/.test(step.mode);
+    if (!octal || parseInt(step.mode, 8) !== parseInt(old.mode, 8)) out.push({ kind: 'exec', argv: ['chmod', '--', step.mode, step.dest] });
+  }
+  if (step.owner !== undefined && step.owner !== old.owner) out.push({ kind: 'exec', argv: ['chown', '--', step.owner, step.dest] });
+  if (step.group !== undefined && step.group !== old.group) out.push({ kind: 'exec', argv: ['chgrp', '--', step.group, step.dest] });
+  return out;
 }
 
 async function sourceOf(step: PutStep): Promise<{ size: number; sha256: string; open(): Readable; small?: Buffer }> {
@@ -203,8 +222,22 @@ async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void
     const d = unifiedDiff(before, src.small.toString('utf8'), { fromFile: old ? `${step.dest} (before)` : '/dev/null', toFile: `${step.dest} (after)` });
     if (d) run.diffs.push(d);
   }
-  if (same && (step.skipIfSame || env.check || step.mode === undefined && step.owner === undefined && step.group === undefined)) {
-    run.outcomes.push({ step, status: 'skipped', changed: false, sha256: src.sha256, bytes: src.size });
+  if (same && old) {
+    // content already right: only attributes may need fixing
+    const fixes = attrFixes(step, old);
+    if (!fixes.length) {
+      run.outcomes.push({ step, status: 'skipped', changed: false, sha256: src.sha256, bytes: src.size });
+      return;
+    }
+    if (env.check && step.mutates) {
+      run.outcomes.push({ step, status: 'check', changed: false, sha256: src.sha256, bytes: src.size });
+      return;
+    }
+    for (const fix of fixes) {
+      const r = await exec(fix, env, undefined, true);
+      if (r.rc !== 0) throw Object.assign(new Error(`${fix.kind === 'exec' ? fix.argv[0] : 'fix'} ${step.dest}: ${lastLine(r.stderr)}`), { rc: r.rc, stderr: r.stderr });
+    }
+    run.outcomes.push({ step, status: 'ran', changed: true, sha256: src.sha256, bytes: 0 });
     return;
   }
   if (env.check && step.mutates) {
