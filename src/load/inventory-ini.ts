@@ -72,10 +72,11 @@ const GROUP_NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `host:port` -> name and port (IPv6 addresses and names without a numeric port are left alone). */
 export function splitHostPort(pattern: string): { name: string; port?: number } {
-  const m = /^([^:]+):([0-9]+)$/.exec(pattern);
-  if (m) return { name: m[1]!, port: Number(m[2]) };
   const v6 = /^\[([0-9A-Fa-f:.]+)\]:([0-9]+)$/.exec(pattern);
   if (v6 && v6[1]!.includes(':')) return { name: v6[1]!, port: Number(v6[2]) };
+  const m = /^(.+):([0-9]+)$/.exec(pattern);
+  // The name may hold ranges ([1:3]) but no other ':' (that would be an IPv6 address).
+  if (m && !m[1]!.replace(/\[[^\]]*\]/g, '').includes(':')) return { name: m[1]!, port: Number(m[2]) };
   return { name: pattern };
 }
 
