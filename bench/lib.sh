@@ -4,7 +4,7 @@
 #   bench_hosts_up N      unless BENCH_HOSTS_DIR is already set (by bench/run.sh), start N sshd on
 #                         127.0.2.1..N (bench/hosts.ts) and export BENCH_HOSTS_DIR
 #   bench_tmp NAME VAR    make a temp dir (removed on exit) and store its path in VAR
-#   bench_build           compile etcdplay (npx tsc) unless BENCH_NO_BUILD=1
+#   bench_build           compile etcdplay into a private snapshot; sets ETCDPLAY
 #
 # Environment: BENCH_RUNS (default 5), BENCH_WARMUP (default 1), BENCH_PORT (default 22),
 # BENCH_RESULTS (default bench/results).
@@ -52,10 +52,26 @@ bench_tmp() {
 }
 
 bench_build() {
-  if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-    bench_log "building etcdplay (npx tsc)"
-    npx tsc -p tsconfig.json
+  # Compile into a private snapshot (bin/, dist/, package.json; schemas/, templates/, playbooks/,
+  # node_modules/ linked) so that a concurrent `tsc` in the shared checkout cannot change the code
+  # under measurement halfway through. BENCH_ETCDPLAY_DIR reuses an existing snapshot.
+  if [ -n "${BENCH_ETCDPLAY_DIR:-}" ]; then
+    ETCDPLAY="node $BENCH_ETCDPLAY_DIR/bin/etcdplay.js"
+    return 0
   fi
+  local snap
+  bench_tmp etcdplay snap
+  bench_log "building etcdplay into $snap (tsc, commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo '+dirty'))"
+  npx tsc -p "$ROOT/tsconfig.json" --outDir "$snap/dist" >&2
+  mkdir -p "$snap/bin"
+  cp "$ROOT/bin/etcdplay.js" "$snap/bin/"
+  cp "$ROOT/package.json" "$snap/"
+  local d
+  for d in node_modules schemas templates playbooks inventories; do
+    [ -e "$ROOT/$d" ] && ln -s "$ROOT/$d" "$snap/$d"
+  done
+  export BENCH_ETCDPLAY_DIR="$snap"
+  ETCDPLAY="node $snap/bin/etcdplay.js"
 }
 
 bench_hosts_up() {

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark 3: a playbook of 10 command tasks on 5 hosts, one hyperfine run:
+#   etcdplay run  |  ansible-playbook (pipelining on, default ssh_args = ControlPersist 60s)  |
+#   ansible-playbook with ControlMaster=no
+# The playbook is bench/playbook-10.yml. Output: bench/results/playbook.json.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+bench_build
+bench_hosts_up 5
+D="$BENCH_HOSTS_DIR"
+INV="$D/inventory-5.yml"
+PB="$ROOT/bench/playbook-10.yml"
+bench_tmp playbook T
+export ETCDPLAY_HOME="$T/etcdplay-home"
+sed 's/^pipelining = True$/pipelining = True\nssh_args = -C -o ControlMaster=no/' "$D/ansible.cfg" >"$T/ansible-nocm.cfg"
+cd "$T"
+
+ETCDPLAY_CMD="$ETCDPLAY run $PB -i $INV -f 5"
+ANSIBLE_CMD="ANSIBLE_CONFIG=$D/ansible.cfg ansible-playbook -i $INV -f 5 $PB"
+ANSIBLE_NOCM_CMD="ANSIBLE_CONFIG=$T/ansible-nocm.cfg ansible-playbook -i $INV -f 5 $PB"
+
+# Correctness first: all 10 tasks on all 5 hosts, nothing failed.
+check() {
+  local name="$1" cmd="$2" want="$3" out
+  out="$(bash -c "$cmd" 2>&1)" || { echo "bench playbook: $name failed:" >&2; printf '%s\n' "$out" | tail -30 >&2; exit 1; }
+  printf '%s\n' "$out" | grep -Eq "$want" || { echo "bench playbook: $name output lacks /$want/:" >&2; printf '%s\n' "$out" | tail -30 >&2; exit 1; }
+  bench_log "playbook: $name ok"
+}
+check etcdplay "$ETCDPLAY_CMD" 'h05.*ok=10'
+check ansible "$ANSIBLE_CMD" 'h05 +: ok=10 +changed=10'
+check ansible-nocm "$ANSIBLE_NOCM_CMD" 'h05 +: ok=10 +changed=10'
+
+hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$RESULTS/playbook.json" \
+  -n etcdplay "$ETCDPLAY_CMD" \
+  -n ansible-playbook "$ANSIBLE_CMD" \
+  -n ansible-playbook-nocm "$ANSIBLE_NOCM_CMD"

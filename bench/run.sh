@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# All benchmarks (npm run bench): builds etcdplay once into a private snapshot, starts 20 real
+# sshd on 127.0.2.1..20 (stopped on exit, whatever happens), runs each benchmark side by side in
+# its own hyperfine run, then writes bench/results/summary.md.
+#
+#   bash bench/run.sh                 # adhoc playbook copy plan
+#   bash bench/run.sh adhoc plan      # a subset
+#
+# Environment: BENCH_RUNS (5), BENCH_WARMUP (1), BENCH_COPY_RUNS (3), BENCH_COPY_MIB (1024),
+# BENCH_PORT (22), BENCH_RESULTS (bench/results).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_init
+benches=("$@")
+[ ${#benches[@]} -gt 0 ] || benches=(adhoc playbook copy plan)
+for b in "${benches[@]}"; do
+  [ -f "$ROOT/bench/$b.sh" ] || { echo "bench: unknown benchmark '$b' (adhoc, playbook, copy, plan)" >&2; exit 2; }
+done
+bash "$ROOT/bench/machine.sh" >"$RESULTS/machine.md"
+bench_build
+bench_hosts_up 20
+for b in "${benches[@]}"; do
+  bench_log "=== $b (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  bash "$ROOT/bench/$b.sh"
+done
+echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.md"
+node --import tsx "$ROOT/bench/summarize.ts" "$RESULTS" >"$RESULTS/summary.md"
+cat "$RESULTS/summary.md"

@@ -1,0 +1,90 @@
+/**
+ * Turns the hyperfine exports in bench/results/ into one markdown report: medians, ratios and
+ * whether each target is met. `node --import tsx bench/summarize.ts [RESULTS_DIR]`; bench/run.sh
+ * writes its output to bench/results/summary.md.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+interface HfResult { command: string; median: number; mean: number; stddev?: number | null; min: number; max: number; times?: number[] }
+
+const dir = resolve(process.argv[2] ?? join(import.meta.dirname ?? '.', 'results'));
+const out: string[] = [];
+
+function load(name: string): Map<string, HfResult> | undefined {
+  const file = join(dir, `${name}.json`);
+  if (!existsSync(file)) return undefined;
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { results: HfResult[] };
+  return new Map(json.results.map((r) => [r.command, r]));
+}
+
+const s = (x: number) => (x < 1 ? `${(x * 1000).toFixed(0)} ms` : `${x.toFixed(2)} s`);
+const ratio = (x: number) => `${x.toFixed(2)}x`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+function table(title: string, rs: Map<string, HfResult>, extra?: (r: HfResult) => string, extraHead?: string): void {
+  out.push(`### ${title}`, '');
+  out.push(`| command | median | mean ± sd | min … max | runs${extraHead ? ` | ${extraHead}` : ''} |`);
+  out.push(`|---|---:|---:|---:|---:${extraHead ? '|---:' : ''}|`);
+  for (const r of rs.values()) {
+    const sd = r.stddev == null ? '' : ` ± ${s(r.stddev)}`;
+    out.push(`| ${r.command} | ${s(r.median)} | ${s(r.mean)}${sd} | ${s(r.min)} … ${s(r.max)} | ${r.times?.length ?? ''}${extra ? ` | ${extra(r)}` : ''} |`);
+  }
+  out.push('');
+}
+
+function targets(rows: [string, string, boolean | undefined][]): void {
+  out.push('| target | measured | verdict |', '|---|---|---|');
+  for (const [t, m, ok] of rows) out.push(`| ${t} | ${m} | ${ok === undefined ? 'n/a' : verdict(ok)} |`);
+  out.push('');
+}
+
+const adhoc = load('adhoc');
+if (adhoc) {
+  table('2. ad-hoc `uname -r` on 20 hosts', adhoc);
+  const e = adhoc.get('etcdplay'), o = adhoc.get('openssh'), a = adhoc.get('ansible'), n = adhoc.get('ansible-nocm');
+  const rows: [string, string, boolean | undefined][] = [];
+  if (e && o) rows.push(['etcdplay / parallel OpenSSH <= 1.2', ratio(e.median / o.median), e.median / o.median <= 1.2]);
+  if (e && a) rows.push(['ansible / etcdplay >= 4 (ansible with warm ControlPersist masters)', ratio(a.median / e.median), a.median / e.median >= 4]);
+  if (e && n) rows.push(['ansible / etcdplay >= 4 (ansible, ControlMaster=no)', ratio(n.median / e.median), n.median / e.median >= 4]);
+  targets(rows);
+}
+
+const pb = load('playbook');
+if (pb) {
+  table('3. playbook, 10 command tasks x 5 hosts', pb);
+  const e = pb.get('etcdplay'), a = pb.get('ansible-playbook'), n = pb.get('ansible-playbook-nocm');
+  const rows: [string, string, boolean | undefined][] = [];
+  if (e && a) rows.push(['ansible-playbook / etcdplay >= 10 (warm ControlPersist masters)', ratio(a.median / e.median), a.median / e.median >= 10]);
+  if (e && n) rows.push(['ansible-playbook / etcdplay >= 10 (ControlMaster=no)', ratio(n.median / e.median), n.median / e.median >= 10]);
+  targets(rows);
+}
+
+const copy = load('copy');
+if (copy) {
+  const rssFile = join(dir, 'copy-rss.json');
+  const rss = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { bytes_per_host: number; hosts: number; etcdplay_max_rss_kib: number; scp_max_rss_kib: number }) : undefined;
+  const total = rss ? rss.bytes_per_host * rss.hosts : 5 * 2 ** 30;
+  const mibs = (r: HfResult) => `${(total / 2 ** 20 / r.median).toFixed(0)} MiB/s`;
+  table(`4. copy ${(total / (rss?.hosts ?? 5) / 2 ** 20).toFixed(0)} MiB to 5 hosts (${(total / 2 ** 30).toFixed(1)} GiB in all)`, copy, mibs, 'throughput (median)');
+  const e = copy.get('etcdplay'), c = copy.get('scp');
+  const rows: [string, string, boolean | undefined][] = [];
+  if (e && c) rows.push(['etcdplay throughput / scp >= 0.9', ratio(c.median / e.median), c.median / e.median >= 0.9]);
+  if (rss) rows.push(['etcdplay peak RSS < 200 MB', `${(rss.etcdplay_max_rss_kib / 1024).toFixed(0)} MiB (${((rss.etcdplay_max_rss_kib * 1024) / 1e6).toFixed(0)} MB); largest scp process ${(rss.scp_max_rss_kib / 1024).toFixed(0)} MiB`, rss.etcdplay_max_rss_kib * 1024 < 200e6]);
+  targets(rows);
+}
+
+const plan = load('plan');
+if (plan) {
+  table('5. `etcdplay plan`, 10 tasks x 5 hosts (whole CLI process)', plan);
+  const e = plan.get('etcdplay plan'), n = plan.get('node -e 0');
+  const rows: [string, string, boolean | undefined][] = [];
+  if (e) rows.push(['etcdplay plan median < 300 ms', s(e.median) + (n ? ` (node start-up alone: ${s(n.median)})` : ''), e.median < 0.3]);
+  targets(rows);
+  const pbt = join(dir, 'plan-bench.txt');
+  if (existsSync(pbt)) out.push('bench/plan.bench.ts (in-process):', '', '```', readFileSync(pbt, 'utf8').trimEnd(), '```', '');
+}
+
+const machine = join(dir, 'machine.md');
+if (existsSync(machine)) out.unshift('Machine:', '', readFileSync(machine, 'utf8').trimEnd(), '');
+process.stdout.write(out.join('\n') + '\n');
