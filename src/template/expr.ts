@@ -340,7 +340,7 @@ class Evaluator {
   raw(e: Expr): unknown {
     switch (e.k) {
       case 'lit': return e.v;
-      case 'var': return Object.prototype.hasOwnProperty.call(this.vars, e.name) || e.name in this.vars ? this.vars[e.name] : new Undef(e.name);
+      case 'var': return Object.prototype.hasOwnProperty.call(this.vars, e.name) ? this.vars[e.name] : new Undef(e.name);
       case 'attr': {
         const obj = this.raw(e.obj);
         const key = this.value(e.key);
@@ -350,7 +350,7 @@ class Evaluator {
         if (Array.isArray(obj) && typeof key === 'number') return key < obj.length ? obj[key < 0 ? obj.length + key : key] : new Undef(exprName(e.obj) + keyText);
         if (typeof obj === 'object') {
           const k = text(key);
-          return k in (obj as object) ? (obj as Record<string, unknown>)[k] : new Undef(exprName(e.obj) + keyText);
+          return Object.prototype.hasOwnProperty.call(obj, k) && !(Array.isArray(obj) && k === 'length') ? (obj as Record<string, unknown>)[k] : new Undef(exprName(e.obj) + keyText);
         }
         if (typeof obj === 'string' && typeof key === 'number') return obj[key] ?? new Undef(exprName(e.obj) + keyText);
         return new Undef(exprName(e.obj) + keyText);

@@ -166,6 +166,9 @@ export const HELPERS: Record<string, HelperFn> = {
     const v = unwrap(split(a).args[0]);
     return Array.isArray(v) || typeof v === 'string' ? v[v.length - 1] : undefined;
   },
+  /** Internal: list and mapping literals of the Jinja spelling (`default([])`). */
+  __list: (...a) => split(a).args,
+  __dict: () => ({}),
   /** Internal: turns a value into plain text (lists/objects as JSON). */
   __text: (...a) => {
     const v = split(a).args[0];

@@ -39,6 +39,16 @@ function operand(s: string): string | undefined {
   if (t === 'True' || t === 'true') return 'true';
   if (t === 'False' || t === 'false') return 'false';
   if (t === 'None' || t === 'none') return 'null';
+  if (t === '{}') return '(__dict)';
+  const list = /^\[(.*)\]$/s.exec(t);
+  if (list) {
+    if (list[1]!.trim() === '') return '(__list)';
+    const items = splitTop(list[1]!, ',');
+    if (!items) return undefined;
+    const ops = items.map(operand);
+    if (ops.some((o) => o === undefined)) return undefined;
+    return `(__list ${ops.join(' ')})`;
+  }
   if (PATH.test(t)) {
     return t.replace(/\[\s*(?:'([^']*)'|"([^"]*)"|(\d+))\s*\]/g, (_m, a?: string, b?: string, c?: string) => `.[${a ?? b ?? c}]`);
   }

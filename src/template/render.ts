@@ -37,7 +37,7 @@ function isHelperCall(n: Node): boolean {
   const p = n.path;
   if (!p || p.type !== 'PathExpression') return false;
   if ((n.params?.length ?? 0) > 0 || n.hash) return true;
-  return !p.data && p.depth === 0 && p.parts.length === 1 && hb.helpers[p.parts[0]] !== undefined;
+  return !p.data && p.depth === 0 && p.parts.length === 1 && Object.prototype.hasOwnProperty.call(hb.helpers, p.parts[0]);
 }
 
 function helperPath(name: string, loc: unknown): Node {
@@ -108,7 +108,8 @@ function resolvePath(p: Node, vars: Vars, tpl: string): unknown {
     const k = parts[i]!;
     if (cur === null || cur === undefined) throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
     if (typeof cur === 'object') {
-      if (!(k in (cur as object))) throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
+      const own = Object.prototype.hasOwnProperty.call(cur, k) || (Array.isArray(cur) && k === 'length');
+      if (!own) throw new UndefinedVariableError(parts.slice(0, i + 1).join('.'), tpl);
       cur = (cur as Record<string, unknown>)[k];
     } else if (typeof cur === 'string' && k === 'length') {
       cur = cur.length;
