@@ -81,7 +81,8 @@ export function memberHosts(ctx: PlanContext, group = 'etcd'): string[] {
 
 /** Every member, from hostvars of the group (falls back to this host's vars for others). */
 export function clusterMembers(ctx: PlanContext, group = 'etcd'): MemberSpec[] {
-  return memberHosts(ctx, group).map((h) => memberFromVars(h, h === ctx.host ? ctx.vars : (ctx.hostvars?.[h] ?? { inventory_hostname: h })));
+  const hv = ctx.hostvars ?? (ctx.vars.hostvars as Record<string, Vars> | undefined);
+  return memberHosts(ctx, group).map((h) => memberFromVars(h, h === ctx.host ? ctx.vars : (hv?.[h] ?? { inventory_hostname: h })));
 }
 
 /** This host as a member: inventory, then facts read from its own config. */

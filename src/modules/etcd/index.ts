@@ -10,6 +10,7 @@ import { etcdDataMoveAsideModule } from './data-dir.js';
 import { etcdSnapshotRestoreModule } from './snapshot-restore.js';
 import { etcdWaitHealthyModule } from './wait-healthy.js';
 import { etcdVerifyDataModule } from './verify-data.js';
+import { etcdMoveLeaderModule } from './move-leader.js';
 
 /** The etcd modules, in the order `etcdplay modules` lists them (roughly the downgrade order). */
 export const etcdModules: Module<any>[] = [
@@ -18,6 +19,7 @@ export const etcdModules: Module<any>[] = [
   etcdVersionPathModule,
   etcdSnapshotSaveModule,
   etcdSnapshotDistributeModule,
+  etcdMoveLeaderModule,
   etcdServiceModule,
   etcdPackageModule,
   etcdDataMoveAsideModule,
