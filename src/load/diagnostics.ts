@@ -134,6 +134,8 @@ export function nearest(word: string, candidates: Iterable<string>, max = 3): st
     const last = cl.split('.').pop()!;
     const wl = w.split('.').pop()!;
     s = Math.min(s, editDistance(wl, last) + (last === cl ? 0 : 0.5));
+    // For a dotted word (an FQCN), prefer dotted candidates.
+    if (w.includes('.') && !cl.includes('.')) s += 0.5;
     if (s > limit && !(w.length >= 4 && (cl.includes(w) || w.includes(cl) && cl.length >= 4))) continue;
     scored.push({ c, s });
   }

@@ -379,8 +379,10 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
   }
   const isBlock = m.has('block');
 
+  let unknownModules = 0;
   for (const u of unknown) {
     if (UNSUPPORTED_TASK[u.key]) {
+      unknownModules++; // it stands where a module would be
       L.err('unsupported-keyword', u.keyNode, `'${u.key}' is not supported by etcdplay`, UNSUPPORTED_TASK[u.key]);
       continue;
     }
@@ -391,6 +393,7 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
     if (isBlock || known.length > 0 || kwDist < modDist) {
       L.err('unknown-keyword', u.keyNode, `unknown ${isBlock ? 'block' : 'task'} keyword '${u.key}'`, didYouMean(u.key, TASK_KEYWORDS));
     } else {
+      unknownModules++;
       L.err('unknown-module', u.keyNode, `unknown module '${u.key}'`, moduleHint(L, u.key));
     }
   }
@@ -408,13 +411,13 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
       const e = m.get(section);
       const list = e ? deref(L.src, e.value) : undefined;
       if (isSeq(list)) task[section] = list.items.map((x, j) => buildTask(L, x, `${id}.${section}.${j}`, inHandlers)).filter((t): t is Task => !!t);
-      else if (e && !list) task[section] = [];
+      else if (e && (!list || (isScalar(list) && list.value === null))) task[section] = [];
     }
   } else {
     if (known.length > 1) {
       L.err('two-modules', known[1]!.e.keyNode, `the task has more than one module: '${known[0]!.e.key}' and '${known[1]!.e.key}'`, 'split it into two tasks');
     }
-    if (known.length === 0 && unknown.length === 0) {
+    if (known.length === 0 && unknownModules === 0) {
       L.err('no-module', node, 'the task has no module', "add one, e.g. 'command: ...' (see 'etcdplay modules')");
     }
     if (known.length >= 1) {
@@ -423,7 +426,6 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
       if (e.key !== mod.name) keyPos[mod.name] = keyPos[e.key]!;
       task.args = moduleArgs(L, e, m.get('args'), mod, id);
     }
-    if (m.has('args') && known.length === 0 && unknown.length === 0) { /* reported as no-module */ }
   }
 
   const setCond = (k: string, f: 'when' | 'failedWhen' | 'changedWhen' | 'until') => {
