@@ -91,6 +91,8 @@ export class SshConnection implements Connection {
   private alive = false;
   private closing = false;
   private readonly limiter: Limiter;
+  private readonly controlLimiter = new Limiter(1);
+  private openChannels = 0;
 
   constructor(readonly host: string, readonly target: SshTarget, private readonly opts: SshConnectionOptions = {}) {
     this.limiter = new Limiter(opts.maxChannels ?? 10);
@@ -294,27 +296,37 @@ export class SshConnection implements Connection {
     streamStdout?: boolean;
     onStdout?(chunk: string): void;
     onStderr?(chunk: string): void;
+    /** Internal (kill): use the one reserved control slot instead of the channel limit. */
+    control?: boolean;
   } = {}): Promise<OpenedCommand> {
     await this.connect();
-    let release = await this.limiter.acquire(o.signal);
-    const wrapped = o.become ? wrapBecome(text, o.become) : { text, marker: undefined };
+    const limiter = o.control ? this.controlLimiter : this.limiter;
+    let release = await limiter.acquire(o.signal);
+    const inner = o.become ? wrapBecome(text, o.become) : { text, marker: undefined };
+    const wrapped = { text: `printf 'etcdplay-pid %s\\n' "$$" >&2; ${inner.text}`, marker: inner.marker };
     let channel: ClientChannel;
     for (let attempt = 0; ; attempt++) {
       try {
         channel = await new Promise<ClientChannel>((resolve, reject) => {
           this.client.exec(wrapped.text, (err, ch) => (err ? reject(err) : resolve(ch)));
         });
+        this.openChannels++;
+        const slot = release;
+        release = () => { this.openChannels--; slot(); };
         break;
       } catch (err) {
         release();
         if (err instanceof UnreachableError) throw err;
-        // The server allows fewer sessions than we thought (MaxSessions): shrink and wait for a slot.
-        const inUse = this.limiter.inUse;
-        if (/open failed|administratively prohibited/i.test((err as Error).message) && inUse > 0 && attempt < 20) {
-          if (inUse < this.limiter.max) {
-            this.opts.onWarning?.(`${this.host}: server refused a session with ${inUse} open; limiting to ${inUse}`);
-            this.limiter.setLimit(inUse);
+        // The server refused a session: sessions we just closed may not be freed on its side yet,
+        // or it allows fewer than we thought (MaxSessions). Back off and retry; after repeated
+        // refusals, limit ourselves to what is open now.
+        const open = this.openChannels;
+        if (!o.control && /open failed|administratively prohibited/i.test((err as Error).message) && attempt < 60) {
+          if (attempt >= 2 && open > 0 && open < this.limiter.max) {
+            this.opts.onWarning?.(`${this.host}: server refused a session with ${open} open; limiting to ${open}`);
+            this.limiter.setLimit(open);
           }
+          await new Promise((r) => setTimeout(r, Math.min(25 * (attempt + 1), 500)));
           release = await this.limiter.acquire(o.signal);
           continue;
         }
@@ -334,17 +346,34 @@ export class SshConnection implements Connection {
         if (s) { stdout += s; o.onStdout?.(s); }
       });
     }
-    let sudoError: Error | undefined;
-    const ready = gate ? gate.ready : Promise.resolve();
-    ready.catch((err: Error) => {
-      sudoError = err;
-      channel.close();
-    });
+
+    // The first stderr line is the remote shell's pid (its process group): how we kill it on timeout/abort.
+    let pid: number | undefined;
+    let pidSeen = false;
+    let pidBuf = '';
+    const afterPid = (s: string): string => {
+      if (pidSeen) return s;
+      pidBuf += s;
+      const nl = pidBuf.indexOf('\n');
+      if (nl < 0) return '';
+      pidSeen = true;
+      const line = pidBuf.slice(0, nl);
+      const rest = pidBuf.slice(nl + 1);
+      pidBuf = '';
+      const m = /^etcdplay-pid (\d+)$/.exec(line);
+      if (!m) return `${line}\n${rest}`;
+      pid = Number(m[1]);
+      return rest;
+    };
+    const route = (s: string) => {
+      const mine = afterPid(s);
+      if (!mine) return;
+      const out = gate ? gate.feed(mine, (line) => channel.write(line)) : mine;
+      if (out) { stderr += out; o.onStderr?.(out); }
+    };
     channel.stderr.on('data', (b: Buffer) => {
       const s = errDec.write(b);
-      if (!s) return;
-      const out = gate ? gate.feed(s, (line) => channel.write(line)) : s;
-      if (out) { stderr += out; o.onStderr?.(out); }
+      if (s) route(s);
     });
 
     let exitCode: number | null | undefined;
@@ -354,44 +383,71 @@ export class SshConnection implements Connection {
       if (signal) exitSignal = signal.replace(/^SIG/, '');
     });
 
-    let timedOut = false;
-    let aborted = false;
-    const timeoutMs = o.timeoutMs;
-    const timer = timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      try { channel.signal('KILL'); } catch { /* ignore */ }
-      channel.close();
-    }, timeoutMs) : undefined;
-    const onAbort = () => {
-      aborted = true;
-      try { channel.signal('TERM'); } catch { /* ignore */ }
-      channel.close();
-    };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const done = new Promise<{ rc: number; signal?: string; stdout: string; stderr: string }>((resolve, reject) => {
-      channel.on('close', () => {
-        if (timer) clearTimeout(timer);
-        o.signal?.removeEventListener('abort', onAbort);
-        release();
-        stdout += outDec.end();
-        const tail = errDec.end();
-        if (tail) stderr += gate ? gate.feed(tail, () => undefined) : tail;
-        if (gate) stderr += gate.flush();
-        if (aborted) return reject(abortError(o.signal!));
-        if (timedOut) return reject(new CommandFailedError(this.host, 124, `command timed out after ${timeoutMs! / 1000} s`, stdout, stderr));
-        if (sudoError) return reject(new CommandFailedError(this.host, 1, sudoError.message, stdout, stderr));
-        if (exitCode === undefined && !exitSignal) {
-          if (!this.alive) return reject(new UnreachableError(this.host, `connection to ${this.describe()} lost while a command was running`));
-          return resolve({ rc: 255, stdout, stderr });
-        }
-        const rc = exitCode ?? 128 + signalNumber(exitSignal);
-        resolve({ rc, ...(exitSignal ? { signal: exitSignal } : {}), stdout, stderr });
-      });
-    });
+    type Outcome = { rc: number; signal?: string; stdout: string; stderr: string };
+    let settled = false;
+    let resolveDone!: (v: Outcome) => void;
+    let rejectDone!: (e: Error) => void;
+    const done = new Promise<Outcome>((res, rej) => { resolveDone = res; rejectDone = rej; });
     // Let done's rejection be handled by whoever awaits it; never an unhandled rejection here.
     done.catch(() => undefined);
+
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => interrupt(abortError(o.signal!));
+    /** Stop waiting now; kill the remote process group (best effort) and close the channel. */
+    const interrupt = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      rejectDone(err);
+      if (pid !== undefined) void this.killRemote(pid, o.become);
+      try { channel.end(); } catch { /* closed */ }
+      channel.close();
+    };
+    const timeoutMs = o.timeoutMs;
+    if (timeoutMs) {
+      timer = setTimeout(() => interrupt(new CommandFailedError(this.host, 124, `command timed out after ${timeoutMs / 1000} s`, stdout, stderr)), timeoutMs);
+    }
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const ready = gate ? gate.ready : Promise.resolve();
+    ready.catch((err: Error) => interrupt(new CommandFailedError(this.host, 1, err.message, stdout, stderr)));
+
+    channel.on('close', () => {
+      release();
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      stdout += outDec.end();
+      const tail = errDec.end();
+      if (tail) route(tail);
+      if (!pidSeen && pidBuf) { stderr += pidBuf; pidBuf = ''; }
+      if (gate) stderr += gate.flush();
+      if (exitCode === undefined && !exitSignal) {
+        if (!this.alive) return rejectDone(new UnreachableError(this.host, `connection to ${this.describe()} lost while a command was running`));
+        return resolveDone({ rc: 255, stdout, stderr });
+      }
+      const rc = exitCode ?? 128 + signalNumber(exitSignal);
+      resolveDone({ rc, ...(exitSignal ? { signal: exitSignal } : {}), stdout, stderr });
+    });
     return { channel, ready, done };
+  }
+
+  /**
+   * Kill a remote process group: TERM, then KILL two seconds later if it is still there. OpenSSH
+   * refuses ssh "signal" requests for root sessions, so this runs `kill` in a channel of its own
+   * (outside the channel limit, one at a time; through sudo when the command used become).
+   */
+  private async killRemote(pid: number, become: BecomeSpec | undefined): Promise<void> {
+    const g = `-${pid}`;
+    const script = `kill -TERM -- ${g} 2>/dev/null || exit 0; i=0; while [ $i -lt 20 ] && kill -0 -- ${g} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; kill -KILL -- ${g} 2>/dev/null; exit 0`;
+    try {
+      const k = await this.openCommand(script, { ...(become ? { become } : {}), control: true });
+      k.ready.then(() => k.channel.end(), () => undefined);
+      await k.done;
+    } catch (err) {
+      this.opts.onWarning?.(`${this.host}: could not kill remote process group ${pid}: ${(err as Error).message}`);
+    }
   }
 
   async exec(command: Command, o: ExecOptions = {}): Promise<ExecResult> {
@@ -434,6 +490,17 @@ export class SshConnection implements Connection {
       h.client.end();
     })));
   }
+}
+
+/**
+ * Send a signal request to the remote process. ssh2's Channel.signal() refuses once our side sent
+ * EOF (we always close stdin early), so go to the protocol layer; OpenSSH >= 7.9 delivers it.
+ */
+function sendSignal(channel: ClientChannel, name: string): void {
+  const ch = channel as unknown as { outgoing?: { id: number; state: string }; _client?: { _protocol?: { signal(id: number, sig: string): void } } };
+  try {
+    if (ch.outgoing && (ch.outgoing.state === 'open' || ch.outgoing.state === 'eof')) ch._client?._protocol?.signal(ch.outgoing.id, name);
+  } catch { /* the channel is already going away */ }
 }
 
 export function randomToken(): string {
