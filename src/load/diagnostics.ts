@@ -131,9 +131,12 @@ export function nearest(word: string, candidates: Iterable<string>, max = 3): st
     const cl = c.toLowerCase();
     let s = editDistance(w, cl);
     // "command" for "ansible.builtin.comand" etc: compare the last dotted part too.
-    const last = cl.split('.').pop()!;
-    const wl = w.split('.').pop()!;
-    s = Math.min(s, editDistance(wl, last) + (last === cl ? 0 : 0.5));
+    // Only when exactly one side is dotted (a short name against an FQCN, or the reverse).
+    if (w.includes('.') !== cl.includes('.')) {
+      const last = cl.split('.').pop()!;
+      const wl = w.split('.').pop()!;
+      s = Math.min(s, editDistance(wl, last) + (last === cl ? 0 : 0.5));
+    }
     // For a dotted word (an FQCN), prefer dotted candidates.
     if (w.includes('.') && !cl.includes('.')) s += 0.5;
     if (s > limit && !(w.length >= 4 && (cl.includes(w) || w.includes(cl) && cl.length >= 4))) continue;

@@ -1,0 +1,146 @@
+/**
+ * `etcdplay validate` and `etcdplay inventory`, run as real processes through the CLI dispatcher.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function etcdplay(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+    "const { main } = await import('./src/cli/main.ts'); process.exitCode = await main(process.argv.slice(1));", ...args], {
+    encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('inventory --graph of the kubespray-style sample shows the right tree', () => {
+  const r = etcdplay('inventory', '-i', 'inventories/kubespray-style.ini', '--graph');
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, `@all:
+  |--@OSEv3:
+  |  |--@etcd:
+  |  |  |--etcd01.example.com
+  |  |  |--etcd02.example.com
+  |  |  |--etcd03.example.com
+  |  |  |--master1.example.com
+  |  |--@masters:
+  |  |  |--master1.example.com
+  |  |  |--master2.example.com
+  |  |  |--master3.example.com
+  |  |--@nodes:
+  |  |  |--@infra:
+  |  |  |  |--infra1.example.com
+  |  |  |--@masters:
+  |  |  |  |--master1.example.com
+  |  |  |  |--master2.example.com
+  |  |  |  |--master3.example.com
+  |  |  |--nodea.example.com
+  |  |  |--nodeb.example.com
+  |  |  |--nodec.example.com
+  |--@k8s_cluster:
+  |  |--@kube_control_plane:
+  |  |  |--@masters:
+  |  |  |  |--master1.example.com
+  |  |  |  |--master2.example.com
+  |  |  |  |--master3.example.com
+  |  |--@kube_node:
+  |  |  |--@nodes:
+  |  |  |  |--@infra:
+  |  |  |  |  |--infra1.example.com
+  |  |  |  |--@masters:
+  |  |  |  |  |--master1.example.com
+  |  |  |  |  |--master2.example.com
+  |  |  |  |  |--master3.example.com
+  |  |  |  |--nodea.example.com
+  |  |  |  |--nodeb.example.com
+  |  |  |  |--nodec.example.com
+  |--@ungrouped:
+  |  |--bastion
+`);
+});
+
+test('inventory --graph GROUP, --host, --list', () => {
+  assert.is(etcdplay('inventory', '-i', 'inventories/kubespray-style.ini', '--graph', 'etcd').stdout,
+    '@etcd:\n  |--etcd01.example.com\n  |--etcd02.example.com\n  |--etcd03.example.com\n  |--master1.example.com\n');
+  const host = etcdplay('inventory', '-i', 'inventories/kubespray-style.ini', '--host', 'infra1.example.com');
+  assert.is(host.code, 0);
+  assert.equal(JSON.parse(host.stdout), {
+    ansible_user: 'root', ansible_become: true, openshift_deployment_type: 'origin', cluster_name: 'lab cluster', etcd_client_port: 2379,
+    kubelet_max_pods: 110, ansible_host: '127.0.1.41', ansible_port: 2222, openshift_node_group_name: 'node-config-infra',
+  });
+  const list = JSON.parse(etcdplay('inventory', '-i', 'inventories/kubespray-style.ini', '--list').stdout);
+  assert.equal(list.all, { children: ['ungrouped', 'OSEv3', 'k8s_cluster'] });
+  assert.equal(list.ungrouped, { hosts: ['bastion'] });
+  assert.equal(list.OSEv3, { children: ['masters', 'nodes', 'etcd'] });
+  assert.equal(list.etcd.hosts, ['etcd01.example.com', 'etcd02.example.com', 'etcd03.example.com', 'master1.example.com']);
+  assert.equal(list._meta.hostvars['etcd02.example.com'].etcd_packages, ['etcd-server', 'etcd-client']);
+  assert.is(list._meta.hostvars['master1.example.com'].etcd_version, '3.5.16');
+  assert.is(Object.keys(list._meta.hostvars).length, 11);
+});
+
+test('inventory: bad usage and unknown names exit 2 with a message', () => {
+  assert.is(etcdplay('inventory', '--list').code, 2);
+  assert.is(etcdplay('inventory', '-i', 'x,', '--list', '--graph').code, 2);
+  const h = etcdplay('inventory', '-i', 'inventories/kubespray-style.ini', '--host', 'etcd1.example.com');
+  assert.is(h.code, 2);
+  assert.match(h.stderr, /no host 'etcd1.example.com' in the inventory \(did you mean 'etcd01.example.com'/);
+  const bad = etcdplay('inventory', '-i', 'test/corpus/bad/inv-bad-range.ini', '--list');
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /inv-bad-range.ini:2:5: error: host range '\[3:1\]' must have begin <= end/);
+  assert.match(etcdplay('inventory', '--help').stdout, /--graph \[GROUP\]/);
+});
+
+test('validate: every problem of every file, exit 2; good files exit 0', () => {
+  const bad = etcdplay('validate', 'test/corpus/bad/many-problems.yml', 'test/corpus/bad/yes-no-booleans.yml');
+  assert.is(bad.code, 2);
+  const headers = bad.stderr.split('\n').filter((l) => /^test\/corpus/.test(l));
+  assert.ok(headers.length >= 8, bad.stderr);
+  assert.ok(headers.includes("test/corpus/bad/many-problems.yml:6:7: error: unknown module 'comand'"), bad.stderr);
+  assert.ok(headers.includes("test/corpus/bad/yes-no-booleans.yml:5:22: error: 'ignore_errors' must be a boolean (true or false)"));
+  assert.match(bad.stderr, /\n {6}become: yes\n {14}\^\n  hint: YAML 1\.2 reads 'yes' as a string; write true \(unquoted\)\n/);
+  assert.match(bad.stderr, /etcdplay validate: \d+ errors, 1 warning in 2 files\n$/);
+  assert.not.match(bad.stderr, /\x1b\[/, 'no colour with NO_COLOR / no TTY');
+
+  const good = etcdplay('validate', 'test/corpus/good/full.yml', 'test/corpus/good/minimal.yml');
+  assert.is(good.code, 0, good.stderr);
+  assert.is(good.stdout, 'ok: 0 errors, 0 warnings in 2 files\n');
+});
+
+test('validate -i checks inventories too (alone or with playbooks)', () => {
+  const inv = etcdplay('validate', '-i', 'test/corpus/bad/inv-vars-no-eq.ini', '-i', 'inventories/kubespray-style.ini');
+  assert.is(inv.code, 2);
+  assert.match(inv.stderr, /inv-vars-no-eq.ini:5:1: error: expected 'key=value' in \[etcd:vars\]/);
+  const ok = etcdplay('validate', '-i', 'test/corpus/good/inv-lab.yml');
+  assert.is(ok.code, 0, ok.stderr);
+});
+
+test('validate --json, --help, no arguments', () => {
+  const j = etcdplay('validate', '--json', 'test/corpus/bad/unknown-module.yml');
+  assert.is(j.code, 2);
+  const out = JSON.parse(j.stdout);
+  assert.is(out.errors, 1);
+  assert.equal(out.diagnostics[0].pos, { file: 'test/corpus/bad/unknown-module.yml', line: 4, col: 7 });
+  assert.is(out.diagnostics[0].code, 'unknown-module');
+  assert.match(etcdplay('validate', '--help').stdout, /usage: etcdplay validate/);
+  assert.is(etcdplay('validate').code, 2);
+});
+
+test('validate warns but passes on warnings only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcdplay-validate-'));
+  try {
+    const f = join(dir, 'pb.yml');
+    writeFileSync(f, '- hosts: all\n  tasks:\n    - debug: msg=hi\n      when: "{{ x }}"\n');
+    const r = etcdplay('validate', f);
+    assert.is(r.code, 0);
+    assert.match(r.stderr, /pb.yml:4:13: warning: 'when' is already an expression/);
+    assert.is(r.stdout, 'ok: 0 errors, 1 warning in 1 file\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
