@@ -59,6 +59,12 @@ export async function runSteps(steps: Step[], env: StepEnv): Promise<StepsRun> {
       run.failure = { msg: 'interrupted' };
       break;
     }
+    // --check: once a mutating step was held back, later steps (verifications, waits) would
+    // only see the unchanged host; they are held back too.
+    if (env.check && run.outcomes.some((o) => o.status === 'check')) {
+      run.outcomes.push({ step, status: 'check', changed: false });
+      continue;
+    }
     try {
       switch (step.kind) {
         case 'command':
