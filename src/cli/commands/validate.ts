@@ -5,6 +5,9 @@ import type { Playbook } from '../../model/playbook.js';
 import { countDiagnostics, formatDiagnostics, hasErrors, sortDiagnostics } from '../../load/diagnostics.js';
 import { loadInventory } from '../../load/inventory.js';
 import { loadPlaybook } from '../../load/playbook.js';
+import { loadVarsFile } from '../../load/varsfile.js';
+import { parseKeyValueArgs } from '../../load/kv.js';
+import { ValidationError } from '../../errors.js';
 
 export const usage = `usage: etcdplay validate [PLAYBOOK...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
 
@@ -13,7 +16,7 @@ nothing. With -i, the playbooks are also planned against the inventory, which fi
 variables and host patterns that match no host.
 
   -i, --inventory PATH     inventory file, directory or 'h1,h2,' (repeatable)
-  -e, --extra-vars K=V     extra variables for planning (repeatable; JSON/YAML values allowed)
+  -e, --extra-vars VARS    extra variables for planning: k=v, a JSON mapping or @file (repeatable)
       --json               print the diagnostics as JSON on stdout
   -h, --help               this help
 
@@ -38,12 +41,28 @@ async function loadPlanner(): Promise<BuildPlan | undefined> {
   }
 }
 
-function parseExtraVars(items: string[]): Record<string, unknown> {
+/** `-e` values as `run` takes them: @file, a JSON mapping, or k=v pairs (later ones win). */
+function parseExtraVars(items: string[], diagnostics: Diagnostic[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) continue;
-    out[item.slice(0, eq)] = item.slice(eq + 1);
+    const s = item.trim();
+    if (s.startsWith('@')) {
+      const r = loadVarsFile(s.slice(1));
+      diagnostics.push(...r.diagnostics);
+      Object.assign(out, r.vars);
+    } else if (s.startsWith('{')) {
+      try {
+        Object.assign(out, JSON.parse(s) as Record<string, unknown>);
+      } catch (e) {
+        throw new ValidationError(`-e: not valid JSON: ${(e as Error).message}`);
+      }
+    } else if (s) {
+      try {
+        Object.assign(out, parseKeyValueArgs(s));
+      } catch (e) {
+        throw new ValidationError(`-e: ${(e as Error).message}`);
+      }
+    }
   }
   return out;
 }
@@ -77,6 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const diagnostics: Diagnostic[] = [];
+  const extraVars = parseExtraVars(values['extra-vars'] ?? [], diagnostics);
   let inventory: Inventory | undefined;
   if (sources.length) {
     const r = loadInventory(sources);
@@ -92,7 +112,6 @@ export async function run(argv: string[]): Promise<number> {
   if (inventory && playbooks.length) {
     const buildPlan = await loadPlanner();
     if (buildPlan) {
-      const extraVars = parseExtraVars(values['extra-vars'] ?? []);
       for (const pb of playbooks) {
         try {
           diagnostics.push(...buildPlan(pb, inventory, { extraVars, check: true }).diagnostics);

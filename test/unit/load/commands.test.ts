@@ -129,6 +129,26 @@ test('validate --json, --help, no arguments', () => {
   assert.is(etcdplay('validate').code, 2);
 });
 
+test('validate -i plans the playbooks: undefined variables are errors unless given with -e', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcdplay-validate-'));
+  try {
+    const f = join(dir, 'pb.yml');
+    writeFileSync(f, '- hosts: etcd\n  tasks:\n    - debug: msg="{{ not_defined_anywhere }}"\n');
+    const r = etcdplay('validate', f, '-i', 'test/corpus/good/inv-lab.yml');
+    assert.is(r.code, 2, r.stderr);
+    assert.match(r.stderr, /pb\.yml:3:\d+: error: .*not_defined_anywhere/);
+    const v = join(dir, 'vars.yml');
+    writeFileSync(v, 'not_defined_anywhere: 1\n');
+    assert.is(etcdplay('validate', f, '-i', 'test/corpus/good/inv-lab.yml', '-e', 'not_defined_anywhere=x').code, 0);
+    assert.is(etcdplay('validate', f, '-i', 'test/corpus/good/inv-lab.yml', '-e', `@${v}`).code, 0);
+    assert.is(etcdplay('validate', f, '-i', 'test/corpus/good/inv-lab.yml', '-e', '{"not_defined_anywhere": 2}').code, 0);
+    // Without -i nothing is planned: the file itself is fine.
+    assert.is(etcdplay('validate', f).code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('validate warns but passes on warnings only', () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcdplay-validate-'));
   try {
