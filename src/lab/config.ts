@@ -21,12 +21,17 @@ export interface LabSpec {
   etcdVersion: string;
   debVersion: string;
   tls: boolean;
+  /** Third octet of the lab's addresses (127.0.NET.<10+i>); 1 unless another lab holds those. */
+  net?: number;
 }
 
-/** Host i (1-based) of a lab: etcdI on 127.0.1.<10+i>. */
-export function labHosts(nodes: number): LabHost[] {
+export const DEFAULT_NET = 1;
+
+/** Host i (1-based) of a lab: etcdI on 127.0.NET.<10+i> (NET defaults to 1: 127.0.1.11, ...). */
+export function labHosts(nodes: number, net = DEFAULT_NET): LabHost[] {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new RangeError(`nodes must be 1..9, got ${nodes}`);
-  return Array.from({ length: nodes }, (_, k) => ({ name: `etcd${k + 1}`, index: k + 1, address: `127.0.1.${10 + k + 1}` }));
+  if (!Number.isInteger(net) || net < 1 || net > 254) throw new RangeError(`net must be 1..254, got ${net}`);
+  return Array.from({ length: nodes }, (_, k) => ({ name: `etcd${k + 1}`, index: k + 1, address: `127.0.${net}.${10 + k + 1}` }));
 }
 
 export function clusterToken(labName: string): string {
@@ -55,7 +60,7 @@ function q(v: string): string {
 /** /etc/default/etcd for one member (sourced by the init script under `set -a`). */
 export function renderEtcdDefaults(spec: LabSpec, host: LabHost): string {
   const s = scheme(spec.tls);
-  const hosts = labHosts(spec.nodes);
+  const hosts = labHosts(spec.nodes, spec.net);
   const vars: [string, string][] = [
     ['ETCD_NAME', host.name],
     ['ETCD_DATA_DIR', DATA_DIR],
@@ -113,7 +118,7 @@ export interface LabFiles { keyPath: string; knownHostsPath: string; sshConfigPa
 /** The Ansible YAML inventory of the lab (see docs/contracts.md, "The lab inventory"). */
 export function renderInventory(spec: LabSpec, files: LabFiles): string {
   const hostsObj: Record<string, Record<string, string>> = {};
-  for (const h of labHosts(spec.nodes)) hostsObj[h.name] = { ansible_host: h.address, etcd_name: h.name, etcd_address: h.address };
+  for (const h of labHosts(spec.nodes, spec.net)) hostsObj[h.name] = { ansible_host: h.address, etcd_name: h.name, etcd_address: h.address };
   const vars: Record<string, unknown> = {
     ansible_user: 'root',
     ansible_ssh_private_key_file: files.keyPath,
@@ -152,7 +157,7 @@ export function renderInventory(spec: LabSpec, files: LabFiles): string {
 /** OpenSSH client config: `ssh -F <labdir>/ssh_config etcd1`. */
 export function renderSshConfig(spec: LabSpec, files: LabFiles): string {
   const out = [`# etcdplay lab '${spec.name}': ssh -F <this file> etcd1`];
-  for (const h of labHosts(spec.nodes)) {
+  for (const h of labHosts(spec.nodes, spec.net)) {
     out.push(
       '',
       `Host ${h.name}`,

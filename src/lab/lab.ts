@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { shQuote } from '../template/shell.js';
 import {
-  CLIENT_PORT, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, portConflicts, renderEtcdDefaults, renderEtcHosts,
+  CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, portConflicts, renderEtcdDefaults, renderEtcHosts,
   renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
 } from './config.js';
 import { removeTree } from './fsutil.js';
@@ -25,6 +25,11 @@ export interface LabUpOptions {
   /** Upstream version (3.5.16) or Debian version (3.5.16-4); default 3.5.16. */
   etcd?: string;
   tls?: boolean;
+  /**
+   * Third octet of the hosts' addresses (127.0.NET.<10+i>). Default: 1, or, when another lab or
+   * listener holds those addresses, the first free one from 2 up.
+   */
+  net?: number;
   log?: (line: string) => void;
 }
 
@@ -38,6 +43,8 @@ export interface Lab {
   etcdVersion: string;
   debVersion: string;
   tls: boolean;
+  /** Third octet of the hosts' addresses (127.0.NET.<10+i>). */
+  net: number;
   hosts: { name: string; address: string; pid: number }[];
 }
 
@@ -47,7 +54,7 @@ function toLab(dir: string, st: LabState): Lab {
   const f = labFiles(dir);
   return {
     name: st.name, dir, inventoryPath: f.inventory, sshConfigPath: f.sshConfig, knownHostsPath: f.knownHosts, keyPath: f.key,
-    etcdVersion: st.etcdVersion, debVersion: st.debVersion, tls: st.tls,
+    etcdVersion: st.etcdVersion, debVersion: st.debVersion, tls: st.tls, net: st.net ?? DEFAULT_NET,
     hosts: st.hosts.map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
   };
 }
@@ -155,6 +162,45 @@ export async function resolveVersion(wanted: string): Promise<{ version: string;
   return v;
 }
 
+const WILDCARD_SSH = /^(0\.0\.0\.0|\*|\[::\]):22$/;
+
+/**
+ * The third octet for a new lab: the one asked for (must be free), else 1, else the first free
+ * one. Free = no other lab's state names it and nothing listens on its ssh/client/peer ports.
+ */
+async function chooseNet(name: string, nodes: number, wanted: number | undefined, log: (s: string) => void): Promise<number> {
+  const ss = (await run(['ss', '-ltnH'], { allowFail: true })).stdout;
+  const taken = new Map<number, string>();
+  for (const other of listLabNames().filter((n) => n !== name)) {
+    const st = readState(other);
+    taken.set(st?.net ?? DEFAULT_NET, other);
+  }
+  const problem = (net: number): string | undefined => {
+    const conflicts = portConflicts(ss, labHosts(nodes, net));
+    if (conflicts.some((c) => WILDCARD_SSH.test(c))) {
+      throw new ValidationError(`an sshd listens on all addresses (${conflicts.find((c) => WILDCARD_SSH.test(c))}), which takes 127.0.x.y:22 too: give it specific ListenAddress lines, or stop it`);
+    }
+    const holder = taken.get(net);
+    if (holder) return `lab '${holder}' uses 127.0.${net}.x`;
+    if (conflicts.length) return `ports in use: ${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}`;
+    return undefined;
+  };
+  if (wanted !== undefined) {
+    const why = problem(wanted);
+    if (why) throw new ValidationError(`127.0.${wanted}.x is not free for lab '${name}': ${why}`);
+    return wanted;
+  }
+  const first = problem(DEFAULT_NET);
+  if (!first) return DEFAULT_NET;
+  for (let net = DEFAULT_NET + 1; net <= 254; net++) {
+    if (!problem(net)) {
+      log(`127.0.${DEFAULT_NET}.x is taken (${first}): lab '${name}' uses 127.0.${net}.x`);
+      return net;
+    }
+  }
+  throw new ValidationError(`no free 127.0.N.x address range for lab '${name}' (${first})`);
+}
+
 /** Bring a lab up (building the cache on first use). A half-started lab of that name is torn down first. */
 export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const log = opts.log ?? (() => {});
@@ -174,22 +220,13 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const [pk, lower] = await Promise.all([ensureEtcdPackages({ log }), ensureRootfs({ log })]);
   const v = pk.versions.find((x) => x.version === (opts.etcd ?? DEFAULT_ETCD) || x.debVersion === opts.etcd);
   if (!v) throw new ValidationError(`etcd ${opts.etcd} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
-  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls };
-  const hosts = labHosts(nodes);
-
-  const ss = await run(['ss', '-ltnH'], { allowFail: true });
-  const conflicts = portConflicts(ss.stdout, hosts);
-  if (conflicts.length) {
-    const others = listLabNames().filter((n) => n !== name);
-    const hint = conflicts.some((c) => /^(0\.0\.0\.0|\*|\[::\]):22$/.test(c))
-      ? ' (an sshd listening on all addresses takes 127.0.1.x:22 too: give it specific ListenAddress lines, or stop it)'
-      : others.length ? ` (lab ${others.map((o) => `'${o}'`).join(', ')} may be up: etcdplay lab down --name ${others[0]})` : '';
-    throw new ValidationError(`ports in use: ${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}${hint}`);
-  }
+  const net = await chooseNet(name, nodes, opts.net, log);
+  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls, net };
+  const hosts = labHosts(nodes, net);
 
   const f = labFiles(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, state: 'starting', createdAt: new Date().toISOString(), hosts: [] };
+  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting', createdAt: new Date().toISOString(), hosts: [] };
   writeState(dir, st);
   try {
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `etcdplay-lab-${name}`, '-f', f.key]);

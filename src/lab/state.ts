@@ -11,6 +11,8 @@ export interface LabState {
   etcdVersion: string;
   debVersion: string;
   tls: boolean;
+  /** Third octet of the hosts' addresses. */
+  net: number;
   /** 'starting' until the cluster is healthy; a lab left 'starting' is half-started. */
   state: 'starting' | 'up';
   createdAt: string;

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { labUp, labDown, labExec, labStatus, labLoad, etcdctlPrefix, type Lab } from '../../src/lab/index.js';
@@ -40,8 +41,9 @@ function assertNothingLeft(lab: Lab, namespaces: Set<string>) {
   assert.equal(leftovers(lab.dir, namespaces), [], 'no process left in the lab');
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(lab.dir));
   assert.equal(mounts, [], 'no mount left under the lab dir');
-  const ss = spawnSync('ss', ['-ltnH'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /\s127\.0\.1\.\d+:\d+\s/.test(l));
-  assert.equal(ss, [], 'no listener left on 127.0.1.x');
+  const addrs = lab.hosts.map((h) => `${h.address}:`);
+  const ss = spawnSync('ss', ['-ltnH'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => addrs.some((a) => l.includes(` ${a}`)));
+  assert.equal(ss, [], `no listener left on 127.0.${lab.net}.x`);
   assert.not.ok(existsSync(lab.dir), 'lab dir removed');
 }
 
@@ -52,7 +54,8 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     lab = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
     for (const h of lab.hosts) for (const ns of nsOf(h.pid)) namespaces.add(ns);
     assert.is(lab.hosts.length, 3);
-    assert.equal(lab.hosts.map((h) => h.address), ['127.0.1.11', '127.0.1.12', '127.0.1.13']);
+    const net = lab.net; // 1 unless another lab holds 127.0.1.x
+    assert.equal(lab.hosts.map((h) => h.address), [`127.0.${net}.11`, `127.0.${net}.12`, `127.0.${net}.13`]);
 
     // every node over plain OpenSSH with strict host key checking: it is really that host
     for (const h of lab.hosts) {
@@ -68,7 +71,7 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     try {
       writeFileSync(join(empty, 'known_hosts'), '');
       const r = spawnSync('ssh', ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${join(empty, 'known_hosts')}`,
-        '-o', 'GlobalKnownHostsFile=/dev/null', '-i', lab.keyPath, 'root@127.0.1.11', 'true'], { encoding: 'utf8', timeout: 30_000 });
+        '-o', 'GlobalKnownHostsFile=/dev/null', '-i', lab.keyPath, `root@${lab.hosts[0]!.address}`, 'true'], { encoding: 'utf8', timeout: 30_000 });
       assert.is.not(r.status, 0);
       assert.match(r.stderr, /Host key verification failed/);
     } finally {
@@ -88,7 +91,7 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     // the inventory the playbooks read
     const inv = parse(readFileSync(lab.inventoryPath, 'utf8'));
     assert.equal(Object.keys(inv.all.children.etcd.hosts), ['etcd1', 'etcd2', 'etcd3']);
-    assert.equal(inv.all.children.etcd.hosts.etcd3, { ansible_host: '127.0.1.13', etcd_name: 'etcd3', etcd_address: '127.0.1.13' });
+    assert.equal(inv.all.children.etcd.hosts.etcd3, { ansible_host: `127.0.${net}.13`, etcd_name: 'etcd3', etcd_address: `127.0.${net}.13` });
     assert.is(inv.all.vars.etcd_scheme, 'http');
     assert.is(inv.all.vars.etcd_version, '3.5.16');
     assert.is(inv.all.vars.etcdplay_known_hosts_file, lab.knownHostsPath);
@@ -98,11 +101,14 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     // rehearsal data
     const loaded = await labLoad('t-lab', { keys: 40, leases: 2 });
     assert.is(loaded.leases.length, 2);
-    const count = await labExec('t-lab', 'etcd3', `${etcdctlPrefix(false, ['http://127.0.1.13:2379'])} get --prefix /etcdplay/rehearsal/ --keys-only | grep -c .`);
+    const count = await labExec('t-lab', 'etcd3', `${etcdctlPrefix(false, [`http://${lab.hosts[2]!.address}:2379`])} get --prefix /etcdplay/rehearsal/ --keys-only | grep -c .`);
     assert.is(count.stdout.trim(), '40');
 
     // a half-dead lab: up tears the leftovers down and starts again
-    process.kill(lab.hosts[1]!.pid, 'SIGKILL');
+    const victim = lab.hosts[1]!.pid;
+    process.kill(victim, 'SIGKILL');
+    for (let i = 0; i < 100 && nsOf(victim).length; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.not.ok((await labStatus('t-lab')).healthy, 'a lab with a dead host is not healthy');
     const again = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
     for (const h of again.hosts) for (const ns of nsOf(h.pid)) namespaces.add(ns);
     assert.ok((await labStatus('t-lab')).healthy);
@@ -128,20 +134,56 @@ test('5-node TLS lab on etcd 3.5.30: https, client certificates required', async
     const inv = parse(readFileSync(lab.inventoryPath, 'utf8'));
     assert.is(inv.all.vars.etcd_scheme, 'https');
     const v = inv.all.vars;
-    const ok = ssh(lab, 'etcd5', `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.1.15:2379 --cacert=${v.etcd_ca_file} --cert=${v.etcd_client_cert_file} --key=${v.etcd_client_key_file} member list`);
+    const ep5 = `https://${lab.hosts[4]!.address}:2379`;
+    const ok = ssh(lab, 'etcd5', `ETCDCTL_API=3 etcdctl --endpoints=${ep5} --cacert=${v.etcd_ca_file} --cert=${v.etcd_client_cert_file} --key=${v.etcd_client_key_file} member list`);
     assert.is(ok.status, 0, ok.stderr);
     assert.is(ok.stdout.trim().split('\n').length, 5);
-    const noCert = ssh(lab, 'etcd5', `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.1.15:2379 --cacert=${v.etcd_ca_file} --command-timeout=3s member list`);
+    const noCert = ssh(lab, 'etcd5', `ETCDCTL_API=3 etcdctl --endpoints=${ep5} --cacert=${v.etcd_ca_file} --command-timeout=3s member list`);
     assert.is.not(noCert.status, 0, 'a client without a certificate is refused');
     // the member's certificate names its address
     const san = await labExec('t-tls', 'etcd2', `openssl x509 -in ${v.etcd_peer_cert_file} -noout -ext subjectAltName`);
     assert.is(san.rc, 0, san.stderr);
-    assert.match(san.stdout, /IP Address:127\.0\.1\.12/);
+    assert.ok(san.stdout.includes(`IP Address:${lab.hosts[1]!.address}`), san.stdout);
     assert.match(san.stdout, /DNS:etcd2/);
     assert.ok(await labDown('t-tls'));
     assertNothingLeft(lab, namespaces);
   } finally {
     await labDown('t-tls').catch(() => undefined);
+  }
+});
+
+test('a 1-node 3.4.23 lab: the bookworm package, no etcdutl', async () => {
+  try {
+    const lab = await labUp({ name: 't-v34', nodes: 1, etcd: '3.4.23' });
+    assert.is(lab.debVersion, '3.4.23-4+b4');
+    const st = await labStatus('t-v34');
+    assert.ok(st.healthy);
+    assert.is(st.members[0]!.version, '3.4.23');
+    const r = ssh(lab, 'etcd1', 'command -v etcdutl || echo none; service etcd status');
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^none$/m);
+  } finally {
+    await labDown('t-v34').catch(() => undefined);
+  }
+});
+
+test('a taken address range: refused when asked for, another range chosen otherwise', async () => {
+  // a listener on the first client port of the range a free lab would get
+  const probe = await labUp({ name: 't-probe', nodes: 1 }).then((l) => l.net).finally(() => labDown('t-probe'));
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(2379, `127.0.${probe}.11`, resolve));
+  try {
+    let message = '';
+    try { await labUp({ name: 't-busy', nodes: 1, net: probe }); } catch (err) { message = (err as Error).message; }
+    assert.ok(message.includes(`127.0.${probe}.x is not free for lab 't-busy': ports in use: 127.0.${probe}.11:2379`), message);
+    assert.not.ok(existsSync('/run/etcdplay/labs/t-busy'), 'nothing left behind');
+    const lab = await labUp({ name: 't-busy', nodes: 1 });
+    assert.is.not(lab.net, probe);
+    assert.is(lab.hosts[0]!.address, `127.0.${lab.net}.11`);
+    assert.ok((await labStatus('t-busy')).healthy);
+  } finally {
+    server.close();
+    await labDown('t-busy').catch(() => undefined);
   }
 });
 

@@ -19,7 +19,8 @@ export const DEFAULT_LAB = 'lab';
 
 export const usage = `usage: etcdplay lab <up|status|ssh|exec|load|down|list> [options]
 
-  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME]   build (cached) and start a lab
+  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME] [--net N]
+                                                              build (cached) and start a lab on 127.0.N.11..
   status  [--name NAME] [--json]                              hosts, addresses, versions, health, leader
   ssh     NODE [--name NAME] [-- COMMAND...]                  ssh into a host (strict host key checking)
   exec    NODE [--name NAME] -- COMMAND...                    run a shell command inside a host, without ssh
@@ -28,6 +29,7 @@ export const usage = `usage: etcdplay lab <up|status|ssh|exec|load|down|list> [o
   list                                                        labs on this machine
 
 NAME defaults to '${DEFAULT_LAB}'; VERSION defaults to ${DEFAULT_ETCD} (3.4.23, 3.5.16, 3.5.30 available).
+N defaults to 1 (127.0.1.11, .12, ...), or the first free range when another lab holds it.
 Needs root and Linux. Cache: \${ETCDPLAY_CACHE:-~/.cache/etcdplay}; labs: /run/etcdplay/labs/NAME/.
 `;
 
@@ -36,6 +38,7 @@ const OPTIONS = {
   nodes: { type: 'string' },
   etcd: { type: 'string' },
   tls: { type: 'boolean' },
+  net: { type: 'string' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
   keys: { type: 'string' },
@@ -121,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const lab = await labUp({ name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, log: progress });
+      const lab = await labUp({ name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, ...(o.net !== undefined ? { net: int('net', o.net, 1) } : {}), log: progress });
       out(describeLab(lab));
       return 0;
     }

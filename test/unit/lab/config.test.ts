@@ -32,6 +32,8 @@ test('hosts are etcdI on 127.0.1.<10+i>', () => {
     { name: 'etcd2', index: 2, address: '127.0.1.12' },
     { name: 'etcd3', index: 3, address: '127.0.1.13' },
   ]);
+  assert.equal(labHosts(2, 7).map((h) => h.address), ['127.0.7.11', '127.0.7.12']);
+  assert.throws(() => labHosts(3, 0));
   assert.throws(() => labHosts(0));
   assert.throws(() => labHosts(10));
 });
@@ -63,6 +65,14 @@ test('/etc/default/etcd with TLS: https everywhere and client cert auth on both 
   assert.is(v.ETCD_PEER_CLIENT_CERT_AUTH, 'true');
   assert.is(v.ETCD_TRUSTED_CA_FILE, '/etc/etcd/pki/ca.crt');
   assert.is(v.ETCD_PEER_KEY_FILE, '/etc/etcd/pki/peer.key');
+});
+
+test('another address range reaches every rendered file', () => {
+  const s7 = { ...spec, net: 7 };
+  const h = labHosts(3, 7)[0]!;
+  assert.match(renderEtcdDefaults(s7, h), /ETCD_INITIAL_CLUSTER="etcd1=http:\/\/127\.0\.7\.11:2380,etcd2=http:\/\/127\.0\.7\.12:2380,/);
+  assert.is(parse(renderInventory(s7, files)).all.children.etcd.hosts.etcd2.ansible_host, '127.0.7.12');
+  assert.match(renderSshConfig(s7, files), /HostName 127\.0\.7\.13/);
 });
 
 test('inventory follows the contract', () => {
