@@ -20,6 +20,7 @@ import {
   loadInventories,
   parseExtraVars,
   parseForks,
+  preflight,
   reportDiagnostics,
   runReporterAndEngine,
   type ConnectFlags,
@@ -93,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
   const { playbook, diagnostics } = parsePlaybook(adhocPlaybookText(pattern, moduleName, values.args), '<adhoc>');
   reportDiagnostics(diagnostics);
   if (!playbook) throw new ValidationError('could not build the ad-hoc task');
+  preflight(playbook, inventory, { extraVars, limit: values.limit, check: !!values.check });
   const connect = await connectOptions(values as ConnectFlags);
   const runId = newRunId();
   const runDir = values['run-dir'] ?? defaultRunDir(runId);

@@ -20,6 +20,7 @@ import type { Inventory } from '../../model/inventory.js';
 import type { Playbook } from '../../model/playbook.js';
 import type { Diagnostic } from '../../model/source.js';
 import type { Vars } from '../../model/vars.js';
+import { buildPlan, type PlanOptions } from '../../plan/build.js';
 import { playHosts } from '../../plan/hosts.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
@@ -49,6 +50,7 @@ export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
       --plain                line-per-event output even on a TTY
   -v, --verbose              also print every output line (plain view)
   -y, --yes                  answer yes to plays that ask for confirmation
+      --no-preflight         skip the offline plan check (undefined variables, bad args) before connecting
       --run-dir DIR          record the run here (default ~/.etcdplay/runs/<id>)
 
 exit codes: 0 ok, 2 failed hosts or bad input, 4 unreachable hosts, 130 interrupted`;
@@ -217,6 +219,12 @@ export function reportDiagnostics(ds: Diagnostic[]): void {
   if (hasErrors(ds)) throw new ValidationError(`${ds.filter((d) => d.severity === 'error').length} error(s) in the input; nothing was contacted`, ds);
 }
 
+/** The offline plan of the whole run: its errors stop the run before any host is contacted. */
+export function preflight(pb: Playbook, inv: Inventory, opts: PlanOptions): void {
+  const { diagnostics } = buildPlan(pb, inv, opts);
+  reportDiagnostics(diagnostics.filter((d) => d.severity === 'error'));
+}
+
 export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return !!env.CI && env.CI !== 'false' && env.CI !== '0';
 }
@@ -300,6 +308,7 @@ export async function run(argv: string[]): Promise<number> {
       'start-at-task': { type: 'string' },
       step: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
+      'no-preflight': { type: 'boolean' },
     },
   }) as { values: Values; positionals: string[] };
   if (values.help) {
@@ -316,6 +325,10 @@ export async function run(argv: string[]): Promise<number> {
   reportDiagnostics(diagnostics);
   if (!playbook) throw new ValidationError(`could not load ${file}`);
   const limit = values.limit as string | undefined;
+  const tags = splitList(values.tags as string[] | undefined);
+  const skipTags = splitList(values['skip-tags'] as string[] | undefined);
+  const startAtTask = values['start-at-task'] as string | undefined;
+  if (!values['no-preflight']) preflight(playbook, inventory, { extraVars, limit, tags, skipTags, check: !!values.check, startAtTask });
   await confirmPlays(playbook, inventory, limit, !!values.yes);
   const connect = await connectOptions(values as ConnectFlags);
   let step = !!values.step;
@@ -335,9 +348,9 @@ export async function run(argv: string[]): Promise<number> {
       diff: !!values.diff,
       forks,
       limit,
-      tags: splitList(values.tags as string[] | undefined),
-      skipTags: splitList(values['skip-tags'] as string[] | undefined),
-      startAtTask: values['start-at-task'] as string | undefined,
+      tags,
+      skipTags,
+      startAtTask,
       connect,
       runDir,
       runId,
