@@ -80,6 +80,9 @@ function parseInventoryFile(file: string, b: InventoryBuilder): Diagnostic[] {
   } catch (e) {
     return [diag('file-unreadable', { file, line: 1, col: 1 }, `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)];
   }
+  if (text.startsWith('$ANSIBLE_VAULT')) {
+    return [diag('vault-unsupported', { file, line: 1, col: 1 }, 'Ansible Vault encrypted files are not supported', { hint: 'decrypt it (ansible-vault decrypt) before use' })];
+  }
   if (text.startsWith('#!')) {
     return [diag('dynamic-inventory', { file, line: 1, col: 1 }, 'dynamic inventory scripts are not supported', { hint: 'run the script and save its output as a YAML inventory', lines: text.split('\n') })];
   }

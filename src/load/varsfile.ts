@@ -36,5 +36,8 @@ export function loadVarsFile(path: string): { vars: Vars; diagnostics: Diagnosti
   } catch (e) {
     return { vars: {}, diagnostics: [diag('file-unreadable', { file: path, line: 1, col: 1 }, `cannot read vars file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)] };
   }
+  if (text.startsWith('$ANSIBLE_VAULT')) {
+    return { vars: {}, diagnostics: [diag('vault-unsupported', { file: path, line: 1, col: 1 }, 'Ansible Vault encrypted files are not supported', { hint: 'decrypt it, or pass secrets with -e @file' })] };
+  }
   return parseVarsText(text, path);
 }
