@@ -230,6 +230,33 @@ test('an unreachable host is counted as unreachable while the others finish (exi
   assert.is(r.recap.h1!.changed, 2);
 });
 
+test('ignore_unreachable keeps the host in the play with status ignored', async () => {
+  const inv = `all:
+  children:
+    nodes:
+      hosts:
+        h1: { ansible_connection: local }
+        dead: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_user: nobody }
+`;
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: tolerant
+      command: echo one
+      ignore_unreachable: true
+    - name: strict
+      command: echo two
+`,
+    inv,
+    { dir: dir(), connect: { hostKeyChecking: 'off', connectTimeoutMs: 5000 } },
+  );
+  assert.equal(r.status('tolerant'), { h1: 'changed', dead: 'ignored' });
+  assert.equal(r.status('strict'), { h1: 'changed', dead: 'unreachable' });
+  assert.is(r.recap.dead!.ignored, 1);
+  assert.is(r.exitCode, 4);
+});
+
 test('--limit narrows the play hosts', async () => {
   const r = await runYaml(
     `- hosts: nodes
