@@ -51,7 +51,9 @@ export function createConnection(host: string, vars: Vars, opts: ConnectOptions)
     ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),
     ...(opts.sshConfigFile !== undefined ? { sshConfigFile: opts.sshConfigFile } : {}),
   });
+  const becomePassword = str(vars['ansible_become_password']) ?? str(vars['ansible_become_pass']) ?? opts.becomePassword;
   return new SshConnection(host, target, {
+    ...(becomePassword !== undefined ? { becomePassword } : {}),
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),
     ...(opts.promptPassphrase ? { promptPassphrase: opts.promptPassphrase } : {}),
     ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),

@@ -30,6 +30,8 @@ export interface SshConnectionOptions {
   onWarning?(message: string): void;
   /** Agent socket; default $SSH_AUTH_SOCK. */
   agentSocket?: string;
+  /** Used for become when an exec/transfer gives none (ansible_become_password, -K). */
+  becomePassword?: string;
   /** Cipher preference (ssh2 names); default fastest measured first. */
   ciphers?: string[];
 }
@@ -453,7 +455,8 @@ export class SshConnection implements Connection {
   async exec(command: Command, o: ExecOptions = {}): Promise<ExecResult> {
     const started = Date.now();
     const text = renderCommand(command);
-    const become = o.become ? { user: o.become.user, ...(o.becomePassword !== undefined ? { password: o.becomePassword } : {}) } : undefined;
+    const password = o.becomePassword ?? this.opts.becomePassword;
+    const become = o.become ? { user: o.become.user, ...(password !== undefined ? { password } : {}) } : undefined;
     const timeoutMs = o.timeoutMs ?? this.opts.commandTimeoutMs;
     const cmd = await this.openCommand(text, {
       ...(become ? { become } : {}),
@@ -471,11 +474,16 @@ export class SshConnection implements Connection {
   }
 
   put(source: Readable, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
-    return putViaExec(this, source, size, remotePath, opts);
+    return putViaExec(this, source, size, remotePath, this.withBecomePassword(opts));
   }
 
   get(remotePath: string, sink: Writable, opts: TransferOptions = {}): Promise<TransferOutcome> {
-    return getViaExec(this, remotePath, sink, opts);
+    return getViaExec(this, remotePath, sink, this.withBecomePassword(opts));
+  }
+
+  private withBecomePassword(opts: TransferOptions): TransferOptions {
+    if (!opts.become || opts.becomePassword !== undefined || this.opts.becomePassword === undefined) return opts;
+    return { ...opts, becomePassword: this.opts.becomePassword };
   }
 
   async close(): Promise<void> {

@@ -106,6 +106,18 @@ test('no become password when sudo asks for one -> clear error', async () => {
   }
 });
 
+test('ansible_become_password (or ConnectOptions.becomePassword) is used when exec gives none', async () => {
+  const c = createConnection('sudo2', varsFor(sshd, { ansible_become_password: PASSWORD }, USER), { hostKeyChecking: 'strict', sshConfigFile: noSshConfig(tmp.dir) });
+  const c2 = createConnection('sudo3', varsFor(sshd, {}, USER), { hostKeyChecking: 'strict', sshConfigFile: noSshConfig(tmp.dir), becomePassword: PASSWORD });
+  try {
+    assert.is((await c.exec({ kind: 'exec', argv: ['id', '-un'] }, { become: root })).stdout, 'root\n');
+    assert.is((await c2.exec({ kind: 'exec', argv: ['id', '-un'] }, { become: root })).stdout, 'root\n');
+  } finally {
+    await c.close();
+    await c2.close();
+  }
+});
+
 test('root login with NOPASSWD-free sudo (root needs no password): become works without one', async () => {
   const c = createConnection('sudo-root', varsFor(sshd), { hostKeyChecking: 'strict', sshConfigFile: noSshConfig(tmp.dir) });
   try {
