@@ -75,7 +75,13 @@ export class Runner {
 
   constructor(private readonly opts: RunOptions) {
     this.runId = opts.runId ?? newRunId();
-    this.conns = new Connections(opts.connect);
+    this.conns = new Connections({
+      ...opts.connect,
+      onWarning: (message) => {
+        opts.connect.onWarning?.(message);
+        this.emit({ type: 'warning', message });
+      },
+    });
     this.started = !opts.startAtTask;
     this.stepMode = !!opts.confirmTask;
     this.redactor.add(opts.connect.password);

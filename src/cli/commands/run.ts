@@ -17,11 +17,13 @@ import { loadPlaybook } from '../../load/playbook.js';
 import { loadVarsFile } from '../../load/varsfile.js';
 import type { EngineEvent } from '../../model/event.js';
 import type { Inventory } from '../../model/inventory.js';
-import type { Playbook } from '../../model/playbook.js';
+import type { Play, Playbook } from '../../model/playbook.js';
 import type { Diagnostic } from '../../model/source.js';
 import type { Vars } from '../../model/vars.js';
 import { buildPlan, type PlanOptions } from '../../plan/build.js';
 import { playHosts } from '../../plan/hosts.js';
+import { varsFor } from '../../plan/vars.js';
+import { renderString } from '../../template/render.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
 import { LiveReporter } from '../../report/live.js';
@@ -259,18 +261,30 @@ export function interruptController(): { signal: AbortSignal; dispose(): void } 
   };
 }
 
+/** A play's confirmation text, rendered with its first host's variables when it has templates. */
+export function confirmText(p: Play, inv: Inventory, hosts: string[], extraVars: Vars): string {
+  const text = p.confirm ?? '';
+  if (!text.includes('{{') || !hosts.length) return text;
+  try {
+    return renderString(text, varsFor({ inv, host: hosts[0]!, play: p, extraVars, playHosts: hosts }));
+  } catch {
+    return text;
+  }
+}
+
 /** Plays that ask for confirmation, with hosts to run on. */
-export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string | undefined, yes: boolean): Promise<void> {
+export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string | undefined, yes: boolean, extraVars: Vars = {}): Promise<void> {
   const asking = pb.plays.filter((p) => p.confirm && playHosts(p, inv, limit).length > 0);
   if (!asking.length || yes) return;
   if (!process.stdin.isTTY) {
+    const p = asking[0]!;
     throw new ValidationError(
-      `play '${asking[0]!.name}' asks for confirmation (${asking[0]!.confirm}); there is no terminal to ask on: rerun with --yes to confirm`,
+      `play '${p.name}' asks for confirmation (${confirmText(p, inv, playHosts(p, inv, limit), extraVars)}); there is no terminal to ask on: rerun with --yes to confirm`,
     );
   }
   for (const p of asking) {
     const hosts = playHosts(p, inv, limit);
-    process.stderr.write(`\nPLAY [${p.name}] on ${hosts.join(', ')}\n${p.confirm}\n`);
+    process.stderr.write(`\nPLAY [${p.name}] on ${hosts.join(', ')}\n${confirmText(p, inv, hosts, extraVars)}\n`);
     const a = await ask("Type 'yes' to continue: ");
     if (a !== 'yes') throw new ValidationError(`not confirmed: play '${p.name}' was not run, nothing was contacted`);
   }
@@ -329,7 +343,7 @@ export async function run(argv: string[]): Promise<number> {
   const skipTags = splitList(values['skip-tags'] as string[] | undefined);
   const startAtTask = values['start-at-task'] as string | undefined;
   if (!values['no-preflight']) preflight(playbook, inventory, { extraVars, limit, tags, skipTags, check: !!values.check, startAtTask });
-  await confirmPlays(playbook, inventory, limit, !!values.yes);
+  await confirmPlays(playbook, inventory, limit, !!values.yes, extraVars);
   const connect = await connectOptions(values as ConnectFlags);
   let step = !!values.step;
   if (step && !process.stdin.isTTY) {
