@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark 2: ad-hoc `uname -r` on 20 hosts, side by side in one hyperfine run:
+# Benchmark 2: ad-hoc `uname -r` on 20 hosts, side by side in one interleaved run (bench_compare):
 #   etcdplay adhoc  |  parallel OpenSSH (xargs -P 20, ControlMaster no)  |
 #   ansible (default ssh_args: ControlMaster=auto, ControlPersist=60s -> warm masters after warmup)  |
 #   ansible with ControlMaster=no (every run opens fresh connections, like etcdplay and ssh)
@@ -37,7 +37,7 @@ check openssh "$SSH_CMD"
 check ansible "$ANSIBLE_CMD"
 check ansible-nocm "$ANSIBLE_NOCM_CMD"
 
-hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$RESULTS/adhoc.json" \
+bench_compare "$RESULTS/adhoc.json" \
   -n etcdplay "$ETCDPLAY_CMD" \
   -n openssh "$SSH_CMD" \
   -n ansible "$ANSIBLE_CMD" \

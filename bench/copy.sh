@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark 4: copy a 1 GiB file (random bytes) to 5 hosts, one hyperfine run:
+# Benchmark 4: copy a 1 GiB file (random bytes) to 5 hosts, side by side in one interleaved run (bench_compare):
 #   etcdplay adhoc -m copy  |  parallel scp (xargs -P 5; OpenSSH 9 scp = SFTP protocol)
 # All sshd share this machine's filesystem, so every host gets its own destination path.
 # Destinations are removed (and `sync`ed) before every timed run, so no run can skip the transfer
@@ -46,7 +46,7 @@ check() {
 check etcdplay "$ETCDPLAY_CMD" etcdplay
 check scp "$SCP_CMD" scp
 
-hyperfine --runs "$COPY_RUNS" --prepare "$PREPARE" --export-json "$RESULTS/copy.json" \
+bench_compare "$RESULTS/copy.json" --runs "$COPY_RUNS" --warmup 0 --prepare "$PREPARE" \
   -n etcdplay "$ETCDPLAY_CMD" \
   -n scp "$SCP_CMD"
 

@@ -20,6 +20,9 @@ PORT="${BENCH_PORT:-22}"
 _BENCH_HOSTS_PID=""
 _BENCH_TMPS=()
 
+# TypeScript through tsx, resolved from the repo whatever the current directory.
+bench_tsx() { (cd "$ROOT" && node --import tsx "$@"); }
+
 bench_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 bench_cleanup() {
@@ -88,7 +91,7 @@ bench_hosts_up() {
   bench_log "starting $n sshd on 127.0.2.1..$n:$PORT"
   # Own log file, not our stdout/stderr: node makes pipes it shares non-blocking, and ansible
   # refuses to run with non-blocking stdio.
-  node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1 &
+  (cd "$ROOT" && exec node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1) &
   _BENCH_HOSTS_PID=$!
   for _ in $(seq 1 600); do
     [ -f "$dir/ready" ] && break
@@ -97,6 +100,58 @@ bench_hosts_up() {
   done
   [ -f "$dir/ready" ] || { echo "bench: hosts not ready after 60 s" >&2; cat "$dir/hosts.log" >&2; exit 1; }
   export BENCH_HOSTS_DIR="$dir"
+}
+
+# bench_compare OUT.json [--runs N] [--warmup N] [--prepare CMD] -n NAME CMD [-n NAME CMD]...
+# Side-by-side timing of several commands, exported in hyperfine's JSON schema. By default the runs
+# are INTERLEAVED (round r runs every command once, the order rotating each round; each single run
+# is a `hyperfine --runs 1`), so that load from other work on a shared machine hits every command
+# alike. BENCH_INTERLEAVE=0 runs one plain `hyperfine` over all commands instead.
+bench_compare() {
+  local out="$1"; shift
+  local runs="$RUNS" warmup="$WARMUP" prepare="" names=() cmds=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --runs) runs="$2"; shift 2 ;;
+      --warmup) warmup="$2"; shift 2 ;;
+      --prepare) prepare="$2"; shift 2 ;;
+      -n) names+=("$2"); cmds+=("$3"); shift 3 ;;
+      *) echo "bench_compare: unexpected '$1'" >&2; return 2 ;;
+    esac
+  done
+  local k=${#names[@]} i r
+  local pre=()
+  [ -n "$prepare" ] && pre=(--prepare "$prepare")
+  if [ "${BENCH_INTERLEAVE:-1}" = 0 ]; then
+    local args=()
+    for ((i = 0; i < k; i++)); do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+    hyperfine --warmup "$warmup" --runs "$runs" "${pre[@]+"${pre[@]}"}" --export-json "$out" "${args[@]}"
+    return
+  fi
+  local parts
+  bench_tmp hf parts
+  for ((i = 0; i < k; i++)); do
+    for ((r = 0; r < warmup; r++)); do
+      bench_log "warmup ${names[$i]} ($((r + 1))/$warmup)"
+      [ -n "$prepare" ] && bash -c "$prepare"
+      bash -c "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: warmup of ${names[$i]} failed" >&2; return 1; }
+    done
+  done
+  for ((r = 0; r < runs; r++)); do
+    for ((j = 0; j < k; j++)); do
+      i=$(((j + r) % k))
+      hyperfine --runs 1 --style none "${pre[@]+"${pre[@]}"}" --export-json "$parts/$r-$i.json" -n "${names[$i]}" "${cmds[$i]}" >/dev/null
+      bench_log "run $((r + 1))/$runs ${names[$i]}: $(bench_median "$parts/$r-$i.json" "${names[$i]}") s"
+    done
+  done
+  # Order the parts by command so the merged export lists commands as given.
+  local ordered=()
+  for ((i = 0; i < k; i++)); do for ((r = 0; r < runs; r++)); do ordered+=("$parts/$r-$i.json"); done; done
+  bench_tsx "$ROOT/bench/merge.ts" "$out" "${ordered[@]}"
+  node -e '
+    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    for (const r of j.results) console.log(`  ${r.command.padEnd(24)} median ${r.median.toFixed(3)} s  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)}, n=${r.times.length})`);
+  ' "$out"
 }
 
 # Median (seconds) of command NAME in a hyperfine JSON export.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark 3: a playbook of 10 command tasks on 5 hosts, one hyperfine run:
+# Benchmark 3: a playbook of 10 command tasks on 5 hosts, side by side in one interleaved run (bench_compare):
 #   etcdplay run  |  ansible-playbook (pipelining on, default ssh_args = ControlPersist 60s)  |
 #   ansible-playbook with ControlMaster=no
 # The playbook is bench/playbook-10.yml. Output: bench/results/playbook.json.
@@ -30,7 +30,7 @@ check etcdplay "$ETCDPLAY_CMD" 'h05.*ok=10'
 check ansible "$ANSIBLE_CMD" 'h05 +: ok=10 +changed=10'
 check ansible-nocm "$ANSIBLE_NOCM_CMD" 'h05 +: ok=10 +changed=10'
 
-hyperfine --warmup "$WARMUP" --runs "$RUNS" --export-json "$RESULTS/playbook.json" \
+bench_compare "$RESULTS/playbook.json" \
   -n etcdplay "$ETCDPLAY_CMD" \
   -n ansible-playbook "$ANSIBLE_CMD" \
   -n ansible-playbook-nocm "$ANSIBLE_NOCM_CMD"

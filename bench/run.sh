@@ -23,5 +23,5 @@ for b in "${benches[@]}"; do
   bash "$ROOT/bench/$b.sh"
 done
 echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.md"
-node --import tsx "$ROOT/bench/summarize.ts" "$RESULTS" >"$RESULTS/summary.md"
+bench_tsx "$ROOT/bench/summarize.ts" "$RESULTS" >"$RESULTS/summary.md"
 cat "$RESULTS/summary.md"

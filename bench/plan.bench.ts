@@ -1,0 +1,81 @@
+/**
+ * `etcdplay plan` wall time: the built CLI (node bin/etcdplay.js, from dist/) planning a 5-host,
+ * 10-task playbook. 15 runs after 2 warm-ups; prints every run and the median. Target < 300 ms.
+ * Nothing is contacted (the inventory's loopback addresses are only planned).
+ *
+ *   npx tsc -p tsconfig.json && node --import tsx bench/plan.bench.ts
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin/etcdplay.js');
+const RUNS = Number(process.env.PLAN_BENCH_RUNS ?? 15);
+const TARGET_MS = 300;
+
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  console.error('plan.bench: dist/ is missing; build first: npx tsc -p tsconfig.json');
+  process.exit(2);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'etcdplay-plan-bench-'));
+try {
+  const inv = ['[etcd]', ...[1, 2, 3, 4, 5].map((i) => `etcd${i} ansible_host=127.0.2.${i} etcd_address=127.0.2.${i}`), '[etcd:vars]', 'etcd_data_dir=/var/lib/etcd', 'etcd_scheme=https'].join('\n') + '\n';
+  writeFileSync(join(dir, 'inventory.ini'), inv);
+  writeFileSync(join(dir, 'playbook.yml'), `- name: ten tasks
+  hosts: etcd
+  gather_facts: false
+  vars:
+    snapshot: /var/backup/etcd/snap.db
+  tasks:
+    - name: status
+      command: etcdctl --endpoints {{ endpoints groups.etcd }} endpoint status
+      run_once: true
+      register: st
+    - name: show
+      debug: { var: st.stdout_lines }
+    - name: backup dir
+      file: { path: /var/backup/etcd, state: directory, mode: '0700' }
+    - name: snapshot
+      command: etcdctl snapshot save {{ snapshot }}
+      run_once: true
+      delegate_to: "{{ groups.etcd[0] }}"
+    - name: stop
+      service: { name: etcd, state: stopped }
+    - name: downgrade
+      package: { name: [etcd-server, etcd-client], version: 3.4.23-4+b4, allow_downgrade: true }
+    - name: restore
+      command: >-
+        etcdctl snapshot restore {{ snapshot }} --name {{ inventory_hostname }}
+        --initial-cluster {{ initial_cluster groups.etcd }} --data-dir {{ etcd_data_dir }}
+    - name: owner
+      file: { path: "{{ etcd_data_dir }}", owner: etcd, group: etcd, recurse: true }
+    - name: start
+      service: { name: etcd, state: started }
+    - name: wait
+      wait_for: { host: "{{ etcd_address }}", port: 2379, timeout: 60 }
+`);
+  const args = [BIN, 'plan', join(dir, 'playbook.yml'), '-i', join(dir, 'inventory.ini')];
+  const once = () => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0 || !r.stdout.includes('TASK [wait]')) {
+      console.error(`plan.bench: etcdplay plan failed (exit ${r.status}):\n${r.stderr}${r.stdout.slice(-2000)}`);
+      process.exit(1);
+    }
+    return ms;
+  };
+  once();
+  once();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) times.push(once());
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  console.log(`runs (ms): ${times.map((t) => t.toFixed(0)).join(' ')}`);
+  console.log(`etcdplay plan, 5 hosts x 10 tasks: median ${median.toFixed(1)} ms over ${RUNS} runs (min ${sorted[0]!.toFixed(1)}, max ${sorted[sorted.length - 1]!.toFixed(1)}); target < ${TARGET_MS} ms: ${median < TARGET_MS ? 'met' : 'NOT met'}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
