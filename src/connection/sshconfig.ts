@@ -36,6 +36,7 @@ export function splitConfigWords(line: string): string[] {
   let cur = '';
   let inWord = false;
   let quote = false;
+  let sawEquals = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quote) {
@@ -45,7 +46,10 @@ export function splitConfigWords(line: string): string[] {
     }
     if (c === '"') { quote = true; inWord = true; continue; }
     if (c === '#' && !inWord) break;
-    if (/\s/.test(c) || (c === '=' && words.length === 0)) {
+    // One `=` may separate the keyword from its value: `Port=22`, `Port = 22`.
+    const isEquals = c === '=' && !sawEquals && (words.length === 0 || (words.length === 1 && !inWord));
+    if (isEquals) sawEquals = true;
+    if (/\s/.test(c) || isEquals) {
       if (inWord) { words.push(cur); cur = ''; inWord = false; }
       continue;
     }
