@@ -26,7 +26,6 @@ import { varsFor } from '../../plan/vars.js';
 import { renderString } from '../../template/render.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
-import { LiveReporter } from '../../report/live.js';
 import { PlainReporter } from '../../report/plain.js';
 import type { Reporter } from '../../report/reporter.js';
 import { tee } from '../../report/reporter.js';
@@ -231,11 +230,12 @@ export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return !!env.CI && env.CI !== 'false' && env.CI !== '0';
 }
 
-/** Pick the view: --json, plain (no TTY, CI, --plain, --step), or the listr2 live view. */
-export function makeReporter(v: { json?: boolean; plain?: boolean; verbose?: boolean; diff?: boolean; step?: boolean }): Reporter {
+/** Pick the view: --json, plain (no TTY, CI, --plain, --step), or the listr2 live view (loaded only then). */
+export async function makeReporter(v: { json?: boolean; plain?: boolean; verbose?: boolean; diff?: boolean; step?: boolean }): Promise<Reporter> {
   const color = colorEnabled(process.stdout);
   if (v.json) return new JsonReporter();
   if (v.plain || v.step || v.verbose || !process.stdout.isTTY || isCi()) return new PlainReporter({ color, verbose: !!v.verbose, diff: !!v.diff });
+  const { LiveReporter } = await import('../../report/live.js');
   return new LiveReporter({ color, diff: !!v.diff });
 }
 
@@ -352,7 +352,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const runId = newRunId();
   const runDir = (values['run-dir'] as string | undefined) ?? defaultRunDir(runId);
-  const reporter = makeReporter({ json: !!values.json, plain: !!values.plain, verbose: !!values.verbose, diff: !!values.diff, step });
+  const reporter = await makeReporter({ json: !!values.json, plain: !!values.plain, verbose: !!values.verbose, diff: !!values.diff, step });
   return runReporterAndEngine(reporter, runDir, !!values.json, (onEvent, signal) =>
     runPlaybook({
       playbook,
