@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { run } from './proc.js';
 
 /** Decode the octal escapes /proc/mounts uses for spaces and friends. */
@@ -32,4 +33,17 @@ export async function unmountUnder(dir: string): Promise<void> {
 export async function removeTree(dir: string): Promise<void> {
   await unmountUnder(dir);
   await run(['rm', '-rf', '--one-file-system', '--', dir], { allowFail: false });
+}
+
+/** A temporary build dir `<parent>/.<what>.tmp-<pid>-XXXXXX`, after removing those of dead builds. */
+export async function freshBuildDir(parent: string, what: string): Promise<string> {
+  const prefix = `.${what}.tmp-`;
+  for (const f of existsSync(parent) ? readdirSync(parent) : []) {
+    if (!f.startsWith(prefix)) continue;
+    const pid = Number(f.slice(prefix.length).split('-')[0]);
+    let alive = false;
+    try { process.kill(pid, 0); alive = pid > 0; } catch { /* dead */ }
+    if (!alive) await removeTree(join(parent, f));
+  }
+  return mkdtempSync(join(parent, `${prefix}${process.pid}-`));
 }

@@ -16,7 +16,7 @@ import { checkLabName, labDir } from './paths.js';
 import { makePki } from './pki.js';
 import { checkPreconditions } from './preconditions.js';
 import { run, type RunResult } from './proc.js';
-import { ensureRootfs, HOST_REPO_DIR } from './rootfs.js';
+import { ensureRootfs } from './rootfs.js';
 import { labFiles, listLabNames, readState, writeState, type LabState } from './state.js';
 
 export interface LabUpOptions {
@@ -153,13 +153,6 @@ async function waitHealthy(name: string, st: LabState, timeoutMs: number): Promi
   }
   const msg = (last?.stderr.trim() || last?.stdout.trim() || '').split('\n').slice(-2).join(' | ');
   throw new ValidationError(`lab '${name}': cluster not healthy after ${timeoutMs / 1000}s: ${msg}`);
-}
-
-export async function resolveVersion(wanted: string): Promise<{ version: string; debVersion: string }> {
-  const pk = await ensureEtcdPackages();
-  const v = pk.versions.find((x) => x.version === wanted || x.debVersion === wanted);
-  if (!v) throw new ValidationError(`etcd ${wanted} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
-  return v;
 }
 
 const WILDCARD_SSH = /^(0\.0\.0\.0|\*|\[::\]):22$/;
@@ -404,4 +397,3 @@ export async function labLoad(name: string, opts: { keys?: number; leases?: numb
   return { keys, leases: ids, ...(revision !== undefined ? { revision } : {}) };
 }
 
-export { HOST_REPO_DIR };

@@ -6,12 +6,13 @@
  * own apt state is never touched. Built in a temporary directory and renamed into place only when
  * complete: a crashed build never leaves a half repository behind.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { detectMirror, type Mirror } from './mirror.js';
 import { cacheDir } from './paths.js';
 import { run } from './proc.js';
+import { freshBuildDir } from './fsutil.js';
 
 export interface EtcdPackageVersion {
   /** Upstream version, e.g. 3.5.16. */
@@ -103,7 +104,7 @@ export async function ensureEtcdPackages(opts: { log?: (s: string) => void } = {
   const mirror = detectMirror();
   if (!mirror) throw new ValidationError('no Debian mirror found: set ETCDPLAY_DEBIAN_MIRROR to a Debian mirror URI');
   mkdirSync(cacheDir(), { recursive: true });
-  const tmp = mkdtempSync(join(cacheDir(), '.repo.tmp-'));
+  const tmp = await freshBuildDir(cacheDir(), 'repo');
   try {
     for (const s of SUITES) await fetchSuite(tmp, mirror, s.suite, s.packages, log);
     rmSync(join(tmp, '.apt'), { recursive: true, force: true });

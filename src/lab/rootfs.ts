@@ -2,12 +2,12 @@
  * The cached Debian root filesystem every lab host is an overlay of: `<cache>/rootfs-bookworm`.
  * Built with debootstrap into a temporary directory and renamed into place only when complete.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectMirror } from './mirror.js';
 import { cacheDir } from './paths.js';
 import { run } from './proc.js';
-import { removeTree } from './fsutil.js';
+import { freshBuildDir, removeTree, unmountUnder } from './fsutil.js';
 
 export const ROOTFS_SUITE = 'bookworm';
 export const ROOTFS_PACKAGES = ['openssh-server', 'sudo', 'procps', 'iproute2', 'ca-certificates'];
@@ -26,9 +26,8 @@ export async function ensureRootfs(opts: { log?: (s: string) => void } = {}): Pr
   if (existsSync(join(dir, MARKER))) return dir;
   if (existsSync(dir)) await removeTree(dir);
   mkdirSync(cacheDir(), { recursive: true });
-  // Leftovers of a crashed build: unmount whatever debootstrap had mounted, then remove.
-  for (const f of readdirSync(cacheDir())) if (f.startsWith('.rootfs.tmp-')) await removeTree(join(cacheDir(), f));
-  const tmp = mkdtempSync(join(cacheDir(), '.rootfs.tmp-'));
+  // Leftovers of a crashed build are unmounted (debootstrap mounts proc/sys) and removed.
+  const tmp = await freshBuildDir(cacheDir(), 'rootfs');
   try {
     const mirror = detectMirror();
     const argv = ['debootstrap', '--variant=minbase', `--include=${ROOTFS_PACKAGES.join(',')}`, ROOTFS_SUITE, tmp];
@@ -45,8 +44,7 @@ export async function ensureRootfs(opts: { log?: (s: string) => void } = {}): Pr
     rmSync(join(tmp, 'var/lib/apt/lists'), { recursive: true, force: true });
     mkdirSync(join(tmp, 'var/lib/apt/lists/partial'), { recursive: true });
     writeFileSync(join(tmp, MARKER), `debootstrap --variant=minbase ${ROOTFS_SUITE} ${new Date().toISOString()}\n`);
-    await removeTree(join(tmp, 'proc')).catch(() => undefined); // debootstrap unmounts; be sure
-    mkdirSync(join(tmp, 'proc'), { recursive: true });
+    await unmountUnder(tmp); // debootstrap unmounts what it mounted; be sure before the rename
     renameSync(tmp, dir);
   } catch (err) {
     await removeTree(tmp);
