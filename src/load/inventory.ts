@@ -60,6 +60,7 @@ function readText(file: string): string | undefined {
 
 /** Parse one inventory text into the builder (format from the name, or sniffed). */
 export function parseInventoryText(text: string, file: string, b: InventoryBuilder): Diagnostic[] {
+  text = text.replace(/^\uFEFF/, '');
   return looksLikeYaml(file, text) ? parseYamlInventory(text, file, b) : parseIniInventory(text, file, b);
 }
 

@@ -64,11 +64,13 @@ class Loader {
 }
 
 export function parsePlaybook(text: string, file: string, opts: LoadOptions = {}): { playbook?: Playbook; diagnostics: Diagnostic[] } {
+  text = text.replace(/^\uFEFF/, '');
   const src = parseYamlSource(text, file);
   const L = new Loader(src, opts.modules ?? registryLookup);
   L.ds.push(...src.diagnostics);
   // Syntax errors make the rest unreliable; duplicate keys do not.
   if (src.diagnostics.some((d) => d.severity === 'error' && d.code !== 'duplicate-key')) {
+    if (iniInventoryLine(text) >= 0) return notAPlaybook(L, text);
     return { diagnostics: sortDiagnostics(L.ds) };
   }
   const root = deref(src, src.doc.contents);
@@ -77,9 +79,15 @@ export function parsePlaybook(text: string, file: string, opts: LoadOptions = {}
     return { diagnostics: sortDiagnostics(L.ds) };
   }
   if (!isSeq(root)) {
-    const hint = isMap(root) && entries(src, root).some((e) => e.key === 'hosts')
+    if (iniInventoryLine(text) >= 0) return notAPlaybook(L, text);
+    const keys = isMap(root) ? entries(src, root) : [];
+    const looksLikeInventory = keys.length > 0 && (keys.some((e) => e.key === 'all') || keys.every((e) => {
+      const v = deref(src, e.value);
+      return isMap(v) && entries(src, v).some((x) => x.key === 'hosts' || x.key === 'children');
+    }));
+    const hint = keys.some((e) => e.key === 'hosts')
       ? "this looks like a single play: put '- ' before 'hosts:' (and indent the rest)"
-      : "a playbook is a list of plays: '- hosts: all'";
+      : looksLikeInventory ? 'this looks like an inventory: pass it with -i' : "a playbook is a list of plays: '- hosts: all'";
     L.err('not-a-list', root, 'a playbook must be a list of plays', hint);
     return { diagnostics: sortDiagnostics(L.ds) };
   }
@@ -96,6 +104,17 @@ export function parsePlaybook(text: string, file: string, opts: LoadOptions = {}
   const diagnostics = sortDiagnostics(L.ds);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { playbook: { file, plays }, diagnostics };
+}
+
+/** Line index of the first INI section header (`[etcd]`, `[g:children]`), or -1. */
+function iniInventoryLine(text: string): number {
+  return text.split('\n').findIndex((l) => /^\[[A-Za-z0-9_.-]+(:(children|vars))?\]\s*$/.test(l.trim()));
+}
+
+function notAPlaybook(L: Loader, text: string): { diagnostics: Diagnostic[] } {
+  const line = iniInventoryLine(text);
+  const d = diag('not-a-playbook', { file: L.src.file, line: line + 1, col: 1 }, 'this looks like an INI inventory, not a playbook', { lines: L.src.lines, hint: 'pass inventories with -i' });
+  return { diagnostics: [d] };
 }
 
 // ---------------------------------------------------------------------------------------------

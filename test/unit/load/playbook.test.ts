@@ -257,6 +257,10 @@ test('loadPlaybook reports an unreadable file', () => {
   assert.equal(r.diagnostics.map((d) => [d.code, d.message]), [['file-unreadable', 'cannot read playbook: ENOENT']]);
 });
 
+test('a byte order mark is ignored', () => {
+  assert.equal(parse('\uFEFF- hosts: a\n  tasks: [{ ping: }]\n').diagnostics, []);
+});
+
 test('the real registry is used by default', () => {
   const r = parsePlaybook('- hosts: a\n  tasks:\n    - ansible.builtin.command: ls\n', 'pb.yml');
   assert.equal(r.diagnostics, []);
