@@ -3,8 +3,6 @@
  * quoted), coerced and checked against the module's schema, then planned into steps.
  * Used by the offline planner and by the engine at run time (with registered results).
  */
-import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
 import { ValidationError } from '../errors.js';
 import type { Play, Task } from '../model/playbook.js';
 import type { SourcePos } from '../model/source.js';
@@ -15,21 +13,7 @@ import { getModule } from '../modules/registry.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderDeep, renderString } from '../template/render.js';
 import { extractKeyValues, parseKeyValues } from '../template/words.js';
-
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module.default;
-let ajv: InstanceType<typeof Ajv2020> | undefined;
-const validators = new Map<Module<any>, ValidateFunction>();
-
-function validator(mod: Module<any>): ValidateFunction {
-  let v = validators.get(mod);
-  if (!v) {
-    ajv ??= new Ajv2020({ allErrors: false, strict: false, coerceTypes: true, allowUnionTypes: true });
-    const { $id: _id, ...schema } = mod.argsSchema;
-    v = ajv.compile(schema);
-    validators.set(mod, v);
-  }
-  return v;
-}
+import { checkValue } from './argcheck.js';
 
 /** Where problems with a task's module args are reported. */
 export function argsPos(task: Task): SourcePos {
@@ -63,22 +47,19 @@ export function renderArgs(mod: Module<any>, args: Record<string, unknown>, vars
 
 /** Coerce ("2379" -> 2379 where the schema wants an integer) and validate rendered args. */
 export function checkRenderedArgs(mod: Module<any>, args: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(args);
-  const v = validator(mod);
-  if (!v(copy)) {
-    const e = v.errors?.[0];
-    const where = e?.instancePath ? `argument '${e.instancePath.slice(1).replace(/\//g, '.')}'` : 'arguments';
-    let what = e?.message ?? 'are invalid';
-    if (e?.keyword === 'additionalProperties') what = `has no argument '${String(e.params.additionalProperty)}'`;
-    throw new ValidationError(`module '${mod.name}': ${where} ${what} (after rendering: ${JSON.stringify(valueAt(copy, e?.instancePath))})`);
+  const [value, problems] = checkValue(mod.argsSchema, args);
+  if (problems.length) {
+    const p = problems[0]!;
+    const where = p.path === '(args)' ? 'arguments' : `argument '${p.path}'`;
+    const shown = p.path === '(args)' ? '' : ` (after rendering: ${JSON.stringify(valueAt(args, p.path))})`;
+    throw new ValidationError(`module '${mod.name}': ${where} ${p.message}${shown}`);
   }
-  return copy;
+  return value as Record<string, unknown>;
 }
 
-function valueAt(obj: unknown, pointer?: string): unknown {
-  if (!pointer) return obj;
+function valueAt(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const seg of pointer.split('/').slice(1)) cur = (cur as Record<string, unknown> | undefined)?.[seg];
+  for (const seg of path.split(/\.|\[|\]/).filter(Boolean)) cur = (cur as Record<string, unknown> | undefined)?.[seg];
   return cur;
 }
 
