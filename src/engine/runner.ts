@@ -146,17 +146,24 @@ export class Runner {
     }
     for (const h of allHosts) this.host(h);
     this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date().toISOString() });
+    let crash: unknown;
     try {
       for (const play of playbook.plays) {
         if (this.stopping) break;
         await this.runPlay(play, perPlay[play.index] ?? playHosts(play, inventory, this.opts.limit));
       }
+    } catch (err) {
+      // A bug, not a host problem: still end the run properly (recap, journal), then rethrow.
+      crash = err;
+      this.failedRun = true;
+      this.emit({ type: 'warning', message: `internal error: ${(err as Error)?.stack ?? String(err)}` });
     } finally {
       await this.conns.closeAll();
     }
     if (this.opts.signal?.aborted) this.interrupted = true;
     const exitCode = exitCodeFor(this.recap, this.interrupted, this.failedRun);
     this.emit({ type: 'run.end', runId: this.runId, recap: this.recap, exitCode, interrupted: this.interrupted, durationMs: Date.now() - this.t0 });
+    if (crash) throw crash;
     return { exitCode, recap: this.recap, runId: this.runId };
   }
 
@@ -406,7 +413,7 @@ export class Runner {
     this.emit({ type: 'task.start', play: play.index, taskId: task.id, name, module: task.module, hosts });
     if (eff.runOnce) {
       const first = hosts[0]!;
-      const out = await this.runOnHost(play, task, eff, first);
+      const out = await this.safeRunOnHost(play, task, eff, first);
       for (const h of hosts) {
         const copy: HostOutcome = { ...out, result: { ...out.result } };
         if (h !== first) copy.runsOn = out.runsOn ?? first;
@@ -416,7 +423,7 @@ export class Runner {
     } else {
       await mapLimit(hosts, this.forks, async (h) => {
         const t0 = Date.now();
-        const out = await this.runOnHost(play, task, eff, h);
+        const out = await this.safeRunOnHost(play, task, eff, h);
         this.finish(play, task, eff, h, out, Date.now() - t0);
         if (out.status === 'failed') failed.add(h);
       });
@@ -471,6 +478,15 @@ export class Runner {
         this.checkPolicy(play, batch);
       }
       if (!ran) return;
+    }
+  }
+
+  /** runOnHost, with an unexpected exception turned into a failed result for that host only. */
+  private async safeRunOnHost(play: Play, task: Task, eff: Inherited, host: string): Promise<HostOutcome> {
+    try {
+      return await this.runOnHost(play, task, eff, host);
+    } catch (err) {
+      return { status: 'failed', result: { changed: false, failed: true, msg: `internal error: ${(err as Error)?.message ?? String(err)}` } };
     }
   }
 
