@@ -197,6 +197,7 @@ export class Runner {
 
   /** Failure policy after each top-level task: any_errors_fatal, max_fail_percentage, whole batch lost. */
   private checkPolicy(play: Play, batch: string[]): void {
+    if (this.stopping) return;
     const lost = batch.filter((h) => !this.alive(h));
     if (!lost.length) return;
     if (play.anyErrorsFatal && lost.some((h) => this.host(h).dead === 'failed' || this.host(h).dead === 'unreachable')) {
