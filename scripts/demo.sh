@@ -14,7 +14,7 @@ NODES=${DEMO_NODES:-3}
 ETCD=${DEMO_ETCD:-3.5.16}
 TLS_FLAG=()
 [ -n "${DEMO_TLS:-}" ] && TLS_FLAG=(--tls)
-LABDIR=/run/etcdplay/labs/$LAB
+LABDIR=${ETCDPLAY_LAB_ROOT:-/run/etcdplay/labs}/$LAB
 INV=$LABDIR/inventory.yml
 SSH_CONFIG=$LABDIR/ssh_config
 

@@ -20,9 +20,14 @@ export function missingPackages(has: (tool: string) => boolean = hasTool): strin
   return [...new Set(TOOLS.filter(([t]) => !has(t)).map(([, p]) => p))];
 }
 
+/** One-line errors unless this is Linux and we are root. */
+export function requireRootOnLinux(): void {
+  if (process.platform !== 'linux') throw new ValidationError('the lab needs Linux (namespaces, overlayfs)');
+  if (process.getuid?.() !== 0) throw new ValidationError('the lab needs root (mounts, namespaces, chroot): run it with sudo');
+}
+
 export async function checkPreconditions(log: (s: string) => void = () => {}): Promise<void> {
-  if (process.platform !== 'linux') throw new ValidationError('etcdplay lab needs Linux (namespaces, overlayfs)');
-  if (process.getuid?.() !== 0) throw new ValidationError('etcdplay lab needs root (mounts, namespaces, chroot): run it with sudo');
+  requireRootOnLinux();
   const missing = missingPackages();
   if (!missing.length) return;
   if (!hasTool('apt-get')) throw new ValidationError(`missing tools: install the packages ${missing.join(' ')}`);

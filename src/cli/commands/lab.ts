@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../../errors.js';
 import { getLab, labDown, labExec, labLoad, labStatus, labUp, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus } from '../../lab/index.js';
 import { readState } from '../../lab/state.js';
+import { requireRootOnLinux } from '../../lab/preconditions.js';
 
 export const DEFAULT_LAB = 'lab';
 
@@ -115,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values: o, positionals } = parseArgs({ args: dash >= 0 ? rest.slice(0, dash) : rest, options: OPTIONS, allowPositionals: true, strict: true });
   if (o.help) { process.stdout.write(usage); return 0; }
   const name = o.name ?? DEFAULT_LAB;
+  requireRootOnLinux();
   switch (sub) {
     case 'up': {
       // Interrupted: tear down what was started rather than leave a half lab behind.
