@@ -66,13 +66,17 @@ function depthsOf(inv: Inventory): Map<string, number> {
   return depth;
 }
 
-/** `groups`: every group name -> its hosts (with those of child groups), in inventory order. */
+/**
+ * `groups`: every group name -> its hosts (with those of child groups), in inventory order.
+ * Shared between hosts and frozen (it is computed once per inventory shape).
+ */
 export function groupsVar(inv: Inventory): Record<string, string[]> {
   const key = shapeKey(inv);
   const c = groupsCache.get(inv);
-  if (c && c.key === key) return structuredClone(c.groups);
+  if (c && c.key === key) return c.groups;
   const groups: Record<string, string[]> = {};
-  for (const g of inv.groups.keys()) groups[g] = groupHosts(inv, g);
+  for (const g of inv.groups.keys()) groups[g] = Object.freeze(groupHosts(inv, g)) as string[];
+  Object.freeze(groups);
   groupsCache.set(inv, { key, groups });
-  return structuredClone(groups);
+  return groups;
 }

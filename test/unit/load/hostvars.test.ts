@@ -78,9 +78,13 @@ etcd
   assert.is(v.inventory_file, 'dir/hosts.ini');
   assert.is(v.inventory_dir, 'dir');
   assert.equal(inventoryHostVars(inv, 'loner').group_names, ['ungrouped']);
-  // Mutating the result does not leak into the next call.
-  (v.groups as Record<string, string[]>).etcd!.push('x');
+  // `groups` is shared and frozen: it cannot be changed by accident.
+  assert.throws(() => (v.groups as Record<string, string[]>).etcd!.push('x'));
   assert.equal((inventoryHostVars(inv, 'etcd1.example.com').groups as Record<string, string[]>).etcd, ['etcd1.example.com']);
+  // Adding a host changes the inventory's shape: groups is recomputed.
+  inv.hosts.set('new', { name: 'new', vars: {}, groups: ['all', 'etcd'] });
+  inv.groups.get('etcd')!.hosts.push('new');
+  assert.equal((inventoryHostVars(inv, 'new').groups as Record<string, string[]>).etcd, ['etcd1.example.com', 'new']);
 });
 
 test('an unknown host gets only magic variables', () => {
