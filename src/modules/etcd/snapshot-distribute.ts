@@ -3,6 +3,7 @@
  * source host through the workstation (relay) or put from the workstation, then the sha256 is
  * verified on each member against the manifest (or the `sha256` arg).
  */
+import { posix } from 'node:path';
 import { ValidationError } from '../../errors.js';
 import type { Step } from '../../model/step.js';
 import type { Module, PlanContext } from '../module.js';
@@ -36,6 +37,12 @@ GOT=$(sha256sum "$D" | cut -d' ' -f1)
 printf '{"path":"%s","sha256":"%s","verified":true}\n' "$D" "$GOT"
 `;
 
+/** The destination's directory must exist before a transfer (0700, like the backup dir). */
+function mkdirStep(dest: string): Step {
+  const dir = posix.dirname(dest);
+  return { kind: 'command', description: `create ${dir} (0700) if missing`, mutates: true, changed: 'never', onlyIf: { kind: 'exec', argv: ['sh', '-c', '! test -d "$1"', 'sh', dir] }, command: { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] } };
+}
+
 export const etcdSnapshotDistributeModule: Module<EtcdSnapshotDistributeArgs> = {
   name: 'etcd_snapshot_distribute',
   summary: 'copy one snapshot (+ manifest) to every member and verify its sha256 there',
@@ -61,6 +68,7 @@ only the verification runs.`,
     const steps: Step[] = [];
     if (args.from_workstation) {
       const dest = checkPath(args.dest ?? args.src ?? '', 'dest');
+      steps.push(mkdirStep(dest));
       steps.push({ kind: 'put', description: `send ${args.from_workstation} to ${dest}`, mutates: true, src: { path: args.from_workstation }, dest, mode: '0600', skipIfSame: true, ...(args.sha256 ? { sha256: args.sha256 } : {}) });
       steps.push({ kind: 'put', description: `send ${args.from_workstation}.json to ${dest}.json`, mutates: true, src: { path: `${args.from_workstation}.json` }, dest: `${dest}.json`, mode: '0600', skipIfSame: true });
       steps.push({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, args.sha256 ?? '']) });
@@ -71,6 +79,7 @@ only the verification runs.`,
     const dest = checkPath(args.dest ?? src, 'dest');
     const from = args.from_host ?? memberHosts(ctx, args.group ?? 'etcd')[0]!;
     if (!(from === ctx.host && dest === src)) {
+      steps.push(mkdirStep(dest));
       steps.push({ kind: 'relay', description: `relay ${from}:${src} to ${dest}`, mutates: true, fromHost: from, src, dest, mode: '0600', ...(args.sha256 ? { sha256: args.sha256 } : {}) });
       steps.push({ kind: 'relay', description: `relay ${from}:${src}.json to ${dest}.json`, mutates: true, fromHost: from, src: `${src}.json`, dest: `${dest}.json`, mode: '0600' });
     }
