@@ -11,7 +11,7 @@ import { diag, didYouMean, hasErrors, nearest, editDistance, sortDiagnostics } f
 import { splitKeyValueArgs } from './kv.js';
 import { validateModuleArgs, validatePlaybookData } from './schema.js';
 import { PLAY_KEYWORDS, TASK_KEYWORDS, NOT_ON_BLOCK, UNSUPPORTED_PLAY, UNSUPPORTED_TASK } from './keywords.js';
-import { deref, entries, keyNodeAtPath, nodeAtPath, nodePos, parseYamlSource, splitPointer, toJS } from './yamlsrc.js';
+import { deref, entries, keyNodeAtPath, nodeAtPath, nodePos, parseYamlSource, splitPointer, toJS, yesNoWarnings } from './yamlsrc.js';
 import type { Entry, YamlSource } from './yamlsrc.js';
 
 /**
@@ -334,6 +334,7 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
     }
   }
   const varsRaw = js('vars');
+  if (m.has('vars')) L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
   const play: Play = {
     index,
     name: str(js('name')) ?? hosts,
@@ -383,6 +384,8 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
   for (const [k, e] of m) keyPos[k] = valuePos(L, e);
 
   const task: Task = { id, pos: L.pos(node), keyPos, tags: strList(js('tags'), true), notify: strList(js('notify')), vars: {} };
+  const notifyNode = m.has('notify') ? deref(L.src, m.get('notify')!.value) : undefined;
+  if (isSeq(notifyNode)) NOTIFY_POS.set(task, notifyNode.items.map((x) => L.pos(deref(L.src, x))));
   const name = str(js('name'));
   if (name !== undefined) task.name = name;
 
@@ -481,6 +484,7 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
   if ((m.has('loop_control')) && !m.has('loop') && !m.has('with_items')) L.warn('loop-control-without-loop', m.get('loop_control')!.keyNode, "'loop_control' has no effect without 'loop'");
   const vars = js('vars');
   if (vars && typeof vars === 'object' && !Array.isArray(vars)) task.vars = vars as Vars;
+  if (m.has('vars')) L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
   const env = js('environment');
   if (env && typeof env === 'object' && !Array.isArray(env)) {
     task.environment = Object.fromEntries(Object.entries(env as Record<string, unknown>).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)).map(([k, v]) => [k, String(v)]));
@@ -646,6 +650,9 @@ function checkArgs(ctx: ArgsCtx, args: Record<string, unknown>, coerce: boolean)
   }
 }
 
+/** Position of each `notify` item (when notify is a list). */
+const NOTIFY_POS = new WeakMap<Task, SourcePos[]>();
+
 /** Every `notify` must name a handler (or a `listen` topic) of the play. */
 function checkNotify(L: Loader, play: Play): void {
   const names = new Set<string>();
@@ -659,11 +666,11 @@ function checkNotify(L: Loader, play: Play): void {
   walkH(play.handlers);
   const walk = (ts: Task[]) => {
     for (const t of ts) {
-      for (const n of t.notify) {
-        if (TEMPLATE.test(n) || names.has(n)) continue;
-        const pos = t.keyPos?.notify ?? t.pos;
+      t.notify.forEach((n, i) => {
+        if (TEMPLATE.test(n) || names.has(n)) return;
+        const pos = NOTIFY_POS.get(t)?.[i] ?? t.keyPos?.notify ?? t.pos;
         L.ds.push(diag('unknown-handler', pos, `no handler named '${n}' in this play`, { lines: L.src.lines, hint: didYouMean(n, names) }));
-      }
+      });
       walk([...(t.block ?? []), ...(t.rescue ?? []), ...(t.always ?? [])]);
     }
   };

@@ -183,4 +183,34 @@ export function splitPointer(instancePath: string): string[] {
   return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+const YAML11_BOOL = /^(yes|no|on|off)$/i;
+
+/**
+ * Plain (unquoted) yes/no/on/off values under `node` are strings in YAML 1.2 (Ansible's YAML 1.1
+ * made them booleans): templates, filters and modules see the string. Warn about each.
+ */
+export function yesNoWarnings(src: YamlSource, node: unknown): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<unknown>();
+  const walk = (n: unknown) => {
+    if (!n || seen.has(n)) return;
+    seen.add(n);
+    if (isScalar(n)) {
+      const sc = n as Scalar;
+      if (sc.type === 'PLAIN' && typeof sc.value === 'string' && YAML11_BOOL.test(sc.value)) {
+        const b = /^(yes|on)$/i.test(sc.value);
+        out.push(diag('yaml11-boolean', nodePos(src, sc), `'${sc.value}' is a string in YAML 1.2, not a boolean`, {
+          lines: src.lines, severity: 'warning', hint: `write ${b} (unquoted) for a boolean, or quote it ('${sc.value}') if you mean the string`,
+        }));
+      }
+    } else if (isMap(n)) {
+      for (const p of n.items) if (isPair(p)) walk(p.value);
+    } else if (isSeq(n)) {
+      for (const x of n.items) walk(x);
+    }
+  };
+  walk(node);
+  return out;
+}
+
 export { isMap, isSeq, isScalar, isDocument };
