@@ -13,6 +13,7 @@ import { renderTask } from '../plan/task.js';
 import { varsFor, withVars } from '../plan/vars.js';
 import { evalCondition } from '../template/expr.js';
 import { renderDeep, renderString } from '../template/render.js';
+import { UndefinedVariableError } from '../template/errors.js';
 import { Connections } from './connections.js';
 import { emptyRecap, exitCodeFor } from './exitcode.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
@@ -47,6 +48,8 @@ interface HostState {
   dead?: 'failed' | 'unreachable';
   /** Indexes of handlers notified and not yet run. */
   pending: Set<number>;
+  /** Registered names whose results --check could not produce (held-back steps). */
+  checkHeld: Set<string>;
   lastFailure?: { task: Task; result: TaskResult };
 }
 
@@ -119,7 +122,7 @@ export class Runner {
   private host(h: string): HostState {
     let s = this.state.get(h);
     if (!s) {
-      s = { facts: {}, registered: {}, pending: new Set() };
+      s = { facts: {}, registered: {}, pending: new Set(), checkHeld: new Set() };
       this.state.set(h, s);
       this.recap[h] ??= emptyRecap();
     }
@@ -436,7 +439,11 @@ export class Runner {
   /** Register, set facts, notify handlers, count, emit host.end. */
   private finish(play: Play, task: Task, eff: Inherited, h: string, out: HostOutcome, durationMs: number): void {
     const st = this.host(h);
-    if (task.register) st.registered[task.register] = out.result;
+    if (task.register) {
+      st.registered[task.register] = out.result;
+      if (out.result.wouldChange || out.result.checkDependent) st.checkHeld.add(task.register);
+      else st.checkHeld.delete(task.register);
+    }
     if (out.result.facts && !out.result.failed) Object.assign(st.facts, out.result.facts);
     if (out.status === 'failed' || out.status === 'unreachable') st.lastFailure = { task, result: out.result };
     if (out.status === 'changed' && task.notify?.length) {
@@ -482,6 +489,17 @@ export class Runner {
     }
   }
 
+  /**
+   * Under --check, a template that needs a result --check kept from being produced (a registered
+   * result of a held-back step) makes the task skipped, not failed.
+   */
+  private checkDependency(err: unknown, host: string, eff: Inherited): TaskResult | undefined {
+    if (!(eff.checkMode ?? this.opts.check) || !(err instanceof UndefinedVariableError)) return undefined;
+    if (!this.host(host).checkHeld.has(err.root)) return undefined;
+    const msg = `skipped in check mode: needs '${err.variable}', which a step held back by --check would have produced`;
+    return { changed: false, failed: false, skipped: true, skip_reason: msg, msg, checkDependent: true };
+  }
+
   /** runOnHost, with an unexpected exception turned into a failed result for that host only. */
   private async safeRunOnHost(play: Play, task: Task, eff: Inherited, host: string): Promise<HostOutcome> {
     try {
@@ -506,7 +524,7 @@ export class Runner {
       try {
         items = toList(renderDeep(task.loop, vars));
       } catch (err) {
-        return this.failure(eff, { changed: false, failed: true, msg: `loop: ${(err as Error).message}` });
+        return this.failure(eff, this.checkDependency(err, host, eff) ?? { changed: false, failed: true, msg: `loop: ${(err as Error).message}` });
       }
     }
     let runsOn: string | undefined;
@@ -566,7 +584,7 @@ export class Runner {
         }
       }
     } catch (err) {
-      return { result: { changed: false, failed: true, msg: `when: ${(err as Error).message}` } };
+      return { result: this.checkDependency(err, host, eff) ?? { changed: false, failed: true, msg: `when: ${(err as Error).message}` } };
     }
     const until = task.until ?? [];
     const retrying = until.length > 0 || task.retries !== undefined;
@@ -622,7 +640,7 @@ export class Runner {
         if (d !== host) runsOn = d;
       }
     } catch (err) {
-      return { result: { changed: false, failed: true, msg: (err as Error).message } };
+      return { result: this.checkDependency(err, host, eff) ?? { changed: false, failed: true, msg: (err as Error).message } };
     }
     let conn: Connection;
     let connVars = vars;

@@ -223,7 +223,11 @@ export function reportDiagnostics(ds: Diagnostic[]): void {
 /** The offline plan of the whole run: its errors stop the run before any host is contacted. */
 export function preflight(pb: Playbook, inv: Inventory, opts: PlanOptions): void {
   const { diagnostics } = buildPlan(pb, inv, opts);
-  reportDiagnostics(diagnostics.filter((d) => d.severity === 'error'));
+  // A play whose pattern matches no host is skipped at run time (as Ansible does), not fatal.
+  const errors = diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => (d.code === 'no-hosts' ? { ...d, severity: 'warning' as const } : d));
+  reportDiagnostics(errors);
 }
 
 export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
