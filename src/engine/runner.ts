@@ -497,7 +497,7 @@ export class Runner {
     if (!(eff.checkMode ?? this.opts.check) || !(err instanceof UndefinedVariableError)) return undefined;
     if (!this.host(host).checkHeld.has(err.root)) return undefined;
     const msg = `skipped in check mode: needs '${err.variable}', which a step held back by --check would have produced`;
-    return { changed: false, failed: false, skipped: true, skip_reason: msg, msg, checkDependent: true };
+    return { changed: false, failed: false, skipped: true, skip_reason: msg, checkDependent: true };
   }
 
   /** runOnHost, with an unexpected exception turned into a failed result for that host only. */

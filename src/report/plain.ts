@@ -97,7 +97,7 @@ export class PlainReporter implements Reporter {
       text = `${statusWord(status)}: ${who} => ${failureMessage(r)}`;
     } else {
       text = `${statusWord(status)}: ${who}${r.wouldChange && this.check ? ' (would change)' : ''}${Array.isArray(r.results) ? '' : detail(module, r)}`;
-      if (status === 'skipped' && r.checkDependent && typeof r.msg === 'string') text += ` => ${r.msg}`;
+      if (status === 'skipped' && r.checkDependent && typeof r.skip_reason === 'string') text += ` => ${r.skip_reason}`;
     }
     if (durationMs >= 10_000) text += c.gray(` (${seconds(durationMs)})`);
     this.line(this.colour(status, text));

@@ -95,5 +95,33 @@ test('check_mode: false on a task runs it even under --check', async () => {
   assert.ok(existsSync(join(d, 'real')));
 });
 
+test('--check: a task that needs a held-back result is skipped, not failed; real typos still fail', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: produce
+      command: echo value
+      register: produced
+    - name: consume
+      debug:
+        msg: "{{ produced.stdout }}"
+      register: consumed
+    - name: consume transitively
+      debug:
+        msg: "{{ consumed.msg }}"
+    - name: typo
+      debug:
+        msg: "{{ not_defined_anywhere }}"
+`,
+    localInventory(1),
+    { dir: dir(), check: true },
+  );
+  assert.is(r.status('consume').h1, 'skipped');
+  assert.match(String(r.result('consume', 'h1')!.skip_reason), /needs 'produced.stdout'/);
+  assert.is(r.status('consume transitively').h1, 'skipped');
+  assert.is(r.status('typo').h1, 'failed');
+});
+
 test.after(() => dirs.forEach(cleanup));
 test.run();
