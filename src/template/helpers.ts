@@ -174,6 +174,20 @@ export const HELPERS: Record<string, HelperFn> = {
     const v = split(a).args[0];
     return v instanceof Raw || v instanceof Quoted ? v.text : toText(v);
   },
+  /** Internal: a value inside "..." of shell text: \\ " $ ` escaped (raw passes through). */
+  __shell_dq: (...a) => {
+    const v = split(a).args[0];
+    if (v instanceof Raw) return v.text;
+    const t = v instanceof Quoted ? v.text : Array.isArray(v) ? v.map((x) => toText(x)).join(' ') : toText(v);
+    return t.replace(/[\\"$`]/g, (c) => '\\' + c);
+  },
+  /** Internal: a value inside '...' of shell text: each ' becomes '\'' (raw passes through). */
+  __shell_sq: (...a) => {
+    const v = split(a).args[0];
+    if (v instanceof Raw) return v.text;
+    const t = v instanceof Quoted ? v.text : Array.isArray(v) ? v.map((x) => toText(x)).join(' ') : toText(v);
+    return t.replace(/'/g, "'\\''");
+  },
   /** Internal: turns a value into shell text (quoted unless raw/quote already did). */
   __shell: (...a) => {
     const v = split(a).args[0];

@@ -63,6 +63,46 @@ function transform(prog: Node, helper: string): void {
   }
 }
 
+type Quoting = 'none' | 'single' | 'double';
+
+/** Quote state after shell text `text`, starting in state `q`. */
+function scanQuotes(text: string, q: Quoting): Quoting {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q === 'single') {
+      if (c === "'") q = 'none';
+    } else if (q === 'double') {
+      if (c === '\\') i++;
+      else if (c === '"') q = 'none';
+    } else if (c === '\\') i++;
+    else if (c === "'") q = 'single';
+    else if (c === '"') q = 'double';
+  }
+  return q;
+}
+
+const SHELL_HELPER: Record<Quoting, string> = { none: '__shell', single: '__shell_sq', double: '__shell_dq' };
+
+/**
+ * Shell mode: each inserted value is quoted for where it lands: outside quotes a single-quoted
+ * word, inside "..." with \ " $ ` escaped, inside '...' with ' closed and reopened. So
+ * `echo "{{ x }}"` and `echo '{{ x }}'` are as safe as `echo {{ x }}`.
+ */
+function transformShell(prog: Node, start: Quoting): Quoting {
+  let q = start;
+  for (let i = 0; i < prog.body.length; i++) {
+    const s = prog.body[i];
+    if (s.type === 'ContentStatement') q = scanQuotes(s.value, q);
+    else if (s.type === 'MustacheStatement') prog.body[i] = wrap(s, SHELL_HELPER[q]);
+    else if (s.type === 'BlockStatement') {
+      const before = q;
+      if (s.program) q = transformShell(s.program, before);
+      if (s.inverse) transformShell(s.inverse, before);
+    }
+  }
+  return q;
+}
+
 function compile(tpl: string, mode: Mode): Compiled {
   const key = mode + '\0' + tpl;
   const hit = cache.get(key);
@@ -85,7 +125,8 @@ function compile(tpl: string, mode: Mode): Compiled {
     }
   } else {
     const prog = structuredClone(ast);
-    transform(prog, mode === 'shell' ? '__shell' : '__text');
+    if (mode === 'shell') transformShell(prog, 'none');
+    else transform(prog, '__text');
     const fn = hb.compile(prog, { strict: true, noEscape: true });
     c = { ast, run: (v) => fn(v) };
   }

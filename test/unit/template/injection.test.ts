@@ -62,6 +62,27 @@ for (const mod of ['shell', 'command']) {
   });
 }
 
+for (const mod of ['shell', 'command']) {
+  for (const [label, tpl] of [['double quotes', 'echo "[{{ evil }}]"'], ['single quotes', "echo '[{{ evil }}]'"], ['mixed', `echo "a"'{{ evil }}'"{{ evil }}"{{ evil }}`]] as const) {
+    test(`${mod}: a value inside ${label} is still inert`, () => {
+      const evil = payload(dir) + ` " ' \\ $HOME`;
+      const { steps } = renderTask(task(mod, tpl), { evil }, { host: 'h1', vars: {}, check: false });
+      const r = runRendered(steps[0] as CommandStep, dir);
+      assert.is(r.status, 0);
+      const expected = label === 'mixed' ? `a${evil}${evil}${evil}` : `[${evil}]`;
+      assert.is(r.stdout, expected + '\n');
+      for (const f of ['x', 'y', 'z', 'w', 'v']) assert.not.ok(existsSync(join(dir, f)), `${f} must not exist`);
+      assert.ok(existsSync(join(dir, 'keep')));
+    });
+  }
+}
+
+test('command: "{{ x }}" (Ansible habit) gives one argument without literal quotes', () => {
+  const { steps } = renderTask(task('command', 'printf [%s] "{{ v }}"'), { v: 'a  b' }, { host: 'h1', vars: {}, check: false });
+  const step = steps[0] as CommandStep;
+  assert.equal(step.command.kind === 'exec' && step.command.argv, ['printf', '[%s]', 'a  b']);
+});
+
 test('command: a value with spaces stays one argument', () => {
   const { steps } = renderTask(task('command', 'printf [%s] {{ v }}'), { v: 'a  b' }, { host: 'h1', vars: {}, check: false });
   const step = steps[0] as CommandStep;
