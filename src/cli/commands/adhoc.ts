@@ -15,6 +15,7 @@ import { AdhocReporter } from '../../report/adhoc.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
 import {
+  closeLineReader,
   COMMON_OPTIONS,
   connectOptions,
   loadInventories,
@@ -70,6 +71,14 @@ export function adhocPlaybookText(pattern: string, moduleName: string, args: str
 }
 
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await adhocCommand(argv);
+  } finally {
+    closeLineReader();
+  }
+}
+
+async function adhocCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

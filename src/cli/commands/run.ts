@@ -316,6 +316,14 @@ export async function runReporterAndEngine(
 }
 
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } finally {
+    closeLineReader();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
