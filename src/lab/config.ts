@@ -3,6 +3,7 @@
  * inventory.yml, ssh_config, known_hosts. No I/O here (unit-tested without root).
  */
 import { stringify } from 'yaml';
+import { ValidationError } from '../errors.js';
 
 export const CLIENT_PORT = 2379;
 export const PEER_PORT = 2380;
@@ -257,4 +258,39 @@ case "$1" in
     ;;
 esac
 `;
+}
+
+const WILDCARD = /^(0\.0\.0\.0|\*|\[::\]):\d+$/;
+
+/**
+ * The third octet for lab `name`: `wanted` if free (else an error), otherwise DEFAULT_NET if
+ * free, otherwise the first free one (with a note saying so). Free = no other lab in `taken`
+ * (net -> lab name) and no listener (from `ss -ltnH`) on its ssh/client/peer ports. A listener on
+ * all addresses blocks every range: that is an error naming it.
+ */
+export function pickNet(name: string, ss: string, taken: Map<number, string>, nodes: number, wanted?: number): { net: number; note?: string } {
+  const problem = (net: number): string | undefined => {
+    const conflicts = portConflicts(ss, labHosts(nodes, net));
+    const wildcard = conflicts.find((c) => WILDCARD.test(c));
+    if (wildcard) {
+      throw new ValidationError(wildcard.endsWith(':22')
+        ? `an sshd listens on all addresses (${wildcard}), which takes 127.0.x.y:22 too: give it specific ListenAddress lines, or stop it`
+        : `something listens on all addresses at ${wildcard}, which takes that port on 127.0.x.y too: stop it or bind it to one address`);
+    }
+    const holder = taken.get(net);
+    if (holder) return `lab '${holder}' uses 127.0.${net}.x`;
+    if (conflicts.length) return `ports in use: ${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}`;
+    return undefined;
+  };
+  if (wanted !== undefined) {
+    const why = problem(wanted);
+    if (why) throw new ValidationError(`127.0.${wanted}.x is not free for lab '${name}': ${why}`);
+    return { net: wanted };
+  }
+  const first = problem(DEFAULT_NET);
+  if (!first) return { net: DEFAULT_NET };
+  for (let net = DEFAULT_NET + 1; net <= 254; net++) {
+    if (!problem(net)) return { net, note: `127.0.${DEFAULT_NET}.x is taken (${first}): lab '${name}' uses 127.0.${net}.x` };
+  }
+  throw new ValidationError(`no free 127.0.N.x address range for lab '${name}' (${first})`);
 }

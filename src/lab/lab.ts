@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { shQuote } from '../template/shell.js';
 import {
-  CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, portConflicts, renderEtcdDefaults, renderEtcHosts,
+  CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, pickNet, renderEtcdDefaults, renderEtcHosts,
   renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
 } from './config.js';
 import { removeTree } from './fsutil.js';
@@ -155,43 +155,14 @@ async function waitHealthy(name: string, st: LabState, timeoutMs: number): Promi
   throw new ValidationError(`lab '${name}': cluster not healthy after ${timeoutMs / 1000}s: ${msg}`);
 }
 
-const WILDCARD_SSH = /^(0\.0\.0\.0|\*|\[::\]):22$/;
-
-/**
- * The third octet for a new lab: the one asked for (must be free), else 1, else the first free
- * one. Free = no other lab's state names it and nothing listens on its ssh/client/peer ports.
- */
+/** The address range for a new lab (see pickNet): other labs' ranges and this machine's listeners. */
 async function chooseNet(name: string, nodes: number, wanted: number | undefined, log: (s: string) => void): Promise<number> {
   const ss = (await run(['ss', '-ltnH'], { allowFail: true })).stdout;
   const taken = new Map<number, string>();
-  for (const other of listLabNames().filter((n) => n !== name)) {
-    const st = readState(other);
-    taken.set(st?.net ?? DEFAULT_NET, other);
-  }
-  const problem = (net: number): string | undefined => {
-    const conflicts = portConflicts(ss, labHosts(nodes, net));
-    if (conflicts.some((c) => WILDCARD_SSH.test(c))) {
-      throw new ValidationError(`an sshd listens on all addresses (${conflicts.find((c) => WILDCARD_SSH.test(c))}), which takes 127.0.x.y:22 too: give it specific ListenAddress lines, or stop it`);
-    }
-    const holder = taken.get(net);
-    if (holder) return `lab '${holder}' uses 127.0.${net}.x`;
-    if (conflicts.length) return `ports in use: ${conflicts.slice(0, 3).join(', ')}${conflicts.length > 3 ? ` and ${conflicts.length - 3} more` : ''}`;
-    return undefined;
-  };
-  if (wanted !== undefined) {
-    const why = problem(wanted);
-    if (why) throw new ValidationError(`127.0.${wanted}.x is not free for lab '${name}': ${why}`);
-    return wanted;
-  }
-  const first = problem(DEFAULT_NET);
-  if (!first) return DEFAULT_NET;
-  for (let net = DEFAULT_NET + 1; net <= 254; net++) {
-    if (!problem(net)) {
-      log(`127.0.${DEFAULT_NET}.x is taken (${first}): lab '${name}' uses 127.0.${net}.x`);
-      return net;
-    }
-  }
-  throw new ValidationError(`no free 127.0.N.x address range for lab '${name}' (${first})`);
+  for (const other of listLabNames().filter((n) => n !== name)) taken.set(readState(other)?.net ?? DEFAULT_NET, other);
+  const { net, note } = pickNet(name, ss, taken, nodes, wanted);
+  if (note) log(note);
+  return net;
 }
 
 /** Bring a lab up (building the cache on first use). A half-started lab of that name is torn down first. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
   labHosts, renderEtcdDefaults, renderInventory, renderSshConfig, renderKnownHosts, renderSshdConfig, renderEtcHosts,
-  portConflicts, renderInitScript, type LabSpec,
+  portConflicts, renderInitScript, pickNet, type LabSpec,
 } from '../../../src/lab/config.js';
 
 const spec: LabSpec = { name: 'demo', nodes: 3, etcdVersion: '3.5.16', debVersion: '3.5.16-4', tls: false };
@@ -140,6 +140,20 @@ test('port conflicts: wildcard sshd, a lab already up, unrelated listeners ignor
   ].join('\n');
   assert.equal(portConflicts(ss, labHosts(3)), ['0.0.0.0:22', '[::]:22', '127.0.1.12:2379']);
   assert.equal(portConflicts('LISTEN 0 128 0.0.0.0:2024 0.0.0.0:*\n', labHosts(3)), []);
+});
+
+test('pickNet: 1 when free, the next free range otherwise, errors for a wanted taken range or a wildcard', () => {
+  const none = new Map<number, string>();
+  assert.equal(pickNet('a', '', none, 3), { net: 1 });
+  const taken = new Map([[1, 'demo'], [2, 'other']]);
+  assert.equal(pickNet('a', '', taken, 3), { net: 3, note: "127.0.1.x is taken (lab 'demo' uses 127.0.1.x): lab 'a' uses 127.0.3.x" });
+  const busy = 'LISTEN 0 128 127.0.1.12:2380 0.0.0.0:*\n';
+  assert.is(pickNet('a', busy, none, 3).net, 2);
+  assert.is(pickNet('a', busy, none, 1).net, 1, 'a 1-node lab does not use .12');
+  assert.throws(() => pickNet('a', busy, none, 3, 1), /127\.0\.1\.x is not free for lab 'a': ports in use: 127\.0\.1\.12:2380/);
+  assert.equal(pickNet('a', busy, none, 3, 9), { net: 9 });
+  assert.throws(() => pickNet('a', 'LISTEN 0 128 0.0.0.0:22 0.0.0.0:*\n', none, 3), /an sshd listens on all addresses \(0\.0\.0\.0:22\)/);
+  assert.throws(() => pickNet('a', 'LISTEN 0 128 [::]:2379 [::]:*\n', none, 3), /all addresses at \[::\]:2379/);
 });
 
 test('the fallback init script is valid sh', () => {
