@@ -73,3 +73,37 @@ export const UNSUPPORTED_TASK: Record<string, string> = {
   debugger: 'not supported',
   module_defaults: 'give the arguments on each task',
 };
+
+/**
+ * Common Ansible modules etcdplay does not have (when no module of that name is registered), with
+ * what to use instead. Looked up by the last part of the name, so FQCNs work too.
+ */
+export const ANSIBLE_MODULE_HINTS: Record<string, string> = {
+  lineinfile: "etcdplay does not edit files line by line: write the whole file with 'template' or 'copy: content=...'",
+  blockinfile: "write the whole file with 'template' or 'copy: content=...'",
+  replace: "write the whole file with 'template' or 'copy: content=...'",
+  get_url: "use 'command' with curl (and creates=) or 'copy' from the workstation",
+  uri: "use 'command' with curl, or the etcd modules for etcd's API",
+  stat: "use 'command: test -e PATH' with register and failed_when: false, then test the rc",
+  raw: "use 'shell'",
+  script: "copy the script with 'copy', then run it with 'command'",
+  apt_key: "put the key and the repository file in place with 'copy', then use 'package'",
+  apt_repository: "put the repository file in place with 'copy', then use 'package'",
+  yum_repository: "put the repository file in place with 'copy', then use 'package'",
+  user: "use 'command: useradd ...' with creates= or a guard in when:",
+  group: "use 'command: groupadd ...' with a guard in when:",
+  unarchive: "use 'command: tar -xf ...' with creates=",
+  synchronize: "use 'copy' (or 'fetch' for the other direction)",
+  mount: "use 'command: mount ...' with a guard in when:",
+  sysctl: "use 'command: sysctl -w ...'",
+  reboot: "etcdplay does not reboot hosts",
+  include_vars: "use vars_files on the play",
+  add_host: 'put the host in the inventory',
+  group_by: 'put the groups in the inventory',
+  meta: 'handlers are flushed at the end of pre_tasks, tasks and post_tasks; other meta actions are not supported',
+  setup: "facts are gathered with 'gather_facts: true' on the play",
+  gather_facts: "facts are gathered with 'gather_facts: true' on the play",
+  wait_for_connection: "use 'wait_for' on the host's port, or 'pause'",
+  systemd_service: "use 'service'",
+  ping: "use 'command: true' to check that a host answers",
+};

@@ -10,7 +10,7 @@ import { getModule, moduleNames } from '../modules/registry.js';
 import { diag, didYouMean, hasErrors, nearest, editDistance, sortDiagnostics } from './diagnostics.js';
 import { splitKeyValueArgs } from './kv.js';
 import { validateModuleArgs, validatePlaybookData } from './schema.js';
-import { PLAY_KEYWORDS, TASK_KEYWORDS, NOT_ON_BLOCK, UNSUPPORTED_PLAY, UNSUPPORTED_TASK } from './keywords.js';
+import { ANSIBLE_MODULE_HINTS, PLAY_KEYWORDS, TASK_KEYWORDS, NOT_ON_BLOCK, UNSUPPORTED_PLAY, UNSUPPORTED_TASK } from './keywords.js';
 import { deref, entries, keyNodeAtPath, nodeAtPath, nodePos, parseYamlSource, splitPointer, toJS, yesNoWarnings } from './yamlsrc.js';
 import type { Entry, YamlSource } from './yamlsrc.js';
 
@@ -416,7 +416,9 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
       L.err('unknown-keyword', u.keyNode, `unknown ${isBlock ? 'block' : 'task'} keyword '${u.key}'`, didYouMean(u.key, TASK_KEYWORDS));
     } else {
       unknownModules++;
-      L.err('unknown-module', u.keyNode, `unknown module '${u.key}'`, moduleHint(L, u.key));
+      const ansible = ANSIBLE_MODULE_HINTS[u.key.split('.').pop()!];
+      if (ansible) L.err('unknown-module', u.keyNode, `etcdplay has no module '${u.key}'`, ansible);
+      else L.err('unknown-module', u.keyNode, `unknown module '${u.key}'`, moduleHint(L, u.key));
     }
   }
 

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../../model/source.js';
 import type { Inventory } from '../../model/inventory.js';
@@ -9,10 +11,10 @@ import { loadVarsFile } from '../../load/varsfile.js';
 import { parseKeyValueArgs } from '../../load/kv.js';
 import { ValidationError } from '../../errors.js';
 
-export const usage = `usage: etcdplay validate [PLAYBOOK...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
+export const usage = `usage: etcdplay validate [PLAYBOOK|DIR...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
 
 Check playbooks and inventories and report every problem at once, as file:line:col. Contacts
-nothing. With -i, the playbooks are also planned against the inventory, which finds undefined
+nothing. A directory stands for the *.yml/*.yaml playbooks in it. With -i, the playbooks are also planned against the inventory, which finds undefined
 variables and host patterns that match no host.
 
   -i, --inventory PATH     inventory file, directory or 'h1,h2,' (repeatable)
@@ -67,6 +69,16 @@ function parseExtraVars(items: string[], diagnostics: Diagnostic[]): Record<stri
   return out;
 }
 
+/** A directory argument stands for the playbooks (*.yml, *.yaml) directly in it. */
+function expandDir(path: string): string[] {
+  try {
+    if (!statSync(path).isDirectory()) return [path];
+  } catch {
+    return [path]; // reported by the loader
+  }
+  return readdirSync(path).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort().map((n) => join(path, n));
+}
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   let positionals: string[];
@@ -104,7 +116,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!hasErrors(r.diagnostics)) inventory = r.inventory;
   }
   const playbooks: Playbook[] = [];
-  for (const file of positionals) {
+  const files = positionals.flatMap(expandDir);
+  for (const file of files) {
     const r = loadPlaybook(file);
     diagnostics.push(...r.diagnostics);
     if (r.playbook) playbooks.push(r.playbook);
@@ -130,8 +143,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ errors, warnings, diagnostics: all }, null, 2) + '\n');
   } else {
     if (all.length) process.stderr.write(formatDiagnostics(all, { color: useColor() }));
-    const files = positionals.length + sources.length;
-    const summary = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
+    const count = files.length + sources.length;
+    const summary = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${count} file${count === 1 ? '' : 's'}`;
     if (errors) process.stderr.write(`etcdplay validate: ${summary}\n`);
     else process.stdout.write(`ok: ${summary}\n`);
   }

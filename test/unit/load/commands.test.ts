@@ -149,6 +149,24 @@ test('validate -i checks inventories too (alone or with playbooks)', async () =>
   assert.is(ok.code, 0, ok.stderr);
 });
 
+test('validate DIR checks every playbook in it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcdplay-validate-'));
+  try {
+    writeFileSync(join(dir, 'a.yml'), '- hosts: all\n  tasks:\n    - command: etcdctl version\n');
+    writeFileSync(join(dir, 'b.yaml'), '- hosts: all\n  tasks:\n    - debug: msg=hi\n');
+    writeFileSync(join(dir, 'notes.txt'), 'not yaml: [\n');
+    const ok = await etcdplay('validate', dir);
+    assert.is(ok.code, 0, ok.stderr);
+    assert.is(ok.stdout, 'ok: 0 errors, 0 warnings in 2 files\n');
+    writeFileSync(join(dir, 'inv.yml'), 'all:\n  hosts:\n    h1:\n');
+    const bad = await etcdplay('validate', dir);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /inv\.yml:1:1: error: a playbook must be a list of plays\n[^]*hint: this looks like an inventory: pass it with -i/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('validate --json, --help, no arguments', async () => {
   const j = (await etcdplay('validate', '--json', 'test/corpus/bad/unknown-module.yml'));
   assert.is(j.code, 2);
