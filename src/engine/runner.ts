@@ -100,11 +100,19 @@ export class Runner {
   }
 
   private collectSecrets(vars: Vars): void {
-    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass']) this.redactor.add(vars[k]);
-    const named = vars.etcdplay_secret_vars;
+    // Lazy variables render on read: a broken one must not fail the task here.
+    const read = (k: string): unknown => {
+      try {
+        return vars[k];
+      } catch {
+        return undefined;
+      }
+    };
+    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass']) this.redactor.add(read(k));
+    const named = read('etcdplay_secret_vars');
     if (Array.isArray(named)) {
       for (const n of named) {
-        const v = vars[String(n)];
+        const v = read(String(n));
         if (typeof v === 'string' || typeof v === 'number') this.redactor.add(v);
         else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.redactor.add(x);
       }
