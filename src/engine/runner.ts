@@ -308,7 +308,9 @@ export class Runner {
     const name = this.taskName(t);
     if (!name.includes('{{') || !host) return name;
     try {
-      return renderString(name, this.varsOf(play, host, t, {}));
+      const vars = this.varsOf(play, host, t, {});
+      this.collectSecrets(vars);
+      return renderString(name, vars);
     } catch {
       return name;
     }
