@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Ajv2020Module from 'ajv/dist/2020.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { playbookSchema, validateModuleArgs, validatePlaybookData } from '../../../src/load/schema.js';
 import { PLAY_KEYWORDS, TASK_KEYWORDS } from '../../../src/load/keywords.js';
 import { FAKE_MODULES } from './fake-modules.js';
@@ -44,6 +47,18 @@ test('validatePlaybookData accepts a good playbook and reports paths for bad one
   assert.equal(validatePlaybookData([{ hosts: 'a', tasks: [{ command: 'ls', when: ['x', true] }] }]), []);
   const errs = validatePlaybookData([{ hosts: 'a', become: 'yes', tasks: [{ 'bad key': 1 }] }]);
   assert.equal(errs.map((e) => `${e.instancePath} ${e.keyword}`).sort(), ['/0/become type', '/0/tasks/0 additionalProperties']);
+});
+
+test('the good fixtures and the shipped playbooks satisfy the schema on its own (as an editor sees them)', () => {
+  const files = [
+    ...readdirSync('test/corpus/good').filter((f) => f.endsWith('.yml') && !f.startsWith('inv-')).map((f) => join('test/corpus/good', f)),
+    ...(existsSync('playbooks') ? readdirSync('playbooks').filter((f) => f.endsWith('.yml')).map((f) => join('playbooks', f)) : []),
+  ];
+  assert.ok(files.length >= 3);
+  for (const f of files) {
+    const data = parse(readFileSync(f, 'utf8'), { merge: true });
+    assert.equal(validatePlaybookData(data).map((e) => `${e.instancePath} ${e.message}`), [], f);
+  }
 });
 
 test('module args are validated against the module schema, with coercion for key=value text', () => {
