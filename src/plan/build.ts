@@ -16,7 +16,7 @@ import { getModule } from '../modules/registry.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { ExpressionError, evalConditions } from '../template/expr.js';
 import { renderString } from '../template/render.js';
-import { playHosts, splitBatches } from './hosts.js';
+import { playHosts, playPattern, splitBatches } from './hosts.js';
 import { tagsSelect } from './tags.js';
 import { expandLoop, loopVarOf, planContext, renderTask } from './task.js';
 import { cachedInventoryVars, playVarsFiles, playbookDirOf, varsFor, withVars } from './vars.js';
@@ -310,14 +310,23 @@ function globMatch(pattern: string, name: string): boolean {
 
 function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[], started: { value: boolean }): PlannedPlay {
   const pbDir = playbookDirOf(play);
-  const matched = matchHosts(inv, play.hosts);
-  const hosts = playHosts(play, inv, opts.limit);
+  let pattern = play.hosts;
+  let patternFailed = false;
+  try {
+    pattern = playPattern(play, opts.extraVars);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    patternFailed = true;
+    ds.push(diag('bad-hosts-pattern', hostsKeyPos(play), `play '${play.name}': hosts: ${err.message}`, { lines: fileLines(play.pos.file), hint: 'a templated hosts: pattern can use play vars and -e extra vars only' }));
+  }
+  const matched = matchHosts(inv, pattern);
+  const hosts = matched.hosts.length ? playHosts({ ...play, hosts: pattern }, inv, opts.limit) : [];
   const pp: PlannedPlay = { index: play.index, name: play.name, pattern: play.hosts, hosts, batches: [], tasks: [], handlers: [], notes: [] };
   if (play.confirm) pp.confirm = play.confirm;
   const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir };
-  if (matched.hosts.length === 0) {
+  if (matched.hosts.length === 0 && !patternFailed) {
     const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
-    addDiag(st, 'no-hosts', hostsKeyPos(play), `play '${play.name}': pattern '${play.hosts}' matches no host${matched.unmatched.length ? ` (no host or group '${matched.unmatched.join("', '")}')` : ''}`,
+    addDiag(st, 'no-hosts', hostsKeyPos(play), `play '${play.name}': pattern '${pattern}' matches no host${matched.unmatched.length ? ` (no host or group '${matched.unmatched.join("', '")}')` : ''}`,
       groups.length ? `the inventory's groups are: ${groups.join(', ')}` : 'the inventory has no groups');
   } else if (hosts.length === 0) {
     pp.notes.push(`--limit ${opts.limit} leaves no host of '${play.hosts}'`);

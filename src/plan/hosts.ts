@@ -2,10 +2,19 @@ import type { Inventory } from '../model/inventory.js';
 import type { Play } from '../model/playbook.js';
 import { applyLimit, matchHosts } from '../load/pattern.js';
 import { ValidationError } from '../errors.js';
+import type { Vars } from '../model/vars.js';
+import { renderString } from '../template/render.js';
+import { lazyVars } from './vars.js';
 
-/** Hosts of a play, in inventory order, narrowed by --limit. */
-export function playHosts(play: Play, inv: Inventory, limit?: string): string[] {
-  const m = matchHosts(inv, play.hosts);
+/** The play's host pattern, rendered when it is a template (`hosts: "{{ target }}"`, from -e / play vars). */
+export function playPattern(play: Play, vars?: Vars): string {
+  if (!play.hosts.includes('{{')) return play.hosts;
+  return renderString(play.hosts, lazyVars([play.vars ?? {}, vars ?? {}]));
+}
+
+/** Hosts of a play, in inventory order, narrowed by --limit. `vars` (extra vars) render a templated pattern. */
+export function playHosts(play: Play, inv: Inventory, limit?: string, vars?: Vars): string[] {
+  const m = matchHosts(inv, playPattern(play, vars));
   return applyLimit(inv, m.hosts, limit).hosts;
 }
 

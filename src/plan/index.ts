@@ -1,7 +1,7 @@
 /** The pure planner (see docs/contracts.md). */
 export { buildPlan } from './build.js';
 export type { PlanOptions } from './build.js';
-export { playHosts, splitBatches, batchSize } from './hosts.js';
+export { playHosts, playPattern, splitBatches, batchSize } from './hosts.js';
 export { varsFor, lazyVars, withVars, loadVarsFileCached } from './vars.js';
 export type { VarsForArgs } from './vars.js';
 export { renderTask, normalizeArgs, renderArgs, checkRenderedArgs, expandLoop, loopVarOf, argsPos } from './task.js';

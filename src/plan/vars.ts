@@ -144,18 +144,26 @@ export function varsFor(a: VarsForArgs): Vars {
   fixed.playbook_dir = playbookDirOf(a.play);
   fixed.ansible_check_mode = a.check ?? false;
   fixed.ansible_play_name = a.play.name;
-  const hostvars: Record<string, Vars> = {};
-  for (const h of a.inv.hosts.keys()) {
-    if (h === a.host) continue;
-    let memo: Vars | undefined;
-    Object.defineProperty(hostvars, h, {
-      enumerable: true,
-      configurable: true,
-      get: () => (memo ??= varsFor({ ...a, host: h, task: undefined, registered: undefined, facts: a.hostFacts?.[h], hostFacts: undefined })),
-    });
-  }
+  // hostvars: computed per host on first access (a Proxy, so big inventories cost nothing up front).
+  const memo = new Map<string, Vars>();
+  let out: Vars = {};
+  const hostvarsOf = (h: string): Vars | undefined => {
+    if (h === a.host) return out;
+    if (!a.inv.hosts.has(h)) return undefined;
+    let v = memo.get(h);
+    if (!v) memo.set(h, (v = varsFor({ ...a, host: h, task: undefined, registered: undefined, facts: a.hostFacts?.[h], hostFacts: undefined })));
+    return v;
+  };
+  const hostvars = new Proxy({} as Record<string, Vars>, {
+    get: (_t, k) => (typeof k === 'string' ? hostvarsOf(k) : undefined),
+    has: (_t, k) => typeof k === 'string' && a.inv.hosts.has(k),
+    ownKeys: () => [...a.inv.hosts.keys()],
+    getOwnPropertyDescriptor: (_t, k) => {
+      if (typeof k !== 'string' || !a.inv.hosts.has(k)) return undefined;
+      return { value: hostvarsOf(k), enumerable: true, configurable: true, writable: false };
+    },
+  });
   fixed.hostvars = hostvars;
-  const out = lazyVars([invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars], fixed);
-  Object.defineProperty(hostvars, a.host, { value: out, enumerable: true, configurable: true });
+  out = lazyVars([invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars], fixed);
   return out;
 }

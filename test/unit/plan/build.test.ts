@@ -52,6 +52,18 @@ test('--limit, and a pattern matching no host is a diagnostic at hosts: with the
   assert.match(d.sourceLine!, /hosts: etdc/);
 });
 
+test('a templated hosts: pattern is rendered with -e; undefined is a diagnostic at hosts:', () => {
+  const pb = `
+- hosts: "{{ target }}"
+  gather_facts: false
+  tasks: [{ command: 'true' }]
+`;
+  assert.equal(plan(pb, { extraVars: { target: 'masters' } }).plan.plays[0]!.hosts, ['m1']);
+  const r = plan(pb);
+  assert.equal(r.diagnostics.map((d) => [d.code, d.pos.line]), [['bad-hosts-pattern', 2]]);
+  assert.match(r.diagnostics[0]!.message, /undefined variable 'target'/);
+});
+
 test('when: decided now when possible, runtime when it needs registered values', () => {
   const { plan: p, diagnostics } = plan(`
 - hosts: etcd
