@@ -129,6 +129,37 @@ function defaultKnownHostsFiles(): string[] {
   return [join(homedir(), '.ssh', 'known_hosts')];
 }
 
+/**
+ * The one ProxyCommand form we understand, `ssh [-q] [-p port] [-l user] [-i key] [-o X=Y] -W %h:%p [user@]jump`,
+ * as the equivalent ProxyJump spec (`user@jump:port`). Anything else: a ValidationError (we never
+ * silently connect directly when a proxy was configured).
+ */
+export function proxyCommandAsJump(cmd: string, host: string): string | undefined {
+  if (!cmd || cmd.toLowerCase() === 'none') return undefined;
+  const words = shellWords(cmd);
+  const bad = () => new ValidationError(`${host}: ProxyCommand ${JSON.stringify(cmd)} is not supported; use ProxyJump (or ProxyCommand "ssh -W %h:%p [user@]jump")`);
+  if (!words.length || !/(^|\/)ssh$/.test(words[0]!) || !words.includes('-W')) throw bad();
+  let user: string | undefined;
+  let port: string | undefined;
+  let dest: string | undefined;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '-W') { if (words[++i] !== '%h:%p') throw bad(); }
+    else if (w === '-p') port = words[++i];
+    else if (w === '-l') user = words[++i];
+    else if (w === '-i' || w === '-o' || w === '-F' || w === '-J') i++;
+    else if (/^-[46AaCqTtvxNn]+$/.test(w)) continue;
+    else if (w.startsWith('-')) throw bad();
+    else if (dest === undefined) dest = w;
+    else throw bad();
+  }
+  if (!dest) throw bad();
+  const spec = parseJumpSpec(dest);
+  const u = spec.user ?? user;
+  const p = spec.port ?? (port ? Number(port) : undefined);
+  return `${u ? `${u}@` : ''}${spec.host.includes(':') ? `[${spec.host}]` : spec.host}${p ? `:${p}` : ''}`;
+}
+
 /** One `[user@]host[:port]` or `ssh://[user@]host[:port]` item of a ProxyJump list. */
 export function parseJumpSpec(spec: string): { user?: string; host: string; port?: number } {
   let s = spec.trim();
@@ -264,7 +295,8 @@ export function resolveSshTarget(name: string, vars: Vars, run: SettingsInput): 
   }, merged, connectTimeoutSec && !run.connectTimeoutMs ? { ...run, connectTimeoutMs: connectTimeoutSec * 1000 } : run);
   if (!address && merged.hostName) hop.hostName = merged.hostName;
 
-  const jumpValue = o.get('proxyjump') ?? merged.proxyJump;
+  const proxyCommand = o.get('proxycommand') ?? (o.has('proxyjump') ? undefined : merged.proxyCommand);
+  const jumpValue = o.get('proxyjump') ?? proxyCommandAsJump(proxyCommand ?? '', name) ?? merged.proxyJump;
   const jumps = resolveJumps(jumpValue, run, {
     ...(knownHostsFiles?.length ? { knownHostsFiles } : {}),
     ...(hkc ? { hostKeyChecking: hkc } : {}),

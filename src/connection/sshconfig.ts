@@ -18,6 +18,8 @@ export interface SshConfigHost {
   identityFiles: string[];
   identitiesOnly?: boolean;
   proxyJump?: string;
+  /** The raw ProxyCommand (only `ssh -W %h:%p [user@]jump` forms are understood, as a jump). */
+  proxyCommand?: string;
   userKnownHostsFiles?: string[];
   strictHostKeyChecking?: string;
   connectTimeoutSec?: number;
@@ -180,6 +182,7 @@ export function lookupSshConfig(host: string, file?: string): SshConfigHost {
         case 'port': { const n = Number(v); if (Number.isInteger(n) && n > 0 && n < 65536) out.port = n; break; }
         case 'identitiesonly': out.identitiesOnly = v.toLowerCase() === 'yes'; break;
         case 'proxyjump': out.proxyJump = v; break;
+        case 'proxycommand': out.proxyCommand = args.join(' '); break;
         case 'userknownhostsfile': out.userKnownHostsFiles = args; break;
         case 'stricthostkeychecking': out.strictHostKeyChecking = v.toLowerCase(); break;
         case 'connecttimeout': { const n = Number(v); if (n > 0) out.connectTimeoutSec = n; break; }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJumpSpec, parseSshArgs, resolveSshTarget, shellWords } from '../../../src/connection/settings.js';
+import { parseJumpSpec, parseSshArgs, proxyCommandAsJump, resolveSshTarget, shellWords } from '../../../src/connection/settings.js';
 import { ValidationError } from '../../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'etcdplay-settings-'));
@@ -62,6 +62,15 @@ test('a ProxyJump loop and a bad port are validation errors', () => {
   writeFileSync(cfg, 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
   assert.throws(() => resolveSshTarget('t', { ansible_ssh_common_args: '-J a' }, run), (e: unknown) => e instanceof ValidationError);
   assert.throws(() => resolveSshTarget('t', { ansible_port: 'x' }, run), (e: unknown) => e instanceof ValidationError && /invalid port/.test(e.message));
+});
+
+test('ProxyCommand "ssh -W %h:%p" becomes a jump; anything else is refused', () => {
+  assert.is(proxyCommandAsJump('ssh -q -W %h:%p ops@bastion', 'h'), 'ops@bastion');
+  assert.is(proxyCommandAsJump('/usr/bin/ssh -p 2222 -l ops -o StrictHostKeyChecking=no -W %h:%p bastion', 'h'), 'ops@bastion:2222');
+  assert.throws(() => proxyCommandAsJump('nc -X 5 -x proxy:1080 %h %p', 'h'), /not supported/);
+  writeFileSync(cfg, '');
+  const t = resolveSshTarget('h', { ansible_ssh_common_args: `-o ProxyCommand="ssh -W %h:%p -q root@j9"` }, run);
+  assert.equal(t.jumps.map((j) => `${j.user}@${j.hostName}`), ['root@j9']);
 });
 
 test.run();
