@@ -162,6 +162,18 @@ test('a 1-node 3.4.23 lab: the bookworm package, no etcdutl', async () => {
     const r = ssh(lab, 'etcd1', 'command -v etcdutl || echo none; service etcd status');
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, /^none$/m);
+
+    // the CLI on the same lab
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '-e',
+      `import('./src/cli/main.ts').then(async (m) => { process.exitCode = await m.main(${JSON.stringify(args)}); })`], { encoding: 'utf8', timeout: 60_000 });
+    const status = cli('lab', 'status', '--name', 't-v34');
+    assert.is(status.status, 0, status.stderr);
+    assert.match(status.stdout, /lab 't-v34' \(up\): healthy, leader etcd1/);
+    assert.match(status.stdout, /etcd1\s+127\.0\.\d+\.11\s+yes\s+3\.4\.23-4\+b4\s+3\.4\.23\s+yes\s+\*/);
+    const exec = cli('lab', 'exec', 'etcd1', '--name', 't-v34', '--', 'hostname');
+    assert.is(exec.stdout.trim(), 'etcd1');
+    const list = cli('lab', 'list');
+    assert.match(list.stdout, /^t-v34\tup\t1 x etcd 3\.4\.23$/m);
   } finally {
     await labDown('t-v34').catch(() => undefined);
   }
