@@ -1,5 +1,6 @@
 import type { Module } from './module.js';
-import { evalCondition } from '../template/expr.js';
+import { evalCondition, expressionVars } from '../template/expr.js';
+import { UndefinedVariableError } from '../template/errors.js';
 import { SCHEMA } from './steps.js';
 
 export interface AssertArgs {
@@ -41,6 +42,14 @@ The conditions are evaluated when the task is planned for the host; in the offli
     fail_msg: not downgraded yet`,
   plan(args, ctx) {
     const that = (Array.isArray(args.that) ? args.that : [args.that]).map((c) => (typeof c === 'boolean' ? c : String(c)));
+    // Offline planning: a condition about a value only known at run time (even `x is defined`)
+    // cannot be decided now.
+    for (const c of that) {
+      if (typeof c !== 'string' || !ctx.unknownAtPlan) continue;
+      for (const n of expressionVars(c)) {
+        if (ctx.unknownAtPlan.has(n) && !Object.prototype.hasOwnProperty.call(ctx.vars, n)) throw new UndefinedVariableError(n, c);
+      }
+    }
     const results: boolean[] = [];
     let failed: string | undefined;
     for (const c of that) {

@@ -14,7 +14,7 @@ import { diag, sortDiagnostics } from '../load/diagnostics.js';
 import { matchHosts } from '../load/pattern.js';
 import { getModule } from '../modules/registry.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
-import { ExpressionError, evalConditions } from '../template/expr.js';
+import { ExpressionError, evalConditions, expressionVars } from '../template/expr.js';
 import { renderString } from '../template/render.js';
 import { playHosts, playPattern, splitBatches } from './hosts.js';
 import { tagsSelect } from './tags.js';
@@ -99,6 +99,16 @@ function describeTask(task: Task): string {
   return s.length > 80 ? s.slice(0, 77) + '...' : s;
 }
 
+/** The first root variable of the conditions that only gets a value at run time, if any. */
+function pendingIn(st: PlayState, conds: string[], vars: Vars): string | undefined {
+  for (const c of conds) {
+    let names: string[];
+    try { names = expressionVars(c); } catch { continue; }
+    for (const n of names) if (!Object.prototype.hasOwnProperty.call(vars, n) && isPending(st, n)) return n;
+  }
+  return undefined;
+}
+
 function isPending(st: PlayState, root: string): boolean {
   if (st.pending.has(root)) return true;
   if (st.play.gatherFacts && (root === 'ansible_facts' || root.startsWith('ansible_'))) return true;
@@ -148,7 +158,9 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
   const whenPos = task.keyPos?.when ?? task.pos;
   if (conds.length) {
     out.when = { expr: conds, decided: true };
-    if (!task.loop) {
+    if (pendingIn(st, conds, base) !== undefined) {
+      out.when.decided = false;
+    } else if (!task.loop) {
       try {
         out.when.value = evalConditions(conds, base);
         if (!out.when.value) return out;
@@ -198,7 +210,8 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       for (const [i, item] of items.entries()) {
         const v = withVars(base, { [loopVar]: item, ansible_loop_var: loopVar, loop_index: i });
         if (conds.length) {
-          try {
+          if (pendingIn(st, conds, v) !== undefined) anyRuntime = true;
+          else try {
             if (!evalConditions(conds, v)) continue;
           } catch (err) {
             if (err instanceof UndefinedVariableError && isPending(st, err.root)) anyRuntime = true;
@@ -326,8 +339,12 @@ function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[
   const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir };
   if (matched.hosts.length === 0 && !patternFailed) {
     const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
-    addDiag(st, 'no-hosts', hostsKeyPos(play), `play '${play.name}': pattern '${pattern}' matches no host${matched.unmatched.length ? ` (no host or group '${matched.unmatched.join("', '")}')` : ''}`,
-      groups.length ? `the inventory's groups are: ${groups.join(', ')}` : 'the inventory has no groups');
+    // A pattern made only of globs/regexes ("masters*") says "whatever matches": a warning, the play
+    // is skipped (as Ansible does). A plain name that matches nothing is most likely a typo: an error.
+    const optional = matched.unmatched.length > 0 && matched.unmatched.every((t) => /[*?]|^[!&]?~/.test(t));
+    addDiag(st, 'no-hosts', hostsKeyPos(play), `play '${play.name}': pattern '${pattern}' matches no host${matched.unmatched.length ? ` (no host or group '${matched.unmatched.join("', '")}')` : ''}${optional ? '; the play is skipped' : ''}`,
+      groups.length ? `the inventory's groups are: ${groups.join(', ')}` : 'the inventory has no groups', optional ? 'warning' : 'error');
+    if (optional) pp.notes.push(`no host matches '${pattern}': the play is skipped`);
   } else if (hosts.length === 0) {
     pp.notes.push(`--limit ${opts.limit} leaves no host of '${play.hosts}'`);
   }

@@ -52,6 +52,17 @@ test('--limit, and a pattern matching no host is a diagnostic at hosts: with the
   assert.match(d.sourceLine!, /hosts: etdc/);
 });
 
+test('a glob-only pattern that matches nothing is a warning (play skipped), not an error', () => {
+  const r = plan(`
+- hosts: "kube_control_plane*:masters_x*"
+  gather_facts: false
+  tasks: [{ command: 'true' }]
+`);
+  assert.equal(r.diagnostics.map((d) => [d.code, d.severity]), [['no-hosts', 'warning']]);
+  assert.equal(r.plan.plays[0]!.hosts, []);
+  assert.match(r.plan.plays[0]!.notes.join(), /skipped/);
+});
+
 test('a templated hosts: pattern is rendered with -e; undefined is a diagnostic at hosts:', () => {
   const pb = `
 - hosts: "{{ target }}"
@@ -81,6 +92,12 @@ test('when: decided now when possible, runtime when it needs registered values',
     - name: uses it
       debug:
         var: health.stdout
+    - name: defined test on a registered name is not decided offline
+      command: echo maybe
+      when: health is defined and health.rc == 0
+    - name: assert about it
+      assert:
+        that: [health is defined]
 `);
   assert.equal(diagnostics, []);
   const only = taskNamed(p, 'only e2');
@@ -91,6 +108,10 @@ test('when: decided now when possible, runtime when it needs registered values',
     assert.is(h.deferred, "uses registered variable 'health'");
   }
   assert.is(taskNamed(p, 'uses it').perHost[0]!.deferred, "uses registered variable 'health'");
+  const maybe = taskNamed(p, 'defined test on a registered name is not decided offline').perHost[0]!;
+  assert.is(maybe.when?.decided, false);
+  assert.equal(commands(taskNamed(p, 'defined test on a registered name is not decided offline')).e1, ['echo maybe']);
+  assert.is(taskNamed(p, 'assert about it').perHost[0]!.deferred, "uses registered variable 'health'");
 });
 
 test('set_fact with known values feeds later tasks; loops are expanded', () => {
