@@ -119,10 +119,12 @@ export class LiveReporter implements Reporter {
 
   private startTask(taskId: string, name: string, hosts: string[], module: string | undefined): void {
     const c = this.c;
+    const views: HostView[] = [];
     const subtasks: ListrTask[] = hosts.map((host) => {
       let resolve!: HostView['resolve'];
       const done = new Promise<Parameters<HostView['resolve']>[0]>((r) => (resolve = r));
       const view: HostView = { done, resolve };
+      views.push(view);
       this.hosts.set(key(taskId, host), view);
       return {
         title: host,
@@ -166,8 +168,28 @@ export class LiveReporter implements Reporter {
       [
         {
           title,
-          task: (_ctx, t) =>
-            t.newListr(subtasks, { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false, showErrorMessage: true } }),
+          task: (_ctx, t) => {
+            // Once every host is done, the title says how it went: TASK [x] ok=3 changed=2 failed=1
+            void Promise.all(views.map((v) => v.done)).then((ends) => {
+              const counts = new Map<string, number>();
+              for (const e of ends) {
+                const w = e ? (e.status === 'ignored' ? 'ignored' : e.status) : 'no result';
+                counts.set(w, (counts.get(w) ?? 0) + 1);
+              }
+              const parts = [...counts].map(([w, n]) => {
+                const text = `${w}=${n}`;
+                return w === 'changed' ? c.yellow(text) : w === 'ok' ? c.green(text) : w === 'skipped' ? c.cyan(text) : w === 'no result' ? text : c.red(text);
+              });
+              t.title = `${title} ${parts.join(' ')}`;
+            });
+            // Many hosts: only failures stay listed under a finished task.
+            const many = hosts.length > 8;
+            return t.newListr(subtasks, {
+              concurrent: true,
+              exitOnError: false,
+              rendererOptions: { collapseSubtasks: many, collapseErrors: false, showErrorMessage: true },
+            });
+          },
         },
       ],
       {
