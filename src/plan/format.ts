@@ -107,3 +107,34 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
   }
   return out.join('\n') + '\n';
 }
+
+const SECRET_KEY = /pass(word|phrase)?|secret|token/i;
+
+function redactStep(s: Step): Step {
+  if (s.kind !== 'command') return s;
+  const red = (c: Command): Command => {
+    if (!c.secret) return c;
+    const out: Command = { ...c };
+    if (c.env) out.env = Object.fromEntries(Object.keys(c.env).map((k) => [k, '********']));
+    if (c.stdin !== undefined) out.stdin = '********';
+    return out;
+  };
+  return { ...s, command: red(s.command), ...(s.onlyIf ? { onlyIf: red(s.onlyIf) } : {}) };
+}
+
+function redactTask(t: PlannedTask): PlannedTask {
+  const out: PlannedTask = { ...t, perHost: t.perHost.map((h) => (h.steps ? { ...h, steps: h.steps.map(redactStep) } : h)) };
+  if (t.block) out.block = t.block.map(redactTask);
+  if (t.rescue) out.rescue = t.rescue.map(redactTask);
+  if (t.always) out.always = t.always.map(redactTask);
+  return out;
+}
+
+/** The plan as it may be shown or saved: secret command env/stdin and password-like -e values hidden. */
+export function redactPlan(plan: Plan): Plan {
+  return {
+    ...plan,
+    extraVars: Object.fromEntries(Object.entries(plan.extraVars).map(([k, v]) => [k, SECRET_KEY.test(k) ? '********' : v])),
+    plays: plan.plays.map((p) => ({ ...p, tasks: p.tasks.map(redactTask), handlers: p.handlers.map(redactTask) })),
+  };
+}

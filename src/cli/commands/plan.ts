@@ -12,7 +12,7 @@ import { parseKeyValueArgs } from '../../load/kv.js';
 import { loadPlaybook } from '../../load/playbook.js';
 import { loadVarsFile } from '../../load/varsfile.js';
 import { buildPlan } from '../../plan/build.js';
-import { formatPlan } from '../../plan/format.js';
+import { formatPlan, redactPlan } from '../../plan/format.js';
 import { parseTagList } from '../../plan/tags.js';
 
 export const usage = `usage: etcdplay plan PLAYBOOK -i INVENTORY [options]
@@ -129,7 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   if (all.length) process.stderr.write(formatDiagnostics(all, { color: errColor }));
-  if (format === 'json') process.stdout.write(JSON.stringify(plan, null, 2) + '\n');
+  if (format === 'json') process.stdout.write(JSON.stringify(redactPlan(plan), null, 2) + '\n');
   else process.stdout.write(formatPlan(plan, { color: color(process.stdout), full: Boolean(values.full) }));
   return 0;
 }
