@@ -14,7 +14,7 @@ export interface EtcdServiceArgs extends EtcdConnArgs {
   /** After start: 'health' (endpoint health answers; needs a quorum), 'listening' (client port open), 'none'. */
   wait?: 'health' | 'listening' | 'none';
   /** Seconds to wait (default 90). */
-  timeout?: number;
+  timeout?: number | string;
   address?: string;
   client_port?: number;
   peer_port?: number;
@@ -35,6 +35,12 @@ svc() {
   esac
 }
 deadline=$(( $(date +%s) + TMO ))
+logtail() {
+  if [ "$MGR" = systemd ]; then journalctl -u "$SVC" -n 5 --no-pager 2>/dev/null
+  else f=$(sed -n 's/^ETCD_LOG_OUTPUTS=//p' /etc/default/etcd /etc/etcd/etcd.conf 2>/dev/null | tr -d '"' | cut -d, -f1 | head -n1)
+    case "$f" in /*) [ -f "$f" ] && tail -n 3 "$f" ;; esac; fi
+}
+exited() { sleep 1; etcd_running && return 0; echo "etcdplay: last log lines:" >&2; logtail >&2; die "etcd exited after start"; }
 stopped() { ! etcd_running && ! listening "$ADDR" "$CP" && ! listening "$ADDR" "$PP"; }
 do_stop() {
   if etcd_running; then svc stop >&2 || echo "etcdplay: $SVC stop returned $?" >&2; echo "$MARK"; fi
@@ -60,13 +66,13 @@ do_start() {
     none) ;;
     listening)
       until listening "$ADDR" "$CP"; do
-        etcd_running || { sleep 1; etcd_running || die "etcd exited after start"; }
+        etcd_running || exited
         [ "$(date +%s)" -ge "$deadline" ] && die "etcd does not listen on $ADDR:$CP after $TMO s"
         sleep 0.2
       done ;;
     health)
       until ctl --endpoints="$EP" --command-timeout=3s endpoint health >/dev/null 2>&1; do
-        etcd_running || { sleep 1; etcd_running || die "etcd exited after start"; }
+        etcd_running || exited
         [ "$(date +%s)" -ge "$deadline" ] && die "$EP not healthy after $TMO s"
         sleep 0.5
       done ;;
@@ -111,7 +117,7 @@ inventory (etcd_address, etcd_client_port, etcd_peer_port). Changed only when it
       name: { type: 'string', pattern: '^[A-Za-z0-9@._-]+$' },
       manager: { enum: ['auto', 'systemd', 'sysv'] },
       wait: { enum: ['health', 'listening', 'none'] },
-      timeout: { type: 'integer', minimum: 1 },
+      timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
       address: { type: 'string' },
       client_port: { type: 'integer', minimum: 1, maximum: 65535 },
       peer_port: { type: 'integer', minimum: 1, maximum: 65535 },
@@ -135,8 +141,8 @@ inventory (etcd_address, etcd_client_port, etcd_peer_port). Changed only when it
         mutates: true,
         changed: 'marker',
         ...(guard ? { onlyIf: { kind: 'exec' as const, argv: ['sh', '-c', guard] } } : {}),
-        command: shScript(SCRIPT, [args.state, svc, args.manager ?? 'auto', args.wait ?? 'health', args.timeout ?? 90, addr, cp, pp, ep, MARK], etcdctlEnv(args, ctx)),
-        timeoutMs: ((args.timeout ?? 90) + 30) * 1000,
+        command: shScript(SCRIPT, [args.state, svc, args.manager ?? 'auto', args.wait ?? 'health', Number(args.timeout ?? 90), addr, cp, pp, ep, MARK], etcdctlEnv(args, ctx)),
+        timeoutMs: ((Number(args.timeout ?? 90)) + 30) * 1000,
       },
     ];
   },

@@ -15,7 +15,7 @@ export interface EtcdWaitHealthyArgs extends EtcdConnArgs {
   /** Snapshot manifest on this host: key count must match, revision must not be lower. */
   manifest?: string;
   key_count?: number;
-  timeout?: number;
+  timeout?: number | string;
   interval?: number;
 }
 
@@ -91,7 +91,7 @@ problem listed. Read-only; run it once (run_once).`,
       version: { type: 'string' },
       manifest: { type: 'string' },
       key_count: { type: 'integer', minimum: 0 },
-      timeout: { type: 'integer', minimum: 1 },
+      timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
       interval: { type: 'number', exclusiveMinimum: 0 },
     },
   },
@@ -105,8 +105,8 @@ problem listed. Read-only; run it once (run_once).`,
       description: `wait until ${eps.length} member(s) are healthy${ver ? ` on ${ver}` : ''} with one revision${man ? `, keys as in ${man}` : ''}`,
       mutates: false,
       changed: 'never',
-      command: shScript(SCRIPT, [eps.join(','), ver, man, args.timeout ?? 120, args.interval ?? 2, eps.length], etcdctlEnv(args, ctx)),
-      timeoutMs: ((args.timeout ?? 120) + 60) * 1000,
+      command: shScript(SCRIPT, [eps.join(','), ver, man, Number(args.timeout ?? 120), args.interval ?? 2, eps.length], etcdctlEnv(args, ctx)),
+      timeoutMs: ((Number(args.timeout ?? 120)) + 60) * 1000,
     }];
   },
   interpret(args, results: StepOutcome[], ctx): TaskResult {

@@ -1,0 +1,62 @@
+/** Helpers for the etcd e2e tests (test/e2e/etcd-*.test.ts): the lab, the CLI, data dumps. */
+import { spawn } from 'node:child_process';
+import { labDown, labExec, labStatus, labUp, type Lab } from '../../../src/lab/index.js';
+import { ValidationError } from '../../../src/errors.js';
+
+/** labUp, waiting (up to 15 min) while another lab holds the 127.0.1.x ports. */
+export async function labUpWhenFree(opts: Parameters<typeof labUp>[0]): Promise<Lab> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await labUp(opts);
+    } catch (err) {
+      if (!(err instanceof ValidationError) || !/ports in use/.test(err.message) || Date.now() - t0 > 15 * 60_000) throw err;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
+}
+
+export { labDown, labExec, labStatus };
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** `etcdplay ARGS...` in a child process (the real CLI, from source). */
+export function etcdplay(args: string[], timeoutMs = 900_000): Promise<{ code: number; out: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const code = `const { main } = await import(${JSON.stringify(ROOT + 'src/cli/main.ts')}); process.exitCode = await main(JSON.parse(process.env.ETCDPLAY_TEST_ARGS));`;
+    const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: ROOT, env: { ...process.env, ETCDPLAY_TEST_ARGS: JSON.stringify(args), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    const timer = setTimeout(() => p.kill('SIGTERM'), timeoutMs);
+    p.on('close', (c) => { clearTimeout(timer); resolve({ code: c ?? -1, out, ms: Date.now() - t0 }); });
+  });
+}
+
+/** etcdctl inside a lab host, against every member. */
+export function ctlPrefix(lab: Lab): string {
+  const eps = lab.hosts.map((h) => `${lab.tls ? 'https' : 'http'}://${h.address}:2379`).join(',');
+  const tls = lab.tls ? ' --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/client.crt --key=/etc/etcd/pki/client.key' : '';
+  return `ETCDCTL_API=3 etcdctl --endpoints=${eps}${tls} --command-timeout=30s`;
+}
+
+export interface Dump { kvs: { key: string; value: string; lease?: string }[]; revision: number; leases: string[] }
+
+/** Every key, value and lease id (revisions aside), the revision, and the lease list. */
+export async function dump(lab: Lab, host = lab.hosts[0]!.name): Promise<Dump> {
+  const r = await labExec(lab.name, host, `${ctlPrefix(lab)} get "" --prefix -w json`, { timeoutMs: 120_000 });
+  if (r.rc !== 0) throw new Error(`dump failed: ${r.stderr}`);
+  const text = r.stdout.replace(/("lease":)(\d{16,})/g, '$1"$2"').replace(/("(?:cluster_id|member_id)":)(\d{16,})/g, '$1"$2"');
+  const j = JSON.parse(text) as { header: { revision: number }; kvs?: { key: string; value?: string; lease?: string | number }[] };
+  const kvs = (j.kvs ?? []).map((k) => ({ key: Buffer.from(k.key, 'base64').toString('latin1'), value: Buffer.from(k.value ?? '', 'base64').toString('latin1'), ...(k.lease ? { lease: BigInt(k.lease).toString(16) } : {}) }));
+  const l = await labExec(lab.name, host, `${ctlPrefix(lab)} lease list`);
+  const leases = l.stdout.split('\n').slice(1).map((s) => s.trim()).filter(Boolean).sort();
+  return { kvs, revision: j.header.revision, leases };
+}
+
+export function countFromRecap(out: string, what: 'failed' | 'changed' | 'rescued'): number {
+  return [...out.matchAll(new RegExp(`${what}=(\\d+)`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
+}
