@@ -236,6 +236,33 @@ test('--check does not run mutating steps; --diff shows the change; then a real 
   assert.is(readFileSync(join(work, 'conf-n1'), 'utf8'), 'x=2\n');
 });
 
+test('relay over ssh: a file streamed from n1 to n2 through the workstation, sha256 verified', async () => {
+  const { createHash } = await import('node:crypto');
+  const data = Buffer.alloc(2 * 1024 * 1024 + 17, 'e');
+  writeFileSync(join(work, 'snap.db'), data);
+  writeFileSync(join(work, 'snap.db.json'), '{}');
+  const sha = createHash('sha256').update(data).digest('hex');
+  const r = await run(
+    'relay',
+    `- hosts: n2
+  gather_facts: false
+  tasks:
+    - name: distribute
+      etcd_snapshot_distribute:
+        src: @W@/snap.db
+        from_host: n1
+        dest: @W@/snap-copy.db
+        sha256: ${sha}
+      delegate_to: n3
+`,
+  );
+  assert.is(r.exitCode, 0, JSON.stringify(r.result('distribute', 'n2')));
+  assert.equal(readFileSync(join(work, 'snap-copy.db')), data);
+  const start = r.events.find((e) => e.type === 'host.start');
+  assert.equal(start && start.type === 'host.start' ? start.runsOn : undefined, 'n3');
+  assert.ok(r.events.some((e) => e.type === 'host.progress' && e.bytes === data.length && e.total === data.length));
+});
+
 test('the run dir has events, a log per host with its output, and a summary', async () => {
   const r = await run(
     'rundir',
