@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../errors.js';
-import { getLab, labDown, labExec, labLoad, labStatus, labUp, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus } from '../../lab/index.js';
+import { etcdctlPrefix, getLab, labDown, labExec, labLoad, labStatus, labUp, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus } from '../../lab/index.js';
 import { readState } from '../../lab/state.js';
 import { requireRootOnLinux } from '../../lab/preconditions.js';
 
@@ -69,6 +69,7 @@ export function describeLab(lab: Lab): string {
     '',
     'use it:',
     `  ssh -F ${lab.sshConfigPath} etcd1`,
+    `  etcdplay lab exec etcd1 --name ${lab.name} -- "${etcdctlPrefix(lab.tls, [`${lab.tls ? 'https' : 'http'}://${lab.hosts[0]!.address}:2379`])} member list -w table"`,
     `  etcdplay adhoc etcd -i ${lab.inventoryPath} -a 'etcd --version'`,
     `  etcdplay inventory -i ${lab.inventoryPath} --graph`,
     `  etcdplay lab status --name ${lab.name}`,
