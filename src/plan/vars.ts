@@ -33,6 +33,34 @@ export interface VarsForArgs {
   check?: boolean;
   /** Facts of every host, so hostvars[h] shows them. */
   hostFacts?: Record<string, Record<string, unknown>>;
+  /** Internal: the hostvars object shared by the hosts of one varsFor call. */
+  hostvars?: Record<string, Vars>;
+}
+
+/**
+ * hostvars: each host's variables computed on first access (a Proxy, so big inventories cost
+ * nothing up front). Every host's vars share this one object, so hostvars.a.hostvars is hostvars.
+ */
+function makeHostvars(a: VarsForArgs, root: () => Vars): Record<string, Vars> {
+  const memo = new Map<string, Vars>();
+  let proxy: Record<string, Vars> = {};
+  const of = (h: string): Vars | undefined => {
+    if (h === a.host) return root();
+    if (!a.inv.hosts.has(h)) return undefined;
+    let v = memo.get(h);
+    if (!v) memo.set(h, (v = varsFor({ ...a, host: h, task: undefined, registered: undefined, facts: a.hostFacts?.[h], hostvars: proxy })));
+    return v;
+  };
+  proxy = new Proxy({} as Record<string, Vars>, {
+    get: (_t, k) => (typeof k === 'string' ? of(k) : undefined),
+    has: (_t, k) => typeof k === 'string' && a.inv.hosts.has(k),
+    ownKeys: () => [...a.inv.hosts.keys()],
+    getOwnPropertyDescriptor: (_t, k) => {
+      if (typeof k !== 'string' || !a.inv.hosts.has(k)) return undefined;
+      return { value: of(k), enumerable: true, configurable: true, writable: false };
+    },
+  });
+  return proxy;
 }
 
 const invCache = new WeakMap<Inventory, Map<string, Vars>>();
@@ -144,25 +172,8 @@ export function varsFor(a: VarsForArgs): Vars {
   fixed.playbook_dir = playbookDirOf(a.play);
   fixed.ansible_check_mode = a.check ?? false;
   fixed.ansible_play_name = a.play.name;
-  // hostvars: computed per host on first access (a Proxy, so big inventories cost nothing up front).
-  const memo = new Map<string, Vars>();
   let out: Vars = {};
-  const hostvarsOf = (h: string): Vars | undefined => {
-    if (h === a.host) return out;
-    if (!a.inv.hosts.has(h)) return undefined;
-    let v = memo.get(h);
-    if (!v) memo.set(h, (v = varsFor({ ...a, host: h, task: undefined, registered: undefined, facts: a.hostFacts?.[h], hostFacts: undefined })));
-    return v;
-  };
-  const hostvars = new Proxy({} as Record<string, Vars>, {
-    get: (_t, k) => (typeof k === 'string' ? hostvarsOf(k) : undefined),
-    has: (_t, k) => typeof k === 'string' && a.inv.hosts.has(k),
-    ownKeys: () => [...a.inv.hosts.keys()],
-    getOwnPropertyDescriptor: (_t, k) => {
-      if (typeof k !== 'string' || !a.inv.hosts.has(k)) return undefined;
-      return { value: hostvarsOf(k), enumerable: true, configurable: true, writable: false };
-    },
-  });
+  const hostvars = a.hostvars ?? makeHostvars(a, () => out);
   fixed.hostvars = hostvars;
   out = lazyVars([invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars], fixed);
   return out;

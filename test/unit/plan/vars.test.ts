@@ -56,6 +56,10 @@ test('magic variables', () => {
     assert.is(hv.e3!.etcd_address, '127.0.1.13');
     assert.is(hv.e2!.inventory_hostname, 'e2');
     assert.is(renderString('{{initial_cluster groups.etcd}}', v), 'e1=http://127.0.1.11:2380,e2=http://127.0.1.12:2380,e3=http://127.0.1.13:2380');
+    assert.is(hv.e1!.hostvars, v.hostvars, 'one shared hostvars object');
+    assert.equal(Object.keys(hv), ['e1', 'e2', 'e3', 'm1']);
+    assert.ok('m1' in hv && !('nope' in hv));
+    assert.throws(() => JSON.stringify(v.hostvars), /circular/i, 'a cycle error, not a stack overflow');
   } finally {
     ws.cleanup();
   }
