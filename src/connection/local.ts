@@ -50,7 +50,10 @@ export class LocalConnection implements Connection {
       if (command.stdin !== undefined) child.stdin!.write(command.stdin);
       child.stdin!.end();
     }, () => child.stdin!.end());
-    const { code, signal } = await this.wait(child, opts.timeoutMs, opts.signal);
+    const { code, signal, timedOut, aborted } = await this.wait(child, opts.timeoutMs, opts.signal);
+    // Same contract as the ssh connection: a timeout is rc 124, an abort rejects with AbortError.
+    if (timedOut) throw new CommandFailedError(this.host, 124, `command timed out after ${opts.timeoutMs! / 1000} s`, stdout, stderr);
+    if (aborted) throw abortError(opts.signal!);
     return { rc: code ?? 128 + signalNumber(signal), stdout, stderr, ...(signal ? { signal } : {}), durationMs: Date.now() - started };
   }
 
@@ -218,9 +221,15 @@ export class LocalConnection implements Connection {
     });
   }
 
-  private wait(child: ChildProcess, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<{ code: number | null; signal: string | null }> {
+  private wait(
+    child: ChildProcess,
+    timeoutMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ code: number | null; signal: string | null; timedOut: boolean; aborted: boolean }> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      let aborted = false;
       const kill = () => {
         try {
           process.kill(-child.pid!, 'SIGTERM');
@@ -228,10 +237,16 @@ export class LocalConnection implements Connection {
           child.kill('SIGTERM');
         }
       };
-      if (timeoutMs) timer = setTimeout(kill, timeoutMs);
-      const onAbort = () => kill();
+      if (timeoutMs) timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, timeoutMs);
+      const onAbort = () => {
+        aborted = true;
+        kill();
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) kill();
+      if (signal?.aborted) onAbort();
       child.on('error', (err) => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -240,7 +255,7 @@ export class LocalConnection implements Connection {
       child.on('close', (code, sig) => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        resolve({ code, signal: sig });
+        resolve({ code, signal: sig, timedOut, aborted });
       });
     });
   }
@@ -255,6 +270,14 @@ function needsSudo(become: Become): boolean {
   } catch {
     return true;
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const err = new Error(reason instanceof Error ? reason.message : 'aborted');
+  err.name = 'AbortError';
+  return err;
 }
 
 function lastLine(s: string): string {

@@ -86,6 +86,8 @@ export async function runSteps(steps: Step[], env: StepEnv): Promise<StepsRun> {
     } catch (err) {
       if (err instanceof UnreachableError) {
         run.unreachable = err.message;
+      } else if (env.signal?.aborted) {
+        run.failure = { msg: `${step.description}: interrupted` };
       } else {
         const e = err as Error & { rc?: number; stdout?: string; stderr?: string };
         run.failure = { msg: `${step.description}: ${e.message ?? String(err)}`, rc: typeof e.rc === 'number' ? e.rc : undefined, stdout: e.stdout, stderr: e.stderr };

@@ -29,9 +29,22 @@ test('exec honours the abort signal', async () => {
   const ac = new AbortController();
   const p = conn.exec({ kind: 'exec', argv: ['sleep', '30'] }, { signal: ac.signal });
   setTimeout(() => ac.abort(), 100);
-  const r = await p;
-  assert.is(r.signal, 'SIGTERM');
-  assert.ok(r.rc !== 0);
+  try {
+    await p;
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.is((e as Error).name, 'AbortError');
+  }
+});
+
+test('exec times out with rc 124, like the ssh connection', async () => {
+  try {
+    await conn.exec({ kind: 'exec', argv: ['sleep', '30'] }, { timeoutMs: 200 });
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.is((e as { rc?: number }).rc, 124);
+    assert.match((e as Error).message, /timed out after 0.2 s/);
+  }
 });
 
 test('exec with become as root runs directly (no sudo needed)', async () => {
