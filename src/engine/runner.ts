@@ -666,7 +666,9 @@ export class Runner {
     }
     const taskId = task.id;
     const become = this.become(play, eff, connVars);
-    const bp = this.opts.connect.becomePassword ?? (typeof connVars.ansible_become_password === 'string' ? connVars.ansible_become_password : undefined);
+    // As in Ansible, the host's ansible_become_password (or _pass) wins over -K.
+    const varPw = connVars.ansible_become_password ?? connVars.ansible_become_pass;
+    const bp = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
     this.emit({ type: 'host.start', taskId, host, ...(runsOn ? { runsOn } : {}) });
     const run: StepsRun = await runSteps(rendered.steps, {
       conn,
