@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { posix, basename } from 'node:path';
 import { ValidationError } from '../errors.js';
-import type { PutStep } from '../model/step.js';
+import { CHANGED_MARKER, type PutStep } from '../model/step.js';
 import type { Module } from './module.js';
-import { SCHEMA, localPath, normMode, remotePath } from './steps.js';
+import { SCHEMA, commandStep, localPath, normMode, remotePath, script } from './steps.js';
 
 export interface CopyArgs {
   src?: string;
@@ -13,7 +13,37 @@ export interface CopyArgs {
   owner?: string;
   group?: string;
   checksum?: string;
+  remote_src?: boolean;
 }
+
+/**
+ * remote_src: copy a file that is already on the host. $1 check|apply $2 src $3 dest $4 mode
+ * $5 owner $6 group. check exits 0 when something would change.
+ */
+export const REMOTE_COPY_SH = `
+op=$1; src=$2; dest=$3; mode=$4; owner=$5; group=$6
+[ -e "$src" ] || { echo "copy: $src does not exist on the host" >&2; exit 2; }
+if [ -d "$dest" ]; then dest="$dest/$(basename "$src")"; fi
+need=0
+cmp -s "$src" "$dest" || need=1
+if [ -n "$mode" ]; then
+  case $mode in
+    [0-7][0-7][0-7]|[0-7][0-7][0-7][0-7]) [ -e "$dest" ] && [ "$(stat -c %a "$dest")" = "$(echo "$mode" | sed 's/^0*//')" ] || need=1 ;;
+    *) need=1 ;;
+  esac
+fi
+[ -n "$owner" ] && { [ -e "$dest" ] && [ "$(stat -c %U "$dest")" = "$owner" ] || need=1; }
+[ -n "$group" ] && { [ -e "$dest" ] && [ "$(stat -c %G "$dest")" = "$group" ] || need=1; }
+if [ "$op" = check ]; then [ "$need" = 1 ]; exit; fi
+[ "$need" = 1 ] || exit 0
+if ! cmp -s "$src" "$dest"; then
+  tmp="$dest.etcdplay-tmp.$$"
+  cp -p -- "$src" "$tmp" && mv -f -- "$tmp" "$dest" || { rm -f -- "$tmp"; exit 1; }
+fi
+[ -n "$mode" ] && { chmod "$mode" "$dest" || exit 1; }
+[ -n "$owner$group" ] && { chown "$owner\${group:+:$group}" "$dest" || exit 1; }
+echo ${CHANGED_MARKER}
+`;
 
 export const copyModule: Module<CopyArgs> = {
   name: 'copy',
@@ -31,6 +61,7 @@ export const copyModule: Module<CopyArgs> = {
       owner: { type: 'string', description: 'Owner of the file on the host.' },
       group: { type: 'string', description: 'Group of the file on the host.' },
       checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the source; the copy fails if it differs.' },
+      remote_src: { type: 'boolean', default: false, description: 'src is a file already on the host (cp -p, through a temporary name, only when it differs).' },
     },
     required: ['dest'],
     additionalProperties: false,
@@ -41,7 +72,10 @@ export const copyModule: Module<CopyArgs> = {
 leaves a half-written \`dest\`). If \`dest\` already has the same sha256 nothing is written and the task
 is \`ok\` (idempotent); otherwise \`changed\`. With \`checksum\` the source must have that sha256.
 
-In --check mode nothing is written; the task reports whether it would change.`,
+In --check mode nothing is written; the task reports whether it would change.
+
+With \`remote_src: true\`, \`src\` is a file already on the host: it is copied there (\`cp -p\` to a
+temporary name, then renamed) only when the content, mode, owner or group differ.`,
   examples: `- name: distribute the snapshot
   copy:
     src: ./tmp/snapshot.db
@@ -53,8 +87,24 @@ In --check mode nothing is written; the task reports whether it would change.`,
 - name: write a small file
   copy:
     content: "ETCD_NAME={{ etcd_name }}\\n"
-    dest: /etc/default/etcd-name`,
+    dest: /etc/default/etcd-name
+
+- name: keep a copy of the live db (on the host)
+  copy:
+    src: /var/lib/etcd/member/snap/db
+    dest: /tmp/db
+    remote_src: true`,
   plan(args, ctx) {
+    if (args.remote_src) {
+      if (args.src === undefined) throw new ValidationError('copy: remote_src needs src (a path on the host)');
+      if (args.checksum) throw new ValidationError('copy: checksum is not supported with remote_src');
+      const src = remotePath(args.src, 'copy: src');
+      const dest = remotePath(args.dest, 'copy: dest');
+      const rest = [src, dest, normMode(args.mode) ?? '', args.owner ?? '', args.group ?? ''];
+      return [commandStep(`copy ${src} to ${dest} on the host`, script(REMOTE_COPY_SH, ['apply', ...rest]), {
+        mutates: true, changed: 'marker', onlyIf: script(REMOTE_COPY_SH, ['check', ...rest]),
+      })];
+    }
     if (args.src === undefined && args.content === undefined) throw new ValidationError('copy: give src or content');
     if (args.src !== undefined && args.content !== undefined) throw new ValidationError('copy: give src or content, not both');
     let dest = remotePath(args.dest, 'copy: dest');

@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GetStep, PutStep } from '../../../src/model/step.js';
 import { copyModule } from '../../../src/modules/copy.js';
 import { fetchModule } from '../../../src/modules/fetch.js';
 import { templateModule } from '../../../src/modules/template.js';
-import { ctx } from './support.js';
+import { ctx, runSteps } from './support.js';
 
 let dir = '';
 test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'etcdplay-xfer-')); });
@@ -36,6 +36,25 @@ test('copy: content has its sha256; checksum is passed on; errors', () => {
   assert.throws(() => copyModule.plan({ content: 'x', dest: 'relative' }, ctx()), /absolute/);
   assert.throws(() => copyModule.plan({ dest: '/x' } as never, ctx()), /src or content/);
   assert.throws(() => copyModule.plan({ src: '/a', dest: '/x', mode: '999' }, ctx()), /invalid mode/);
+});
+
+test('copy remote_src: copied on the host through a temp name, idempotent, mode applied', () => {
+  const src = join(dir, 'db');
+  writeFileSync(src, 'snapshot-bytes');
+  const steps = copyModule.plan({ src, dest: join(dir, 'out') + '/', mode: '0600', remote_src: true }, ctx());
+  mkdirSync(join(dir, 'out'));
+  let r = runSteps(steps);
+  assert.is(r[0]!.status, 'ran');
+  assert.ok(r[0]!.changed, r[0]!.stderr);
+  assert.is(readFileSync(join(dir, 'out', 'db'), 'utf8'), 'snapshot-bytes');
+  assert.is(statSync(join(dir, 'out', 'db')).mode & 0o777, 0o600);
+  r = runSteps(steps);
+  assert.is(r[0]!.status, 'skipped');
+  writeFileSync(src, 'changed');
+  r = runSteps(steps);
+  assert.ok(r[0]!.changed);
+  assert.is(readFileSync(join(dir, 'out', 'db'), 'utf8'), 'changed');
+  assert.throws(() => copyModule.plan({ content: 'x', dest: '/x', remote_src: true }, ctx()), /needs src/);
 });
 
 test('fetch: flat and per-host layouts', () => {
