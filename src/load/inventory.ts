@@ -61,7 +61,11 @@ function readText(file: string): string | undefined {
 /** Parse one inventory text into the builder (format from the name, or sniffed). */
 export function parseInventoryText(text: string, file: string, b: InventoryBuilder): Diagnostic[] {
   text = text.replace(/^\uFEFF/, '');
-  return looksLikeYaml(file, text) ? parseYamlInventory(text, file, b) : parseIniInventory(text, file, b);
+  try {
+    return looksLikeYaml(file, text) ? parseYamlInventory(text, file, b) : parseIniInventory(text, file, b);
+  } catch (e) {
+    return [diag('internal-error', { file, line: 1, col: 1 }, `internal error while loading the inventory: ${(e as Error).message}`, { hint: 'please report this with the file' })];
+  }
 }
 
 /** Convenience: parse one inventory text alone (for tests and `validate`). */

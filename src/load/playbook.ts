@@ -64,7 +64,15 @@ class Loader {
 }
 
 export function parsePlaybook(text: string, file: string, opts: LoadOptions = {}): { playbook?: Playbook; diagnostics: Diagnostic[] } {
-  text = text.replace(/^\uFEFF/, '');
+  try {
+    return parsePlaybookUnsafe(text.replace(/^\uFEFF/, ''), file, opts);
+  } catch (e) {
+    // A bug, not the user's fault: still report it as a diagnostic rather than crash.
+    return { diagnostics: [diag('internal-error', { file, line: 1, col: 1 }, `internal error while loading the playbook: ${(e as Error).message}`, { hint: 'please report this with the file' })] };
+  }
+}
+
+function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { playbook?: Playbook; diagnostics: Diagnostic[] } {
   const src = parseYamlSource(text, file);
   const L = new Loader(src, opts.modules ?? registryLookup);
   L.ds.push(...src.diagnostics);

@@ -9,7 +9,14 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Parse a YAML (or JSON) vars text: a mapping of variable names to values. Empty -> {}. */
 export function parseVarsText(text: string, file: string): { vars: Vars; diagnostics: Diagnostic[] } {
-  text = text.replace(/^\uFEFF/, '');
+  try {
+    return parseVarsTextUnsafe(text.replace(/^\uFEFF/, ''), file);
+  } catch (e) {
+    return { vars: {}, diagnostics: [diag('internal-error', { file, line: 1, col: 1 }, `internal error while loading vars: ${(e as Error).message}`)] };
+  }
+}
+
+function parseVarsTextUnsafe(text: string, file: string): { vars: Vars; diagnostics: Diagnostic[] } {
   const src = parseYamlSource(text, file);
   const ds: Diagnostic[] = [...src.diagnostics];
   if (ds.some((d) => d.severity === 'error' && d.code !== 'duplicate-key')) return { vars: {}, diagnostics: sortDiagnostics(ds) };

@@ -1,4 +1,4 @@
-import { parseAllDocuments, LineCounter, isAlias, isMap, isScalar, isSeq, isPair, isDocument } from 'yaml';
+import { parseAllDocuments, LineCounter, isAlias, isMap, isScalar, isSeq, isPair, isDocument, visit } from 'yaml';
 import type { Document, Node, Pair, YAMLMap, Scalar } from 'yaml';
 import type { Diagnostic, SourcePos } from '../model/source.js';
 import { diag } from './diagnostics.js';
@@ -29,12 +29,44 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     for (const e of d.errors) diagnostics.push(yamlErrorDiag(src, e.code, e.message, e.pos[0]));
     for (const w of d.warnings) diagnostics.push(yamlErrorDiag(src, w.code, w.message, w.pos[0], 'warning'));
   }
+  // Aliases and merge keys are resolved only when converting; find what would make that throw.
+  if (!diagnostics.some((d) => d.severity === 'error' && d.code !== 'duplicate-key') && list[0]) {
+    try {
+      list[0].toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      diagnostics.push(...conversionDiagnostics(src, (e as Error).message));
+    }
+  }
   if (list.length > 1) {
     const second = list[1]!;
     const at = second.range?.[0] ?? 0;
     diagnostics.push(diag('multiple-documents', posAt(src, at), 'only one YAML document is allowed in this file', { lines, hint: "remove the second '---' document or move it to its own file" }));
   }
   return src;
+}
+
+function conversionDiagnostics(src: YamlSource, message: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  visit(src.doc, {
+    Alias(_k, node) {
+      let target: unknown;
+      try { target = node.resolve(src.doc); } catch { target = undefined; }
+      if (!target) out.push(diag('yaml-alias', nodePos(src, node), `YAML: unknown anchor '*${node.source}'`, { lines: src.lines, hint: 'an alias must refer to an anchor (&name) defined before it' }));
+    },
+    Pair(_k, pair) {
+      if (!isMergeKey(pair.key)) return;
+      if (isAlias(pair.value)) {
+        let t: unknown;
+        try { t = pair.value.resolve(src.doc); } catch { t = undefined; }
+        if (!t) return; // reported as an unknown anchor
+      }
+      const v = deref(src, pair.value);
+      const ok = isMap(v) || (isSeq(v) && v.items.every((x) => isMap(deref(src, x))));
+      if (!ok) out.push(diag('yaml-merge', nodePos(src, pair.value ?? pair.key), "YAML: '<<' must merge a mapping (an alias like *name, or a list of them)", { lines: src.lines }));
+    },
+  });
+  if (!out.length) out.push(diag('yaml-syntax', { file: src.file, line: 1, col: 1 }, `YAML: ${lowerFirst(message)}`, { lines: src.lines }));
+  return out;
 }
 
 function parseEmpty(lc: LineCounter): Document.Parsed {
