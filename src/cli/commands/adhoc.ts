@@ -70,6 +70,16 @@ export function adhocPlaybookText(pattern: string, moduleName: string, args: str
   return stringify([{ name: `adhoc ${moduleName} on ${pattern}`, hosts: pattern, gather_facts: false, tasks: [task] }]);
 }
 
+/** parseArgs, with its errors (unknown option, missing value) as usage errors: exit 2. */
+function parseCli<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new ValidationError(`${(err as Error).message}\n\n${usage}`);
+    throw err;
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   try {
     return await adhocCommand(argv);
@@ -79,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function adhocCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCli(() => parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -87,7 +97,7 @@ async function adhocCommand(argv: string[]): Promise<number> {
       'module-name': { type: 'string', short: 'm' },
       args: { type: 'string', short: 'a' },
     },
-  });
+  }));
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;

@@ -303,15 +303,31 @@ export async function runReporterAndEngine(
   const journal = new RunDirReporter(runDir);
   const all = tee(reporter, journal);
   const intr = interruptController();
+  // `etcdplay run ... | head`: a closed stdout must not kill the run (the journal still gets it all).
+  const onPipeError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', onPipeError);
   try {
     const { exitCode } = await go((e) => all.handle(e), intr.signal);
     await all.close();
     (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
     return exitCode;
   } finally {
+    process.stdout.off('error', onPipeError);
     intr.dispose();
     await all.close().catch(() => undefined);
     closeLineReader();
+  }
+}
+
+/** parseArgs, with its errors (unknown option, missing value) as usage errors: exit 2. */
+function parseCli<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new ValidationError(`${(err as Error).message}\n\n${usage}`);
+    throw err;
   }
 }
 
@@ -324,7 +340,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCli(() => parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -336,7 +352,7 @@ async function runCommand(argv: string[]): Promise<number> {
       yes: { type: 'boolean', short: 'y' },
       'no-preflight': { type: 'boolean' },
     },
-  }) as { values: Values; positionals: string[] };
+  })) as { values: Values; positionals: string[] };
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
