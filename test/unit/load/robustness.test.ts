@@ -12,6 +12,10 @@ import { parseInventory } from '../../../src/load/inventory.js';
 import { formatDiagnostics } from '../../../src/load/diagnostics.js';
 import type { Diagnostic } from '../../../src/model/source.js';
 import { fakeModules } from './fake-modules.js';
+import { matchHosts, splitPattern } from '../../../src/load/pattern.js';
+import { expandHostRange } from '../../../src/load/ranges.js';
+import { iniValue } from '../../../src/load/pyliteral.js';
+import { splitKeyValueArgs } from '../../../src/load/kv.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -94,6 +98,24 @@ test('mutated inventories: no exception, sane positions', () => {
     }
     checkPositions(res.diagnostics, name, text);
     assert.ok(res.inventory.groups.has('all') && res.inventory.groups.has('ungrouped'));
+  }
+});
+
+test('random strings: patterns, ranges, python literals, key=value never throw', () => {
+  const r = rng(99);
+  const alphabet = 'ab1:&!,*?[]~()^$.-_= \'"\\{}#%';
+  const { inventory } = parseInventory(INVENTORIES[1]![1], 'k.ini');
+  for (let i = 0; i < 3000; i++) {
+    let t = '';
+    const len = Math.floor(r() * 16);
+    for (let k = 0; k < len; k++) t += alphabet[Math.floor(r() * alphabet.length)];
+    const m = matchHosts(inventory, t);
+    assert.ok(Array.isArray(m.hosts) && Array.isArray(m.unmatched));
+    const e = expandHostRange(t);
+    assert.ok(e.error !== undefined || e.names.length >= 1);
+    iniValue(t);
+    splitKeyValueArgs(t);
+    splitPattern(t);
   }
 });
 
