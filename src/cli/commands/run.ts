@@ -294,6 +294,17 @@ export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string |
   }
 }
 
+let stdoutGuarded = false;
+
+/** `etcdplay run ... | head`: a closed stdout must not kill the run (the journal still gets it all). */
+function ignoreClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 export async function runReporterAndEngine(
   reporter: Reporter,
   runDir: string,
@@ -303,18 +314,13 @@ export async function runReporterAndEngine(
   const journal = new RunDirReporter(runDir);
   const all = tee(reporter, journal);
   const intr = interruptController();
-  // `etcdplay run ... | head`: a closed stdout must not kill the run (the journal still gets it all).
-  const onPipeError = (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-  };
-  process.stdout.on('error', onPipeError);
+  ignoreClosedStdout();
   try {
     const { exitCode } = await go((e) => all.handle(e), intr.signal);
     await all.close();
     (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
     return exitCode;
   } finally {
-    process.stdout.off('error', onPipeError);
     intr.dispose();
     await all.close().catch(() => undefined);
     closeLineReader();
