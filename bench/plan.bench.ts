@@ -6,8 +6,8 @@
  *   npx tsc -p tsconfig.json && node --import tsx bench/plan.bench.ts
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -58,10 +58,17 @@ try {
       wait_for: { host: "{{ etcd_address }}", port: 2379, timeout: 60 }
 `);
   const args = [BIN, 'plan', join(dir, 'playbook.yml'), '-i', join(dir, 'inventory.ini')];
+  // CPU time (user+sys) of the child too: unlike wall time it does not grow with the machine's load.
+  const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const cpu: number[] = [];
   const once = () => {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = TIME
+      ? spawnSync(TIME, ['-f', 'ETCDPLAY_CPU %U %S', process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+      : spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const m = /ETCDPLAY_CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+    if (m) cpu.push((Number(m[1]) + Number(m[2])) * 1000);
     if (r.status !== 0 || !r.stdout.includes('TASK [wait]')) {
       console.error(`plan.bench: etcdplay plan failed (exit ${r.status}):\n${r.stderr}${r.stdout.slice(-2000)}`);
       process.exit(1);
@@ -70,11 +77,17 @@ try {
   };
   once();
   once();
+  cpu.length = 0;
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) times.push(once());
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
   const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  const median = med(times);
   console.log(`runs (ms): ${times.map((t) => t.toFixed(0)).join(' ')}`);
+  if (cpu.length) console.log(`cpu user+sys per run: median ${med(cpu).toFixed(0)} ms (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}, ${cpus().length} cpus)`);
   console.log(`etcdplay plan, 5 hosts x 10 tasks: median ${median.toFixed(1)} ms over ${RUNS} runs (min ${sorted[0]!.toFixed(1)}, max ${sorted[sorted.length - 1]!.toFixed(1)}); target < ${TARGET_MS} ms: ${median < TARGET_MS ? 'met' : 'NOT met'}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
