@@ -4,7 +4,7 @@
  * `@cert-authority` lines are parsed but ignored: host certificates are not supported.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface KnownHostEntry {
@@ -149,11 +149,12 @@ export function knownHostsLine(host: string, port: number, key: Buffer, hashed =
 /** Append a line for host:port to `file`, creating it (0600) and its directory (0700) if missing. */
 export function appendKnownHost(file: string, host: string, port: number, key: Buffer, hashed = false): void {
   const line = knownHostsLine(host, port, key, hashed);
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, `${line}\n`, { mode: 0o600 });
-    return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  let prefix = '';
+  if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    if (text.length && !text.endsWith('\n')) prefix = '\n';
   }
-  const text = readFileSync(file, 'utf8');
-  appendFileSync(file, `${text.length && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+  // O_APPEND (created 0600 if missing): several hosts accepted at once never overwrite each other.
+  appendFileSync(file, `${prefix}${line}\n`, { mode: 0o600 });
 }

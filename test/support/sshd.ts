@@ -68,16 +68,30 @@ const SSHD = '/usr/sbin/sshd';
 const live = new Set<{ child: ChildProcess; dir: string }>();
 let hooked = false;
 
+function cleanupLive(): void {
+  for (const it of live) {
+    killTree(it.child, 'SIGKILL');
+    try { rmSync(it.dir, { recursive: true, force: true }); } catch { /* ignore */ }
+  }
+  live.clear();
+}
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    for (const it of live) {
-      killTree(it.child, 'SIGKILL');
-      try { rmSync(it.dir, { recursive: true, force: true }); } catch { /* ignore */ }
-    }
-    live.clear();
-  });
+  process.on('exit', cleanupLive);
+  // A test killed by SIGTERM/SIGINT/SIGHUP never reaches 'exit': clean up, then die of the same
+  // signal (unless the process has its own handler, which then decides).
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      cleanupLive();
+      if (process.listenerCount(sig) === 1) {
+        process.removeListener(sig, onSignal);
+        process.kill(process.pid, sig);
+      }
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 function assertLoopback(address: string): void {

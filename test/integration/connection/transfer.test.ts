@@ -260,4 +260,29 @@ test('put from a PassThrough fed in pieces (stream size unknown up front is fine
   assert.is(out.sha256, sha(Buffer.concat(parts)));
 });
 
+test('put of 512 MiB respects backpressure: memory stays far below the file size', async () => {
+  const dir = freshDir('mem');
+  const total = 512 << 20;
+  let produced = 0;
+  const src = new Readable({
+    highWaterMark: 1 << 20,
+    read() {
+      if (produced >= total) return void this.push(null);
+      produced += 1 << 20;
+      this.push(Buffer.allocUnsafe(1 << 20).fill(produced & 0xff));
+    },
+  });
+  const base = process.memoryUsage().arrayBuffers;
+  let peak = 0;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().arrayBuffers - base); }, 10);
+  try {
+    const out = await ca.put(src, total, join(dir, 'big'), { onProgress: () => { peak = Math.max(peak, process.memoryUsage().arrayBuffers - base); } });
+    assert.is(out.bytes, total);
+  } finally {
+    clearInterval(timer);
+    await ca.exec({ kind: 'exec', argv: ['rm', '-f', join(dir, 'big')] });
+  }
+  assert.ok(peak < 160 << 20, `peak buffer memory ${Math.round(peak / 1048576)} MiB for a 512 MiB file`);
+});
+
 test.run();
