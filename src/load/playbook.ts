@@ -7,6 +7,7 @@ import type { Play, Playbook, Task } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
 import type { Module } from '../modules/module.js';
 import { getModule, moduleNames } from '../modules/registry.js';
+import { ExpressionError, parseExpression } from '../template/expr.js';
 import { diag, didYouMean, hasErrors, nearest, editDistance, sortDiagnostics } from './diagnostics.js';
 import { splitKeyValueArgs } from './kv.js';
 import { validateModuleArgs, validatePlaybookData } from './schema.js';
@@ -300,17 +301,43 @@ function bool(v: unknown): boolean | undefined {
 
 function conds(L: Loader, e: Entry | undefined): string[] | undefined {
   if (!e) return undefined;
+  const node = deref(L.src, e.value);
   const v = toJS(L.src, e.value);
   const items = Array.isArray(v) ? v : [v];
+  const nodes = isSeq(node) ? node.items.map((x) => deref(L.src, x)) : [node];
   const out: string[] = [];
-  for (const x of items) {
+  items.forEach((x, i) => {
     if (typeof x === 'boolean') out.push(x ? 'true' : 'false');
     else if (typeof x === 'string') {
-      if (/^\s*\{\{.*\}\}\s*$/s.test(x)) L.warn('template-in-condition', e.value, `'${e.key}' is already an expression: remove the {{ }}`, `write '${e.key}: ${x.replace(/^\s*\{\{\s*|\s*\}\}\s*$/g, '')}'`);
+      const at = nodes[i] ?? e.value;
+      if (/^\s*\{\{.*\}\}\s*$/s.test(x)) L.warn('template-in-condition', at, `'${e.key}' is already an expression: remove the {{ }}`, `write '${e.key}: ${x.replace(/^\s*\{\{\s*|\s*\}\}\s*$/g, '')}'`);
+      checkCondition(L, e.key, x, at);
       out.push(x);
     }
-  }
+  });
   return out;
+}
+
+/** Report a condition that does not parse, pointing inside the text when it is on one line. */
+function checkCondition(L: Loader, key: string, expr: string, node: unknown): void {
+  try {
+    parseExpression(expr);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) return;
+    const problem = err.message.replace(/^in condition "(?:[^"\\]|\\.)*": /, '').replace(/ at column \d+$/, '');
+    let at: unknown = node;
+    const sc = isScalar(node) ? (node as Scalar) : undefined;
+    const range = sc?.range;
+    if (sc && range && !expr.includes('{{') && !expr.includes('\n')) {
+      const raw = L.src.text.slice(range[0], range[1]);
+      const inner = sc.type === 'PLAIN' ? raw : sc.type === 'QUOTE_SINGLE' || sc.type === 'QUOTE_DOUBLE' ? raw.slice(1, -1) : undefined;
+      if (inner === expr) {
+        const off = range[0] + (sc.type === 'PLAIN' ? 0 : 1) + Math.min(err.column - 1, expr.length);
+        at = { range: [off, off, off] };
+      }
+    }
+    L.err('bad-condition', at, `invalid condition in '${key}': ${problem}`);
+  }
 }
 
 function mapOf(L: Loader, node: YAMLMap): Map<string, Entry> {
