@@ -19,6 +19,7 @@ WARMUP="${BENCH_WARMUP:-1}"
 PORT="${BENCH_PORT:-22}"
 _BENCH_HOSTS_PID=""
 _BENCH_TMPS=()
+_BENCH_CG_MINE=""
 
 # TypeScript through tsx, resolved from the repo whatever the current directory.
 bench_tsx() { (cd "$ROOT" && node --import tsx "$@"); }
@@ -34,9 +35,27 @@ bench_cleanup() {
     kill -KILL "$_BENCH_HOSTS_PID" 2>/dev/null || true
     _BENCH_HOSTS_PID=""
   fi
-  local d
+  local d p
   for d in "${_BENCH_TMPS[@]+"${_BENCH_TMPS[@]}"}"; do rm -rf -- "$d"; done
+  if [ -n "$_BENCH_CG_MINE" ] && [ -d "$_BENCH_CG_MINE" ]; then
+    # Whatever is left in our cgroup (e.g. ansible's ControlPersist masters) goes back to the root.
+    while read -r p; do echo "$p" >"$(dirname "$_BENCH_CG_MINE")/tasks" 2>/dev/null || true; done <"$_BENCH_CG_MINE/tasks"
+    rmdir "$_BENCH_CG_MINE" 2>/dev/null || true
+  fi
   return $rc
+}
+
+# A cpuacct cgroup (v1) for CPU accounting of client + sshd + remote commands (bench/cpu.sh).
+# Optional: without a writable cpuacct hierarchy BENCH_CG stays empty and only wall time is taken.
+bench_cg_init() {
+  [ -n "${BENCH_CG:-}" ] && [ -w "${BENCH_CG}/tasks" ] && return 0
+  BENCH_CG=""
+  local base=/sys/fs/cgroup/cpuacct
+  if [ "${BENCH_CPU:-1}" = 1 ] && [ -w "$base" ] && mkdir "$base/etcdplay-bench-$$" 2>/dev/null; then
+    BENCH_CG="$base/etcdplay-bench-$$"
+    _BENCH_CG_MINE="$BENCH_CG"
+  fi
+  export BENCH_CG
 }
 
 bench_init() {
@@ -45,6 +64,7 @@ bench_init() {
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM HUP
   command -v hyperfine >/dev/null || { echo "bench: hyperfine is required" >&2; exit 1; }
+  bench_cg_init
 }
 
 bench_tmp() {
@@ -91,7 +111,7 @@ bench_hosts_up() {
   bench_log "starting $n sshd on 127.0.2.1..$n:$PORT"
   # Own log file, not our stdout/stderr: node makes pipes it shares non-blocking, and ansible
   # refuses to run with non-blocking stdio.
-  (cd "$ROOT" && exec node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1) &
+  (cd "$ROOT" && { [ -z "${BENCH_CG:-}" ] || echo "$BASHPID" >"$BENCH_CG/tasks"; } && exec node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1) &
   _BENCH_HOSTS_PID=$!
   for _ in $(seq 1 600); do
     [ -f "$dir/ready" ] && break
@@ -106,7 +126,8 @@ bench_hosts_up() {
 # Side-by-side timing of several commands, exported in hyperfine's JSON schema. By default the runs
 # are INTERLEAVED (round r runs every command once, the order rotating each round; each single run
 # is a `hyperfine --runs 1`), so that load from other work on a shared machine hits every command
-# alike. BENCH_INTERLEAVE=0 runs one plain `hyperfine` over all commands instead.
+# alike, and each run's CPU time (client + sshd + remote commands, bench/cpu.sh) is recorded as
+# `cpu_times`/`cpu_median`. BENCH_INTERLEAVE=0 runs one plain `hyperfine` (wall time only) instead.
 bench_compare() {
   local out="$1"; shift
   local runs="$RUNS" warmup="$WARMUP" prepare="" names=() cmds=()
@@ -130,6 +151,12 @@ bench_compare() {
   fi
   local parts
   bench_tmp hf parts
+  local cpuargs=()
+  for ((i = 0; i < k; i++)); do
+    printf '%s\n' "${cmds[$i]}" >"$parts/cmd-$i.sh"
+    : >"$parts/cpu-$i.ns"
+    cpuargs+=(--cpu "${names[$i]}" "$parts/cpu-$i.ns")
+  done
   for ((i = 0; i < k; i++)); do
     for ((r = 0; r < warmup; r++)); do
       bench_log "warmup ${names[$i]} ($((r + 1))/$warmup)"
@@ -140,17 +167,18 @@ bench_compare() {
   for ((r = 0; r < runs; r++)); do
     for ((j = 0; j < k; j++)); do
       i=$(((j + r) % k))
-      hyperfine --runs 1 --style none "${pre[@]+"${pre[@]}"}" --export-json "$parts/$r-$i.json" -n "${names[$i]}" "${cmds[$i]}" >/dev/null
+      hyperfine --runs 1 --style none "${pre[@]+"${pre[@]}"}" --export-json "$parts/$r-$i.json" -n "${names[$i]}" \
+        "bash $ROOT/bench/cpu.sh $parts/cpu-$i.ns $parts/cmd-$i.sh" >/dev/null
       bench_log "run $((r + 1))/$runs ${names[$i]}: $(bench_median "$parts/$r-$i.json" "${names[$i]}") s"
     done
   done
   # Order the parts by command so the merged export lists commands as given.
   local ordered=()
   for ((i = 0; i < k; i++)); do for ((r = 0; r < runs; r++)); do ordered+=("$parts/$r-$i.json"); done; done
-  bench_tsx "$ROOT/bench/merge.ts" "$out" "${ordered[@]}"
+  bench_tsx "$ROOT/bench/merge.ts" "$out" "${cpuargs[@]}" "${ordered[@]}"
   node -e '
     const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    for (const r of j.results) console.log(`  ${r.command.padEnd(24)} median ${r.median.toFixed(3)} s  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)}, n=${r.times.length})`);
+    for (const r of j.results) console.log(`  ${r.command.padEnd(24)} median ${r.median.toFixed(3)} s  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)}, n=${r.times.length})` + (r.cpu_median != null ? `  cpu ${r.cpu_median.toFixed(3)} s` : ""));
   ' "$out"
 }
 

@@ -2,12 +2,20 @@
  * Merges single-run hyperfine exports (from bench_compare's interleaved mode) into one export with
  * hyperfine's schema: per command `times`, `median`, `mean`, `stddev`, `min`, `max`, `user`,
  * `system`, `exit_codes`, in the order the commands were first seen.
- *   node --import tsx bench/merge.ts OUT.json PART.json...
+ * With `--cpu NAME FILE` (before the parts), FILE holds one CPU time in ns per run of NAME
+ * (bench/cpu.sh), added as `cpu_times` and `cpu_median` (seconds).
+ *   node --import tsx bench/merge.ts OUT.json [--cpu NAME FILE]... PART.json...
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
 interface Part { command: string; times: number[]; user: number; system: number; exit_codes: number[] }
-const [out, ...parts] = process.argv.slice(2);
+const [out, ...rest] = process.argv.slice(2);
+const cpuFiles = new Map<string, string>();
+while (rest[0] === '--cpu') {
+  cpuFiles.set(rest[1]!, rest[2]!);
+  rest.splice(0, 3);
+}
+const parts = rest;
 if (!out || parts.length === 0) {
   process.stderr.write('usage: merge.ts OUT.json PART.json...\n');
   process.exit(2);
@@ -32,7 +40,10 @@ function median(xs: number[]): number {
 const results = [...acc].map(([command, a]) => {
   const m = mean(a.times);
   const stddev = a.times.length > 1 ? Math.sqrt(a.times.reduce((s, x) => s + (x - m) ** 2, 0) / (a.times.length - 1)) : null;
+  const cpuFile = cpuFiles.get(command);
+  const cpu = cpuFile ? readFileSync(cpuFile, 'utf8').split('\n').filter(Boolean).map((l) => Number(l) / 1e9) : [];
   return {
+    ...(cpu.length ? { cpu_times: cpu, cpu_median: median(cpu) } : {}),
     command, mean: m, stddev, median: median(a.times), user: mean(a.user), system: mean(a.system),
     min: Math.min(...a.times), max: Math.max(...a.times), times: a.times, exit_codes: a.exit_codes,
   };

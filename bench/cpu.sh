@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# cpu.sh NSFILE SCRIPT: run SCRIPT (with sh) inside the bench's cpuacct cgroup $BENCH_CG, which
+# also holds every bench sshd and whatever they start, and append the CPU time the whole group
+# used meanwhile (nanoseconds: client + servers + remote commands) to NSFILE. This CPU cost does
+# not depend on how busy the machine is, unlike wall time. Without BENCH_CG it only runs SCRIPT.
+ns="$1"
+script="$2"
+if [ -n "${BENCH_CG:-}" ]; then
+  echo $$ >"$BENCH_CG/tasks"
+  before="$(<"$BENCH_CG/cpuacct.usage")"
+fi
+sh "$script"
+rc=$?
+if [ -n "${BENCH_CG:-}" ]; then
+  after="$(<"$BENCH_CG/cpuacct.usage")"
+  echo "$((after - before))" >>"$ns"
+fi
+exit $rc
