@@ -8,6 +8,7 @@ import { startSshd, type Sshd } from '../../support/sshd.js';
 import { createConnection } from '../../../src/connection/factory.js';
 import type { Connection } from '../../../src/connection/connection.js';
 import { relay } from '../../../src/connection/relay.js';
+import { LocalConnection } from '../../../src/connection/local.js';
 import { CommandFailedError } from '../../../src/errors.js';
 import { varsFor, tempDir, noSshConfig } from './_helpers.js';
 
@@ -258,6 +259,36 @@ test('put from a PassThrough fed in pieces (stream size unknown up front is fine
   setTimeout(() => { for (const p of parts) pt.write(p); pt.end(); }, 50);
   const out = await ca.put(pt, 0, join(dir, 'f'));
   assert.is(out.sha256, sha(Buffer.concat(parts)));
+});
+
+test('aborting a get mid-stream rejects with AbortError and does not end the sink', async () => {
+  const big = join(tmp.dir, 'get-abort-src.bin');
+  await ca.exec({ kind: 'exec', argv: ['sh', '-c', 'head -c 33554432 /dev/urandom > "$1"', 'sh', big] });
+  const ac = new AbortController();
+  let finished = false;
+  let got = 0;
+  const sink = new Writable({ write(c: Buffer, _e, cb) { got += c.length; setTimeout(cb, 1); } });
+  sink.on('finish', () => { finished = true; });
+  try {
+    await ca.get(big, sink, { signal: ac.signal, onProgress: (n) => { if (n > 1 << 20) ac.abort(); } });
+    assert.unreachable('should abort');
+  } catch (err) {
+    assert.is((err as Error).name, 'AbortError');
+  }
+  assert.not.ok(finished);
+  assert.ok(got < 32 << 20);
+  assert.is((await ca.exec({ kind: 'exec', argv: ['echo', 'ok'] })).stdout, 'ok\n');
+});
+
+test('relay from the workstation (LocalConnection) to an ssh host and back', async () => {
+  const local = new LocalConnection('localhost');
+  const dir = freshDir('relay-local');
+  const out = await relay(local, srcFile, cb, join(dir, 'up.bin'));
+  assert.is(out.sha256, sha(srcData));
+  const back = await relay(cb, join(dir, 'up.bin'), local, join(dir, 'down.bin'));
+  assert.is(back.sha256, sha(srcData));
+  assert.ok(readFileSync(join(dir, 'down.bin')).equals(srcData));
+  assert.equal(readdirSync(dir).sort(), ['down.bin', 'up.bin']);
 });
 
 test('put of 512 MiB respects backpressure: memory stays far below the file size', async () => {
