@@ -678,9 +678,15 @@ function checkArgs(ctx: ArgsCtx, args: Record<string, unknown>, coerce: boolean)
         L.err('bad-arg-value', argNode(ctx, rel), `${label} must be one of: ${allowed.join(', ')}`, typeof val === 'string' ? didYouMean(val, allowed) : undefined);
         break;
       }
-      case 'anyOf': case 'oneOf':
+      case 'anyOf': case 'oneOf': case 'not': {
+        const c = rel.length === 0 ? combinationProblem(mod, err, args) : undefined;
+        if (c) {
+          L.err(c.code, c.key ? argNode(ctx, [c.key], true) : ctx.e.keyNode, c.message);
+          break;
+        }
         L.err('bad-args', argNode(ctx, rel), rel.length ? `${label} does not match any allowed form` : `the arguments of module '${mod.name}' do not match any allowed combination`, `see 'etcdplay modules ${mod.name}'`);
         break;
+      }
       default:
         L.err('bad-arg-value', argNode(ctx, rel), rel.length ? `${label} ${err.message ?? 'is invalid'}` : `the arguments of module '${mod.name}' ${err.message ?? 'are invalid'}`, rel.length ? undefined : `see 'etcdplay modules ${mod.name}'`);
     }
@@ -689,6 +695,35 @@ function checkArgs(ctx: ArgsCtx, args: Record<string, unknown>, coerce: boolean)
 
 /** Position of each `notify` item (when notify is a list). */
 const NOTIFY_POS = new WeakMap<Task, SourcePos[]>();
+
+const q = (xs: string[], last: string) => (xs.length <= 1 ? xs.map((x) => `'${x}'`).join('') : `${xs.slice(0, -1).map((x) => `'${x}'`).join(', ')} ${last} '${xs[xs.length - 1]}'`);
+
+/**
+ * Plain words for the usual argument combinations: oneOf/anyOf of `required` lists, and
+ * `not: {required: [a, b]}` (mutually exclusive).
+ */
+function combinationProblem(mod: Module<any>, err: ErrorObject, args: Record<string, unknown>): { code: string; message: string; key?: string } | undefined {
+  const schema = mod.argsSchema as Record<string, unknown>;
+  const has = (k: string) => args[k] !== undefined;
+  if (err.keyword === 'not') {
+    const req = ((schema.not ?? {}) as { required?: string[] }).required;
+    if (!req || Object.keys(schema.not as object).length !== 1) return undefined;
+    return { code: 'exclusive-args', message: `module '${mod.name}' takes ${q(req, 'or')}, not both`, key: req[req.length - 1] };
+  }
+  const branches = schema[err.keyword] as unknown;
+  if (!Array.isArray(branches) || !branches.every((b) => b && typeof b === 'object' && Object.keys(b).length === 1 && Array.isArray((b as { required?: unknown }).required))) return undefined;
+  const groups = branches.map((b) => (b as { required: string[] }).required);
+  const present = groups.filter((g) => g.every(has));
+  const names = groups.map((g) => g.join('+'));
+  if (present.length === 0) {
+    return { code: 'missing-arg', message: err.keyword === 'oneOf' ? `module '${mod.name}' requires one of ${q(names, 'or')}` : `module '${mod.name}' requires at least one of ${q(names, 'or')}` };
+  }
+  if (err.keyword === 'oneOf' && present.length > 1) {
+    const p = present.map((g) => g.join('+'));
+    return { code: 'exclusive-args', message: `module '${mod.name}' takes only one of ${q(p, 'and')}`, key: present[1]![0] };
+  }
+  return undefined;
+}
 
 /** Every `notify` must name a handler (or a `listen` topic) of the play. */
 function checkNotify(L: Loader, play: Play): void {

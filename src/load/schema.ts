@@ -21,7 +21,8 @@ let laxAjv: AjvInstance | undefined;
 const moduleValidators = new Map<Module<any>, { validate?: ValidateFunction; coerce?: ValidateFunction; error?: string }>();
 
 function ajvStrict(): AjvInstance {
-  strictAjv ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, allowMatchingProperties: true });
+  // strictRequired off: `required` inside oneOf/anyOf branches naming parent properties is normal.
+  strictAjv ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, allowMatchingProperties: true });
   return strictAjv;
 }
 
