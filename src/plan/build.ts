@@ -19,7 +19,7 @@ import { renderString } from '../template/render.js';
 import { playHosts, playPattern, splitBatches } from './hosts.js';
 import { tagsSelect } from './tags.js';
 import { expandLoop, loopVarOf, planContext, renderTask } from './task.js';
-import { cachedInventoryVars, playVarsFiles, playbookDirOf, varsFor, withVars } from './vars.js';
+import { cachedInventoryVars, playVarsFiles, playbookDirOf, sharedHostvars, varsFor, withVars } from './vars.js';
 
 export interface PlanOptions {
   extraVars: Vars;
@@ -51,6 +51,9 @@ interface PlayState {
   facts: Map<string, Record<string, unknown>>;
   /** Names that will only have values at run time (register, facts from modules). */
   pending: Set<string>;
+  /** hostvars shared by the tasks of a batch until a fact changes (key: batch + facts version). */
+  hostvars?: { key: string; value: Record<string, Vars> };
+  factsVersion: number;
   /** The subset of `pending` that are `register:` names (for the deferral message). */
   registeredNames?: Set<string>;
   ds: Diagnostic[];
@@ -149,10 +152,17 @@ function reportOnce(st: PlayState, task: Task, host: string, err: unknown, fallb
 function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch: string[]): PlannedHostTask {
   const out: PlannedHostTask = { host };
   const effective: Task = { ...task, vars: { ...inh.vars, ...task.vars } };
+  const hvKey = `${batch.join(',')}\0${st.factsVersion}`;
+  if (st.hostvars?.key !== hvKey) {
+    st.hostvars = {
+      key: hvKey,
+      value: sharedHostvars({ inv: st.inv, play: st.play, extraVars: st.opts.extraVars, playHosts: st.hosts, batch, check: st.opts.check, hostFacts: Object.fromEntries(st.facts) }),
+    };
+  }
   const base = varsFor({
     inv: st.inv, host, play: st.play, task: effective, extraVars: st.opts.extraVars,
     facts: st.facts.get(host) ?? {}, playHosts: st.hosts, batch, check: st.opts.check,
-    hostFacts: Object.fromEntries(st.facts),
+    hostvars: st.hostvars.value,
   });
   const conds = [...inh.when, ...(task.when ?? [])];
   const whenPos = task.keyPos?.when ?? task.pos;
@@ -244,7 +254,7 @@ function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], bat
     (st.registeredNames ??= new Set()).add(task.register);
     for (const h of st.hosts) {
       const f = st.facts.get(h);
-      if (f && task.register in f) delete f[task.register];
+      if (f && task.register in f) { delete f[task.register]; st.factsVersion++; }
     }
   }
   const mod = task.module ? getModule(task.module) : undefined;
@@ -260,6 +270,7 @@ function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], bat
         const f = st.facts.get(h) ?? {};
         Object.assign(f, facts);
         st.facts.set(h, f);
+        st.factsVersion++;
       }
     } else {
       const names = facts ? Object.keys(facts) : task.args && typeof task.args === 'object' ? Object.keys(task.args as object) : [];
@@ -336,7 +347,7 @@ function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[
   const hosts = matched.hosts.length ? playHosts({ ...play, hosts: pattern }, inv, opts.limit) : [];
   const pp: PlannedPlay = { index: play.index, name: play.name, pattern: play.hosts, hosts, batches: [], tasks: [], handlers: [], notes: [] };
   if (play.confirm) pp.confirm = play.confirm;
-  const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir };
+  const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir, factsVersion: 0 };
   if (matched.hosts.length === 0 && !patternFailed) {
     const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
     // A pattern made only of globs/regexes ("masters*") says "whatever matches": a warning, the play

@@ -2,7 +2,7 @@
 export { buildPlan } from './build.js';
 export type { PlanOptions } from './build.js';
 export { playHosts, playPattern, splitBatches, batchSize } from './hosts.js';
-export { varsFor, lazyVars, withVars, loadVarsFileCached } from './vars.js';
+export { varsFor, lazyVars, withVars, loadVarsFileCached, sharedHostvars } from './vars.js';
 export type { VarsForArgs } from './vars.js';
 export { renderTask, normalizeArgs, renderArgs, checkRenderedArgs, expandLoop, loopVarOf, argsPos } from './task.js';
 export { tagsSelect, parseTagList } from './tags.js';

@@ -41,6 +41,15 @@ export interface VarsForArgs {
  * hostvars: each host's variables computed on first access (a Proxy, so big inventories cost
  * nothing up front). Every host's vars share this one object, so hostvars.a.hostvars is hostvars.
  */
+/**
+ * A hostvars object to share between many varsFor calls (pass it as `hostvars`): the planner
+ * keeps one per play and batch while no fact changes, so each host's variables are computed once
+ * instead of once per task and host. hostvars[h] is h's variables without task vars.
+ */
+export function sharedHostvars(a: Omit<VarsForArgs, 'host' | 'task' | 'registered' | 'facts' | 'hostvars'>): Record<string, Vars> {
+  return makeHostvars({ ...a, host: '\0none' }, () => ({}));
+}
+
 function makeHostvars(a: VarsForArgs, root: () => Vars): Record<string, Vars> {
   const memo = new Map<string, Vars>();
   let proxy: Record<string, Vars> = {};

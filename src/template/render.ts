@@ -127,12 +127,64 @@ function compile(tpl: string, mode: Mode): Compiled {
     const prog = structuredClone(ast);
     if (mode === 'shell') transformShell(prog, 'none');
     else transform(prog, '__text');
-    const fn = hb.compile(prog, { strict: true, noEscape: true });
-    c = { ast, run: (v) => fn(v) };
+    if (interpretable(prog)) {
+      // Content and mustaches only (the common case): walk the AST directly; compiling a
+      // handlebars template costs far more than rendering it once per host.
+      c = { ast, run: (v) => interpret(prog, v, tpl) };
+    } else {
+      const fn = hb.compile(prog, { strict: true, noEscape: true });
+      c = { ast, run: (v) => fn(v) };
+    }
   }
   if (cache.size > 5000) cache.clear();
   cache.set(key, c);
   return c;
+}
+
+/** Can `interpret` render this program (no blocks, partials, decorators or @data)? */
+function interpretable(prog: Node): boolean {
+  const exprOk = (n: Node): boolean => {
+    switch (n.type) {
+      case 'PathExpression': return !n.data && n.depth === 0;
+      case 'StringLiteral': case 'NumberLiteral': case 'BooleanLiteral': case 'NullLiteral': case 'UndefinedLiteral': return true;
+      case 'SubExpression': return callOk(n);
+      default: return false;
+    }
+  };
+  const callOk = (n: Node): boolean =>
+    n.path?.type === 'PathExpression' && n.path.parts.length === 1 && Object.prototype.hasOwnProperty.call(HELPERS, n.path.parts[0]) &&
+    (n.params ?? []).every(exprOk) && (n.hash?.pairs ?? []).every((p: Node) => exprOk(p.value));
+  return prog.body.every((st: Node) => st.type === 'ContentStatement' || st.type === 'CommentStatement' || (st.type === 'MustacheStatement' && callOk(st)));
+}
+
+/** Evaluate an interpretable program: same helpers, same strictness as the compiled form. */
+function interpret(prog: Node, vars: Vars, tpl: string): string {
+  const options = { data: { root: vars }, hash: {} as Record<string, unknown>, name: '' };
+  const value = (n: Node, lenient: boolean): unknown => {
+    switch (n.type) {
+      case 'PathExpression':
+        if (n.parts.length === 0) return vars;
+        if (!lenient) return resolvePath(n, vars, tpl);
+        try { return resolvePath(n, vars, tpl); } catch (err) { if (err instanceof UndefinedVariableError) return undefined; throw err; }
+      case 'StringLiteral': case 'NumberLiteral': case 'BooleanLiteral': return n.value;
+      case 'NullLiteral': return null;
+      case 'UndefinedLiteral': return undefined;
+      default: return call(n);
+    }
+  };
+  const call = (n: Node): unknown => {
+    const name: string = n.path.parts[0];
+    const args = (n.params ?? []).map((p: Node, i: number) => value(p, i === 0 && LENIENT_FIRST_ARG.has(name)));
+    const hash: Record<string, unknown> = {};
+    for (const pair of n.hash?.pairs ?? []) hash[pair.key] = value(pair.value, false);
+    return HELPERS[name]!(...args, { ...options, hash, name });
+  };
+  let out = '';
+  for (const st of prog.body) {
+    if (st.type === 'ContentStatement') out += st.value;
+    else if (st.type === 'MustacheStatement') out += String(call(st) ?? '');
+  }
+  return out;
 }
 
 function firstLine(err: unknown): string {
