@@ -448,7 +448,9 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
     const kwDist = kwHint ? editDistance(u.key, kwHint) : Infinity;
     const modDist = modHint ? editDistance(u.key.split('.').pop()!, modHint.split('.').pop()!) : Infinity;
     if (isBlock || known.length > 0 || kwDist < modDist) {
-      L.err('unknown-keyword', u.keyNode, `unknown ${isBlock ? 'block' : 'task'} keyword '${u.key}'`, didYouMean(u.key, TASK_KEYWORDS));
+      let hint = didYouMean(u.key, TASK_KEYWORDS);
+      if (!hint && modHint && modDist <= 2) hint = `did you mean '${modHint}'? (a ${isBlock ? 'block cannot have a module' : 'task has only one module'})`;
+      L.err('unknown-keyword', u.keyNode, `unknown ${isBlock ? 'block' : 'task'} keyword '${u.key}'`, hint);
     } else {
       unknownModules++;
       const ansible = ANSIBLE_MODULE_HINTS[u.key.split('.').pop()!];
