@@ -10,19 +10,29 @@
  * Undefined variables raise UndefinedVariableError naming the variable (the caller attaches
  * the source position). Jinja spellings (`x | default('y')`, `a['b']`) are translated first.
  */
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import type { Vars } from '../model/vars.js';
 import { HELPERS, LENIENT_FIRST_ARG, Quoted, Raw } from './helpers.js';
 import { translateTemplate } from './jinja.js';
+import { parseSimple } from './parse.js';
 import { TemplateError, UndefinedVariableError } from './errors.js';
 
 type Node = any; // handlebars AST nodes (hbs.AST.*); typed loosely on purpose
 type Mode = 'text' | 'shell' | 'value';
 
-const hb = Handlebars.create();
-for (const [name, fn] of Object.entries(HELPERS)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
 let captured: unknown;
-hb.registerHelper('__capture', (v: unknown) => { captured = v; return ''; });
+type HB = typeof import('handlebars');
+let hbInstance: ReturnType<HB['create']> | undefined;
+/** The handlebars environment, loaded on first need (blocks, partials, unusual syntax). */
+function hbEnv(): ReturnType<HB['create']> {
+  if (!hbInstance) {
+    const Handlebars = createRequire(import.meta.url)('handlebars') as HB;
+    hbInstance = Handlebars.create();
+    for (const [name, fn] of Object.entries(HELPERS)) hbInstance.registerHelper(name, fn as never);
+    hbInstance.registerHelper('__capture', (v: unknown) => { captured = v; return ''; });
+  }
+  return hbInstance;
+}
 
 interface Compiled {
   ast: Node;
@@ -37,7 +47,7 @@ function isHelperCall(n: Node): boolean {
   const p = n.path;
   if (!p || p.type !== 'PathExpression') return false;
   if ((n.params?.length ?? 0) > 0 || n.hash) return true;
-  return !p.data && p.depth === 0 && p.parts.length === 1 && Object.prototype.hasOwnProperty.call(hb.helpers, p.parts[0]);
+  return !p.data && p.depth === 0 && p.parts.length === 1 && (Object.prototype.hasOwnProperty.call(HELPERS, p.parts[0]) || p.parts[0] === '__capture');
 }
 
 function helperPath(name: string, loc: unknown): Node {
@@ -108,8 +118,9 @@ function compile(tpl: string, mode: Mode): Compiled {
   const hit = cache.get(key);
   if (hit) return hit;
   let ast: Node;
+  const text = translateTemplate(tpl);
   try {
-    ast = hb.parse(translateTemplate(tpl));
+    ast = parseSimple(text) ?? hbEnv().parse(text);
   } catch (err) {
     throw new TemplateError(`template does not parse: ${firstLine(err)} in ${JSON.stringify(tpl)}`, tpl);
   }
@@ -120,8 +131,12 @@ function compile(tpl: string, mode: Mode): Compiled {
       c = { ast, run: () => '', singlePath: single.path };
     } else {
       const prog = { ...ast, body: [{ ...wrap(single, '__capture') }] };
-      const fn = hb.compile(prog, { strict: true, noEscape: true });
-      c = { ast, run: (v) => fn(v) };
+      if (interpretable({ ...prog, body: [wrap(single, '__text')] })) {
+        c = { ast, run: (v) => { captured = interpretValue(single, v, tpl); return ''; } };
+      } else {
+        const fn = hbEnv().compile(prog, { strict: true, noEscape: true });
+        c = { ast, run: (v) => fn(v) };
+      }
     }
   } else {
     const prog = structuredClone(ast);
@@ -132,7 +147,7 @@ function compile(tpl: string, mode: Mode): Compiled {
       // handlebars template costs far more than rendering it once per host.
       c = { ast, run: (v) => interpret(prog, v, tpl) };
     } else {
-      const fn = hb.compile(prog, { strict: true, noEscape: true });
+      const fn = hbEnv().compile(prog, { strict: true, noEscape: true });
       c = { ast, run: (v) => fn(v) };
     }
   }
@@ -152,13 +167,21 @@ function interpretable(prog: Node): boolean {
     }
   };
   const callOk = (n: Node): boolean =>
-    n.path?.type === 'PathExpression' && n.path.parts.length === 1 && Object.prototype.hasOwnProperty.call(HELPERS, n.path.parts[0]) &&
+    n.path?.type === 'PathExpression' && n.path.parts.length === 1 && (Object.prototype.hasOwnProperty.call(HELPERS, n.path.parts[0]) || n.path.parts[0] === '__capture') &&
     (n.params ?? []).every(exprOk) && (n.hash?.pairs ?? []).every((p: Node) => exprOk(p.value));
   return prog.body.every((st: Node) => st.type === 'ContentStatement' || st.type === 'CommentStatement' || (st.type === 'MustacheStatement' && callOk(st)));
 }
 
+/** The value of one mustache (a helper call or a path), for type-preserving renderValue. */
+function interpretValue(st: Node, vars: Vars, tpl: string): unknown {
+  const prog = { type: 'Program', body: [wrap(st, '__capture')] };
+  let v: unknown;
+  interpret(prog, vars, tpl, (x) => { v = x; });
+  return v;
+}
+
 /** Evaluate an interpretable program: same helpers, same strictness as the compiled form. */
-function interpret(prog: Node, vars: Vars, tpl: string): string {
+function interpret(prog: Node, vars: Vars, tpl: string, capture?: (v: unknown) => void): string {
   const options = { data: { root: vars }, hash: {} as Record<string, unknown>, name: '' };
   const value = (n: Node, lenient: boolean): unknown => {
     switch (n.type) {
@@ -177,6 +200,7 @@ function interpret(prog: Node, vars: Vars, tpl: string): string {
     const args = (n.params ?? []).map((p: Node, i: number) => value(p, i === 0 && LENIENT_FIRST_ARG.has(name)));
     const hash: Record<string, unknown> = {};
     for (const pair of n.hash?.pairs ?? []) hash[pair.key] = value(pair.value, false);
+    if (name === '__capture') { capture?.(args[0]); return ''; }
     return HELPERS[name]!(...args, { ...options, hash, name });
   };
   let out = '';
