@@ -125,7 +125,8 @@ Packages default to etcd_packages or [etcd-server, etcd-client].`,
   plan(args, ctx: PlanContext) {
     const version = String(args.version).trim();
     if (!VER_RE.test(version)) throw new ValidationError(`version ${JSON.stringify(version)} is not a version (want e.g. 3.4.23 or 3.4.23-4+b4)`);
-    const pkgs = args.packages ?? (Array.isArray(ctx.vars.etcd_packages) ? (ctx.vars.etcd_packages as string[]) : ['etcd-server', 'etcd-client']);
+    const inv = ctx.vars.etcd_packages;
+    const pkgs = args.packages ?? (Array.isArray(inv) ? inv.map(String) : typeof inv === 'string' && inv.trim() ? inv.split(/[\s,]+/).filter(Boolean) : ['etcd-server', 'etcd-client']);
     for (const p of pkgs) if (!PKG_RE.test(p)) throw new ValidationError(`package name ${JSON.stringify(p)} is not valid`);
     const mgr = args.manager ?? (ctx.vars.etcd_package_manager as EtcdPackageArgs['manager'] | undefined) ?? 'auto';
     const svc = args.service ?? (ctx.vars.etcd_service as string | undefined) ?? 'etcd';
