@@ -2,7 +2,7 @@ import type { Diagnostic, SourcePos } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
 import { diag } from './diagnostics.js';
 import type { InventoryBuilder } from './inventory-build.js';
-import { iniValue } from './pyliteral.js';
+import { iniValue, parsePyLiteral } from './pyliteral.js';
 import { expandHostRange } from './ranges.js';
 
 /**
@@ -155,7 +155,7 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
         err(lineNo, col0, 'ini-bad-var', `invalid variable name '${key}'`, 'use letters, digits and _ only, not starting with a digit');
         return;
       }
-      if (/\s#/.test(value) && !/^(['"]).*\1$/.test(value)) {
+      if (/\s#/.test(value) && !parsePyLiteral(value).ok) {
         err(lineNo, col0 + eq + 1 + (trimmed.slice(eq + 1).length - trimmed.slice(eq + 1).trimStart().length) + value.search(/\s#/) + 1, 'ini-inline-comment',
           `'#' is part of the value of '${key}' in a [group:vars] section`, 'Ansible keeps the text after # in vars sections: move the comment to its own line', 'warning');
       }

@@ -16,6 +16,8 @@ export function parsePyLiteral(text: string): { ok: true; value: unknown } | { o
     p.ws();
     const v = p.expr();
     p.ws();
+    // A Python comment may follow the literal ('2379  # client port'), as literal_eval allows.
+    if (text[p.i] === '#' && !text.slice(p.i).includes('\n')) p.i = text.length;
     if (p.i !== text.length) return { ok: false };
     return { ok: true, value: v };
   } catch {

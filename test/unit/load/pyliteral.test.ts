@@ -49,6 +49,12 @@ test('lists, tuples, dicts', () => {
   assert.equal(iniValue('{}'), {});
 });
 
+test('a Python comment after a literal is dropped, as literal_eval does', () => {
+  assert.is(iniValue('2379  # client port'), 2379);
+  assert.is(iniValue("'a b' # c"), 'a b');
+  assert.is(iniValue('/var/lib/etcd # default'), '/var/lib/etcd # default');
+});
+
 test('anything else stays the original text', () => {
   for (const t of ['x y', '/var/lib/etcd', '[1, 2', "{'a' 1}", 'a=b', '-o ProxyJump=bastion', '$HOME', '{{ x }}']) assert.is(iniValue(t), t);
   assert.equal(parsePyLiteral('[1, x]'), { ok: false });
