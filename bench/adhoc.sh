@@ -27,7 +27,8 @@ ANSIBLE_NOCM_CMD="ANSIBLE_CONFIG=$T/ansible-nocm.cfg ansible all -i $INV -m comm
 kernel="$(uname -r)"
 check() {
   local name="$1" cmd="$2" out count
-  out="$(bash -c "$cmd" 2>&1)" || { echo "bench adhoc: $name failed:" >&2; printf '%s\n' "$out" | tail -20 >&2; exit 1; }
+  bench_try "adhoc check $name" "$cmd" || { echo "bench adhoc: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -20 >&2; exit 1; }
+  out="$BENCH_OUT"
   count="$(printf '%s\n' "$out" | grep -cF -- "$kernel" || true)"
   [ "$count" -ge "$N" ] || { echo "bench adhoc: $name printed the kernel release $count times, want $N:" >&2; printf '%s\n' "$out" | tail -20 >&2; exit 1; }
   bench_log "adhoc: $name ok ($count hosts)"

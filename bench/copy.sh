@@ -38,9 +38,8 @@ verify() {
   bench_log "copy: $name ok (5 x sha256 match)"
 }
 check() {
-  local name="$1" cmd="$2" prefix="$3" out
-  bash -c "$PREPARE"
-  out="$(bash -c "$cmd" 2>&1)" || { echo "bench copy: $name failed:" >&2; printf '%s\n' "$out" | tail -20 >&2; exit 1; }
+  local name="$1" cmd="$2" prefix="$3"
+  bench_try "copy check $name" "$PREPARE; $cmd" || { echo "bench copy: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -20 >&2; exit 1; }
   verify "$name" "$prefix"
 }
 check etcdplay "$ETCDPLAY_CMD" etcdplay

@@ -160,15 +160,22 @@ bench_compare() {
   for ((i = 0; i < k; i++)); do
     for ((r = 0; r < warmup; r++)); do
       bench_log "warmup ${names[$i]} ($((r + 1))/$warmup)"
-      [ -n "$prepare" ] && bash -c "$prepare"
-      bash -c "${cmds[$i]}" >/dev/null 2>&1 || { echo "bench: warmup of ${names[$i]} failed" >&2; return 1; }
+      bench_try "warmup ${names[$i]}" "${prepare:+$prepare; }${cmds[$i]}" || { echo "bench: warmup of ${names[$i]} failed" >&2; return 1; }
     done
   done
   for ((r = 0; r < runs; r++)); do
     for ((j = 0; j < k; j++)); do
       i=$(((j + r) % k))
-      hyperfine --runs 1 --style none "${pre[@]+"${pre[@]}"}" --export-json "$parts/$r-$i.json" -n "${names[$i]}" \
-        "bash $ROOT/bench/cpu.sh $parts/cpu-$i.ns $parts/cmd-$i.sh" >/dev/null
+      local try ok=0
+      for ((try = 1; try <= ${BENCH_TRIES:-2}; try++)); do
+        if hyperfine --runs 1 --style none "${pre[@]+"${pre[@]}"}" --export-json "$parts/$r-$i.json" -n "${names[$i]}" \
+          "bash $ROOT/bench/cpu.sh $parts/cpu-$i.ns $parts/cmd-$i.sh" >/dev/null 2>"$parts/err"; then
+          ok=1
+          break
+        fi
+        echo "$(date -u +%H:%M:%S) ${names[$i]}: timed run $((r + 1)) attempt $try failed (not counted); load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS/failures.log" >&2
+      done
+      [ "$ok" = 1 ] || { echo "bench: ${names[$i]} keeps failing" >&2; return 1; }
       bench_log "run $((r + 1))/$runs ${names[$i]}: $(bench_median "$parts/$r-$i.json" "${names[$i]}") s"
     done
   done
@@ -180,6 +187,21 @@ bench_compare() {
     const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     for (const r of j.results) console.log(`  ${r.command.padEnd(24)} median ${r.median.toFixed(3)} s  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)}, n=${r.times.length})` + (r.cpu_median != null ? `  cpu ${r.cpu_median.toFixed(3)} s` : ""));
   ' "$out"
+}
+
+# bench_try NAME CMD: run CMD (bash -c) with its output in BENCH_OUT; on failure log it to
+# $RESULTS/failures.log and try again, up to BENCH_TRIES (default 2) attempts in all. Returns the
+# last exit code. Every failure is reported in the summary: nothing is hidden.
+bench_try() {
+  local name="$1" cmd="$2" try rc=0
+  for ((try = 1; try <= ${BENCH_TRIES:-2}; try++)); do
+    BENCH_OUT="$(bash -c "$cmd" 2>&1)" && return 0 || rc=$?
+    {
+      echo "$(date -u +%H:%M:%S) $name: attempt $try failed (exit $rc); load $(cut -d' ' -f1-3 /proc/loadavg)"
+      printf '%s\n' "$BENCH_OUT" | grep -iE 'unreachable!|error|fail' | grep -vE '^[a-z0-9]+ +: ok=' | head -10 | sed 's/^/    /'
+    } | tee -a "$RESULTS/failures.log" >&2
+  done
+  return $rc
 }
 
 # Median (seconds) of command NAME in a hyperfine JSON export.

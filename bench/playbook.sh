@@ -22,7 +22,8 @@ ANSIBLE_NOCM_CMD="ANSIBLE_CONFIG=$T/ansible-nocm.cfg ansible-playbook -i $INV -f
 # Correctness first: all 10 tasks on all 5 hosts, nothing failed.
 check() {
   local name="$1" cmd="$2" want="$3" out
-  out="$(bash -c "$cmd" 2>&1)" || { echo "bench playbook: $name failed:" >&2; printf '%s\n' "$out" | tail -30 >&2; exit 1; }
+  bench_try "playbook check $name" "$cmd" || { echo "bench playbook: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -30 >&2; exit 1; }
+  out="$BENCH_OUT"
   printf '%s\n' "$out" | grep -Eq "$want" || { echo "bench playbook: $name output lacks /$want/:" >&2; printf '%s\n' "$out" | tail -30 >&2; exit 1; }
   bench_log "playbook: $name ok"
 }

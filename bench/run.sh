@@ -16,6 +16,7 @@ for b in "${benches[@]}"; do
   [ -f "$ROOT/bench/$b.sh" ] || { echo "bench: unknown benchmark '$b' (adhoc, playbook, copy, plan)" >&2; exit 2; }
 done
 bash "$ROOT/bench/machine.sh" >"$RESULTS/machine.md"
+: >"$RESULTS/failures.log"
 bench_build
 bench_hosts_up 20
 for b in "${benches[@]}"; do

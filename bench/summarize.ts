@@ -92,6 +92,11 @@ if (plan) {
   if (existsSync(pbt)) out.push('bench/plan.bench.ts (in-process):', '', '```', readFileSync(pbt, 'utf8').trimEnd(), '```', '');
 }
 
+const failures = join(dir, 'failures.log');
+if (existsSync(failures) && readFileSync(failures, 'utf8').trim()) {
+  out.push('### Failed attempts (retried; failed timed runs are not counted)', '', '```', readFileSync(failures, 'utf8').trimEnd(), '```', '');
+}
+
 const machine = join(dir, 'machine.md');
 if (existsSync(machine)) out.unshift('Machine:', '', readFileSync(machine, 'utf8').trimEnd(), '');
 process.stdout.write(out.join('\n') + '\n');
