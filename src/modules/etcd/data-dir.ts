@@ -20,6 +20,7 @@ export interface EtcdDataMoveAsideArgs {
 // $1 action, $2 data dir, $3 wal dir, $4 backup|latest, $5 suffix, $6 marker
 const SCRIPT = String.raw`
 ACT=$1; D=$2; W=$3; B=$4; SUF=$5; MARK=$6
+umask 077
 TS=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$SUF" ] || SUF=$TS
 latest() { ls -1d "$D".etcdplay-* 2>/dev/null | grep -v -e '\.json$' -e '-failed-' -e '-restoring' | sort | tail -n1; }
