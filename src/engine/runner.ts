@@ -476,7 +476,9 @@ export class Runner {
       }
     }
     this.account(h, out, eff);
-    const shown = eff.noLog ? censor(out.result) : out.result;
+    let shown = eff.noLog ? censor(out.result) : out.result;
+    // Where it ran (delegate_to, or the host a run_once result was copied from), for the views.
+    if (out.runsOn && out.runsOn !== h) shown = { ...shown, runsOn: out.runsOn };
     this.emit({ type: 'host.end', taskId: task.id, host: h, status: out.status, result: shown, durationMs: durationMs || out.result.durationMs || 0 });
   }
 

@@ -84,7 +84,7 @@ export class LiveReporter implements Reporter {
       }
       case 'host.end': {
         const v = this.hosts.get(key(e.taskId, e.host));
-        v?.resolve({ status: e.status, result: e.result, runsOn: v.runsOn });
+        v?.resolve({ status: e.status, result: e.result, runsOn: v.runsOn ?? (typeof e.result.runsOn === 'string' ? e.result.runsOn : undefined) });
         break;
       }
       case 'task.end':
