@@ -62,6 +62,8 @@ test('status and snapshot run once, on the first etcd host', () => {
   assert.is(snap.delegateTo, '{{ etcd_first }}');
   assert.equal(cmds(snap, HOSTS[0][0]), [`env ETCDCTL_API=3 etcdctl ${TLS} --endpoints https://192.0.2.241:2379 snapshot save /var/backup/etcd/20190219/snap/db`]);
   assert.is(task('Show the status').perHost[0]!.deferred, "uses registered variable 'status_before'");
+  const keep = cmds(task('Keep a copy of the live db file'), HOSTS[0][0]);
+  assert.match(keep[0]!, / etcdplay apply \/var\/lib\/etcd\/member\/snap\/db \/tmp\/db '' '' ''$/);
 });
 
 test('fetch once to the workstation, copy to every host', () => {
