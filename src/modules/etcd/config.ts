@@ -66,6 +66,33 @@ export function flagsToEnv(words: string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * The parts of a systemd unit (`systemctl cat` output: unit + drop-ins) that set etcd's settings:
+ * Environment= assignments (later ones win; %-specifiers left as they are), EnvironmentFile=
+ * paths, and the words of the last ExecStart=.
+ */
+export function parseUnit(text: string): { environment: Record<string, string>; environmentFiles: string[]; execStart: string[] } {
+  const environment: Record<string, string> = {};
+  const environmentFiles: string[] = [];
+  let execStart: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const m = /^(Environment|EnvironmentFile|ExecStart)=(.*)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'Environment') {
+      for (const w of splitWords(m[2]!)) {
+        const i = w.indexOf('=');
+        if (i > 0) environment[w.slice(0, i)] = w.slice(i + 1);
+      }
+    } else if (m[1] === 'EnvironmentFile') {
+      if (m[2]) environmentFiles.push(m[2].replace(/^-/, ''));
+    } else if (m[2]) {
+      execStart = splitWords(m[2]);
+    }
+  }
+  return { environment, environmentFiles, execStart };
+}
+
 export interface MemberConfig {
   name?: string;
   dataDir: string;
@@ -100,13 +127,16 @@ const bool = (v: string | undefined) => v === 'true' || v === '1';
  * Effective settings: package defaults < config file variables < DAEMON_ARGS flags < the running
  * process's environment < its command-line flags.
  */
-export function memberConfig(sources: { file?: string; environ?: Record<string, string>; cmdline?: string[] }): MemberConfig {
+export function memberConfig(sources: { file?: string; unit?: string; environ?: Record<string, string>; cmdline?: string[] }): MemberConfig {
   const fileVars = sources.file ? parseEnvFile(sources.file) : {};
   const s: Record<string, string> = { ETCD_DATA_DIR: '/var/lib/etcd/default' };
   const pick = (o: Record<string, string>) => {
     for (const [k, v] of Object.entries(o)) if (k.startsWith('ETCD_') || k === 'ETCD_NAME') s[k] = v;
   };
+  const unit = sources.unit ? parseUnit(sources.unit) : undefined;
+  if (unit) pick(unit.environment);
   pick(fileVars);
+  if (unit) pick(flagsToEnv(unit.execStart.filter((w) => !w.startsWith('$'))));
   if (fileVars.DAEMON_ARGS) pick(flagsToEnv(splitWords(fileVars.DAEMON_ARGS)));
   if (sources.environ) pick(sources.environ);
   if (sources.cmdline) pick(flagsToEnv(sources.cmdline.slice(1)));

@@ -31,6 +31,9 @@ sec() {
 if [ -z "$CFG" ]; then
   for f in /etc/default/etcd /etc/etcd/etcd.conf /etc/sysconfig/etcd; do [ -r "$f" ] && { CFG=$f; break; }; done
 fi
+if [ -z "$CFG" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  for f in $(systemctl cat "$SVC" 2>/dev/null | sed -n 's/^EnvironmentFile=-\{0,1\}//p'); do [ -r "$f" ] && CFG=$f; done
+fi
 pid=$(pgrep -x etcd 2>/dev/null | head -n1)
 printf '{"v":1,"sections":{'
 sec hostname hostname
@@ -112,8 +115,10 @@ export function factsFromSections(sec: Sections, host: string): Record<string, u
   }
   const cmdline = ok('cmdline')?.split('\n').filter((w) => w !== '');
   const cfgText = ok('config');
+  const unitText = ok('unit');
   const cfg = memberConfig({
     ...(cfgText !== undefined ? { file: cfgText } : {}),
+    ...(unitText ? { unit: unitText } : {}),
     ...(Object.keys(environ).length ? { environ } : {}),
     ...(cmdline ? { cmdline } : {}),
   });

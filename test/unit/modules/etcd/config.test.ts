@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { flagsToEnv, memberConfig, parseEnvFile, splitWords } from '../../../../src/modules/etcd/config.js';
+import { flagsToEnv, memberConfig, parseEnvFile, parseUnit, splitWords } from '../../../../src/modules/etcd/config.js';
 
 const SEED003 = `ETCD_NAME=ose-test-etcd-01.example.com
 ETCD_LISTEN_PEER_URLS=https://192.0.2.241:2380
@@ -50,6 +50,32 @@ test('precedence: file < DAEMON_ARGS < process environment < command line', () =
 test('words and flags', () => {
   assert.equal(splitWords(`--a=1 --b "two words" '--c=x y'`), ['--a=1', '--b', 'two words', '--c=x y']);
   assert.equal(flagsToEnv(['--data-dir', '/x', '--auto-tls', '--wal-dir=/w']), { ETCD_DATA_DIR: '/x', ETCD_AUTO_TLS: 'true', ETCD_WAL_DIR: '/w' });
+});
+
+test('systemd unit (the Debian one) and a drop-in: Environment, EnvironmentFile, ExecStart flags', () => {
+  const unit = `# /lib/systemd/system/etcd.service
+[Service]
+Environment=DAEMON_ARGS=
+Environment=ETCD_NAME=%H
+Environment=ETCD_DATA_DIR=/var/lib/etcd/default
+EnvironmentFile=-/etc/default/%p
+Type=notify
+ExecStart=/usr/bin/etcd $DAEMON_ARGS
+
+# /etc/systemd/system/etcd.service.d/override.conf
+[Service]
+Environment="ETCD_DATA_DIR=/srv/etcd" ETCD_WAL_DIR=/srv/wal
+ExecStart=
+ExecStart=/usr/bin/etcd --heartbeat-interval=200 $DAEMON_ARGS
+`;
+  const u = parseUnit(unit);
+  assert.equal(u.environmentFiles, ['/etc/default/%p']);
+  assert.is(u.environment.ETCD_DATA_DIR, '/srv/etcd');
+  assert.equal(u.execStart, ['/usr/bin/etcd', '--heartbeat-interval=200', '$DAEMON_ARGS']);
+  const c = memberConfig({ unit, file: 'ETCD_WAL_DIR=/from/file\n' });
+  assert.is(c.dataDir, '/srv/etcd');
+  assert.is(c.walDir, '/from/file');
+  assert.is(c.settings.ETCD_HEARTBEAT_INTERVAL, '200');
 });
 
 test.run();
