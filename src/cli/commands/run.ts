@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { createInterface } from 'node:readline';
 import type { ConnectOptions } from '../../connection/factory.js';
 import { hostKeyCheckingFrom } from '../../connection/settings.js';
@@ -87,11 +88,18 @@ export function parseExtraVars(values: string[] | undefined): Vars {
       if (hasErrors(diagnostics)) throw new ValidationError(`-e ${s}: invalid vars file`, diagnostics, formatDiagnostics(diagnostics));
       Object.assign(out, vars);
     } else if (s.startsWith('{')) {
+      let v: unknown;
       try {
-        Object.assign(out, JSON.parse(s) as Vars);
-      } catch (e) {
-        throw new ValidationError(`-e: not valid JSON: ${(e as Error).message}`);
+        v = JSON.parse(s);
+      } catch {
+        try {
+          v = parseYaml(s); // a YAML flow mapping: {a: 1, b: [x, y]}
+        } catch (e) {
+          throw new ValidationError(`-e: not a valid JSON or YAML mapping: ${(e as Error).message.split('\n')[0]}`);
+        }
       }
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('-e: the value must be a mapping');
+      Object.assign(out, v as Vars);
     } else if (s) {
       try {
         Object.assign(out, parseKeyValueArgs(s));
