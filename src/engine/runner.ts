@@ -605,7 +605,8 @@ export class Runner {
     let last: { result: TaskResult; runsOn?: string } = { result: { changed: false, failed: true, msg: 'not run' } };
     for (let attempt = 1; attempt <= max; attempt++) {
       last = await this.once(play, task, eff, host, vars);
-      if (!retrying || last.result.unreachable) break;
+      // nothing to retry: unreachable, or --check held the task back (no real result to test)
+      if (!retrying || last.result.unreachable || last.result.wouldChange) break;
       last.result.attempts = attempt;
       let done: boolean;
       try {
@@ -719,7 +720,9 @@ export class Runner {
     }
     if (run.outcomes.length && run.outcomes.every((o) => o.status === 'skipped') && !result.failed) result.changed = false;
     if (run.diffs.length) result.diff = run.diffs.join('');
-    // changed_when / failed_when see the result under the register name
+    // changed_when / failed_when see the result under the register name. When --check held a
+    // step back there is no real result to judge: the task stays "would change".
+    if (run.outcomes.some((o) => o.status === 'check')) return { result, runsOn };
     const cv = task.register ? withVars(vars, { [task.register]: result }) : vars;
     try {
       if (task.changedWhen?.length) result.changed = task.changedWhen.some((c) => evalCondition(c, cv));

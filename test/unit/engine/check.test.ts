@@ -123,5 +123,27 @@ test('--check: a task that needs a held-back result is skipped, not failed; real
   assert.is(r.status('typo').h1, 'failed');
 });
 
+test('--check: changed_when/failed_when/until on a held-back command are not evaluated', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: judged by output
+      command: echo ready
+      register: out
+      changed_when: "'changed' in out.stdout"
+      failed_when: "out.rc != 0"
+      until: "'ready' in out.stdout"
+      retries: 3
+      delay: 10
+`,
+    localInventory(1),
+    { dir: dir(), check: true },
+  );
+  assert.is(r.exitCode, 0);
+  assert.is(r.status('judged by output').h1, 'changed');
+  assert.is(r.result('judged by output', 'h1')!.wouldChange, true);
+});
+
 test.after(() => dirs.forEach(cleanup));
 test.run();
