@@ -118,16 +118,25 @@ export function playVarsFiles(play: Play, base: Vars): { path: string; vars: Var
 
 /**
  * Build a lazy variables object from raw layers (lowest precedence first) and fixed values that
- * are never templated (magic variables).
+ * are never templated (magic variables). Layers listed in `untemplated` (indexes) hold data that
+ * must never be rendered again — registered results and facts (a command's output may well
+ * contain `{{`): Ansible calls such values unsafe.
  */
-export function lazyVars(layers: Vars[], fixed: Vars = {}): Vars {
+export function lazyVars(layers: Vars[], fixed: Vars = {}, untemplated: ReadonlySet<number> = new Set()): Vars {
   const raw: Vars = {};
-  for (const l of layers) Object.assign(raw, l);
+  const isData = new Set<string>();
+  layers.forEach((l, i) => {
+    for (const [k, v] of Object.entries(l)) {
+      raw[k] = v;
+      if (untemplated.has(i)) isData.add(k);
+      else isData.delete(k);
+    }
+  });
   const out: Vars = {};
   const resolving = new Set<string>();
   for (const [k, v] of Object.entries(raw)) {
     if (k in fixed) continue;
-    if (!hasTemplate(v)) {
+    if (isData.has(k) || !hasTemplate(v)) {
       out[k] = v;
       continue;
     }
@@ -184,6 +193,8 @@ export function varsFor(a: VarsForArgs): Vars {
   let out: Vars = {};
   const hostvars = a.hostvars ?? makeHostvars(a, () => out);
   fixed.hostvars = hostvars;
-  out = lazyVars([invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars], fixed);
+  const layers = [invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars];
+  const data = new Set([2 + files.length, 3 + files.length]);
+  out = lazyVars(layers, fixed, data);
   return out;
 }

@@ -93,6 +93,21 @@ test('templated vars are rendered lazily against the merged vars, at any level',
   }
 });
 
+test('registered results and facts are data: never rendered again', () => {
+  const ws = workspace({});
+  try {
+    const play = playbook(ws.dir, '- hosts: etcd\n  vars: { t: "{{ x }}" }\n  tasks: [{debug: {msg: x}}]\n').plays[0]!;
+    const v = varsFor({ inv: inventory(), host: 'e1', play, extraVars: {}, registered: { out: { stdout: "{{ index .Config }}" } }, facts: { f: '{{ nope }}' } });
+    assert.equal(v.out, { stdout: '{{ index .Config }}' });
+    assert.is(v.f, '{{ nope }}');
+    assert.is(renderString('{{ out.stdout }}', v), '{{ index .Config }}');
+    const w = varsFor({ inv: inventory(), host: 'e1', play, extraVars: {}, facts: { t: 'fact {{ x }}' }, task: { ...play.tasks[0]!, vars: { t: 'task {{ inventory_hostname }}' } } });
+    assert.is(w.t, 'task e1', 'a templated task var above a fact is still rendered');
+  } finally {
+    ws.cleanup();
+  }
+});
+
 test('vars_files names may be templated and are relative to the playbook', () => {
   const ws = workspace({ 'prod.yml': 'env_level: prod\n' });
   try {
