@@ -426,8 +426,13 @@ export class SshConnection implements Connection {
       if (!pidSeen && pidBuf) { stderr += pidBuf; pidBuf = ''; }
       if (gate) stderr += gate.flush();
       if (exitCode === undefined && !exitSignal) {
-        if (!this.alive) return rejectDone(new UnreachableError(this.host, `connection to ${this.describe()} lost while a command was running`));
-        return resolveDone({ rc: 255, stdout, stderr });
+        // No exit status: the connection went away (its 'close' may come a moment after the
+        // channel's), or the server closed the channel without saying why.
+        const client = this.hops[this.hops.length - 1]?.client;
+        const sock = (client as unknown as { _sock?: { destroyed?: boolean; writable?: boolean } } | undefined)?._sock;
+        const lost = !this.alive || !sock || sock.destroyed === true || sock.writable === false;
+        if (lost) return rejectDone(new UnreachableError(this.host, `connection to ${this.describe()} lost while a command was running`));
+        return rejectDone(new UnreachableError(this.host, `the server closed the channel without an exit status`));
       }
       const rc = exitCode ?? 128 + signalNumber(exitSignal);
       resolveDone({ rc, ...(exitSignal ? { signal: exitSignal } : {}), stdout, stderr });

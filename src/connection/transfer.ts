@@ -66,26 +66,35 @@ function channelWriter(ch: ClientChannel): Writable {
   });
 }
 
-/** Writes into a caller's sink with backpressure; ends it only when told to. */
+/**
+ * Writes into a caller's sink with backpressure; ends it only when told to. Small channel packets
+ * (32 KiB) that queue up are merged into one write (fewer syscalls for a file sink).
+ */
 function sinkWriter(sink: Writable): Writable {
+  const writeOne = (chunk: Buffer, cb: (err?: Error | null) => void) => {
+    if (sink.destroyed || sink.writableEnded) return cb(new Error('the destination stream was closed'));
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      sink.off('error', onErr);
+      sink.off('close', onClose);
+      sink.off('drain', onDrain);
+      cb(err);
+    };
+    const onErr = (err: Error) => finish(err);
+    const onClose = () => finish(new Error('the destination stream was closed'));
+    const onDrain = () => finish();
+    sink.once('error', onErr);
+    sink.once('close', onClose);
+    if (sink.write(chunk)) finish();
+    else sink.once('drain', onDrain);
+  };
   return new Writable({
     highWaterMark: 1 << 20,
-    write(chunk: Buffer, _enc, cb) {
-      if (sink.destroyed || sink.writableEnded) return cb(new Error('the destination stream was closed'));
-      let done = false;
-      const finish = (err?: Error) => {
-        if (done) return;
-        done = true;
-        sink.off('error', onErr);
-        sink.off('close', onClose);
-        cb(err);
-      };
-      const onErr = (err: Error) => finish(err);
-      const onClose = () => finish(new Error('the destination stream was closed'));
-      sink.once('error', onErr);
-      sink.once('close', onClose);
-      if (sink.write(chunk)) finish();
-      else sink.once('drain', () => finish());
+    write(chunk: Buffer, _enc, cb) { writeOne(chunk, cb); },
+    writev(chunks, cb) {
+      writeOne(chunks.length === 1 ? chunks[0]!.chunk as Buffer : Buffer.concat(chunks.map((c) => c.chunk as Buffer)), cb);
     },
   });
 }

@@ -6,7 +6,7 @@ import { startSshd, type Sshd } from '../../support/sshd.js';
 import { createConnection } from '../../../src/connection/factory.js';
 import type { Connection } from '../../../src/connection/connection.js';
 import { SshConnection } from '../../../src/connection/ssh.js';
-import { CommandFailedError } from '../../../src/errors.js';
+import { CommandFailedError, UnreachableError } from '../../../src/errors.js';
 import { varsFor, tempDir, noSshConfig } from './_helpers.js';
 
 let sshd: Sshd;
@@ -160,6 +160,35 @@ test('after the server drops the connection, the next command reconnects', async
     assert.is((await c.exec({ kind: 'exec', argv: ['echo', '2'] })).stdout, '2\n');
   } finally {
     await c.close();
+    await own.stop();
+  }
+});
+
+test('a connection that dies under a running command -> UnreachableError, then it reconnects', async () => {
+  const own = await startSshd({ address: '127.0.0.25' });
+  const o = { hostKeyChecking: 'strict' as const, sshConfigFile: noSshConfig(tmp.dir) };
+  const victim = createConnection('victim', varsFor(own), o);
+  const killer = createConnection('killer', varsFor(own), o);
+  try {
+    let out = '';
+    let seen!: () => void;
+    const started = new Promise<void>((r) => { seen = r; });
+    const running = victim.exec({ kind: 'shell', script: 'echo "$PPID"; sleep 30' }, { onStdout: (c) => { out += c; if (out.includes('\n')) seen(); } });
+    running.catch(() => undefined);
+    await started;
+    // $PPID is the sshd process serving this connection: kill it and the connection is gone.
+    await killer.exec({ kind: 'exec', argv: ['kill', '-KILL', out.trim()] });
+    try {
+      await running;
+      assert.unreachable('should fail');
+    } catch (err) {
+      assert.instance(err, UnreachableError);
+      assert.match((err as Error).message, /^victim: connection to root@127\.0\.0\.25:\d+ lost/);
+    }
+    assert.is((await victim.exec({ kind: 'exec', argv: ['echo', 'back'] })).stdout, 'back\n');
+  } finally {
+    await victim.close();
+    await killer.close();
     await own.stop();
   }
 });
