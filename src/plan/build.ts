@@ -9,6 +9,7 @@ import type { PlannedHostTask, PlannedPlay, PlannedTask, Plan } from '../model/p
 import type { Play, Playbook, Task } from '../model/playbook.js';
 import type { Diagnostic, SourcePos } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
+import type { Step } from '../model/step.js';
 import { EtcdplayError, ValidationError } from '../errors.js';
 import { diag, sortDiagnostics } from '../load/diagnostics.js';
 import { matchHosts } from '../load/pattern.js';
@@ -213,6 +214,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     }
     if (items === undefined) {
       out.steps = renderTask(task, base, ctx).steps;
+      out.steps = markCheckMode(task, st.opts.check, out.steps);
     } else {
       const steps = [];
       const loopVar = loopVarOf(task);
@@ -235,7 +237,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
         out.when.decided = !anyRuntime;
         if (!anyRuntime) out.when.value = steps.length > 0;
       }
-      out.steps = steps;
+      out.steps = markCheckMode(task, st.opts.check, steps);
     }
   } catch (err) {
     if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
@@ -245,6 +247,18 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     }
   }
   return out;
+}
+
+/**
+ * `check_mode:` on a task overrides --check for it: false runs its changes even in --check,
+ * true never runs them. The plan says so in the step descriptions (the formatter reads them).
+ */
+export const CHECK_FALSE_NOTE = '[check_mode: false: runs in --check] ';
+export const CHECK_TRUE_NOTE = '[check_mode: true: changes not made] ';
+function markCheckMode(task: Task, check: boolean, steps: Step[]): Step[] {
+  if (task.checkMode === false && check) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_FALSE_NOTE + s.description } : s));
+  if (task.checkMode === true) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_TRUE_NOTE + s.description } : s));
+  return steps;
 }
 
 /** After planning a task: what the rest of the play can know about its effects. */

@@ -25,7 +25,8 @@ export function showCommand(cmd: Command, full = false): string {
 }
 
 function stepLines(s: Step, c: ChalkInstance, check: boolean, full: boolean): string[] {
-  const tag = s.mutates ? (check ? c.yellow(' (not run in --check)') : '') : c.dim(' (read-only)');
+  const forced = s.description.startsWith('[check_mode: ');
+  const tag = s.mutates ? (check && !forced ? c.yellow(' (not run in --check)') : '') : c.dim(' (read-only)');
   switch (s.kind) {
     case 'command': {
       const out = [`${c.dim('#')} ${s.description}${tag}`];

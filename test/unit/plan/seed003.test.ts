@@ -121,6 +121,9 @@ test('text output: readable, no colour with NO_COLOR, run_once/delegate_to visib
   assert.match(r.stdout, /TASK \[Get endpoint status\] \[command\] run_once tags: status/);
   assert.match(r.stdout, /deferred: uses registered variable 'status_before'/);
   assert.not.match(r.stdout, /Stop etcd/, '--tags status leaves the rest out');
+  const chk = cli(['plan', PB, '-i', INV, '-e', 'etcd_backup_stamp=20190219', '--check']);
+  assert.match(chk.stdout, /# \[check_mode: false: runs in --check\] run etcdctl\n/, 'check_mode: false tasks run in --check');
+  assert.match(chk.stdout, /# stop etcd \(if running\) and wait until process 'etcd' is gone \(not run in --check\)/);
   const full = cli(['plan', PB, '-i', INV, '-e', 'etcd_backup_stamp=20190219']);
   assert.match(full.stdout, /delegate_to: \{\{ etcd_first \}\}/);
   assert.match(full.stdout, /\$ sh -c '<\d+-line script, see --full>' etcdplay stop etcd etcd 60/);
