@@ -6,7 +6,7 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, memberHosts, shScript, type EtcdConnArgs } from './common.js';
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
@@ -52,6 +52,11 @@ if command -v curl >/dev/null 2>&1; then
 fi
 printf '{"status":%s,"available":%s,"version":%s}\n' "$S" "$A" "$V"
 `;
+
+function firstPackage(v: unknown): string {
+  const first = Array.isArray(v) ? String(v[0] ?? '') : typeof v === 'string' ? v.split(/[\s,]+/)[0] ?? '' : '';
+  return /^[a-z0-9][a-z0-9.+-]*$/.test(first) ? first : 'etcd-server';
+}
 
 export function decidePath(args: EtcdVersionPathArgs, out: Record<string, any>, endpoints: string[]) {
   const status = Array.isArray(out.status) ? parseEndpointStatus(JSON.stringify(out.status)) : [];
@@ -114,11 +119,17 @@ cluster version: Y)"). \`allowed_methods\` lists what the calling playbook imple
     const eps = allEndpoints(args, ctx);
     const f = etcdFacts(ctx);
     let preview = `decide the version path to ${args.target} from the members' versions`;
+    const opts = { ...(args.prefer ? { prefer: args.prefer } : {}), ...(args.method ? { method: args.method } : {}), ...(args.allow_multi_step !== undefined ? { allowMultiStep: args.allow_multi_step } : {}) };
+    const hv = ctx.hostvars ?? (ctx.vars.hostvars as Record<string, Record<string, unknown>> | undefined);
+    const invVersions = memberHosts(ctx, args.group ?? 'etcd').map((h) => (h === ctx.host ? ctx.vars : hv?.[h])?.etcd_version).filter((v): v is string => typeof v === 'string' && v !== '');
     if (typeof f?.version === 'string') {
-      const p = planVersionPath({ current: [f.version], target: args.target, ...(args.prefer ? { prefer: args.prefer } : {}), ...(args.method ? { method: args.method } : {}) });
+      const p = planVersionPath({ current: [f.version], target: args.target, ...opts });
       preview = `version path (from this member's facts): ${p.summary}`;
+    } else if (invVersions.length) {
+      const p = planVersionPath({ current: invVersions, target: args.target, ...opts });
+      preview = `version path (from the inventory's etcd_version, checked against the members at run time): ${p.summary}`;
     }
-    return [{ kind: 'command', description: preview, mutates: false, changed: 'never', command: shScript(SCRIPT, [eps.join(','), args.check_available === false ? '0' : '1', args.package ?? 'etcd-server'], etcdctlEnv(args, ctx)), timeoutMs: 120_000 }];
+    return [{ kind: 'command', description: preview, mutates: false, changed: 'never', command: shScript(SCRIPT, [eps.join(','), args.check_available === false ? '0' : '1', args.package ?? firstPackage(ctx.vars.etcd_packages)], etcdctlEnv(args, ctx)), timeoutMs: 120_000 }];
   },
   interpret(args, results: StepOutcome[], ctx): TaskResult {
     const r = results[results.length - 1];
