@@ -9,7 +9,10 @@
 import { ValidationError } from '../../errors.js';
 import type { ExecCommand } from '../../model/command.js';
 import type { Vars } from '../../model/vars.js';
-import type { PlanContext } from '../module.js';
+import type { PlanContext, StepOutcome } from '../module.js';
+import type { TaskResult } from '../../model/result.js';
+import { CHANGED_MARKER } from '../../model/step.js';
+import { lastJsonLine } from './json.js';
 
 /** Args every etcd module that talks to the cluster accepts. */
 export interface EtcdConnArgs {
@@ -179,10 +182,6 @@ listening() {
 etcd_running() { pgrep -x etcd >/dev/null 2>&1; }
 `;
 
-import { CHANGED_MARKER } from '../../model/step.js';
-import type { TaskResult } from '../../model/result.js';
-import type { StepOutcome } from '../module.js';
-import { lastJsonLine } from './json.js';
 
 /** Printed by scripts when they changed something (CommandStep.changed = 'marker'). */
 export const MARK = CHANGED_MARKER;

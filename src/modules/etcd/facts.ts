@@ -4,8 +4,8 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { connArgsSchema, etcdctlEnv, etcdFacts, shScript, thisMember, toList, type EtcdConnArgs } from './common.js';
-import { memberConfig, splitWords } from './config.js';
+import { connArgsSchema, etcdctlEnv, shScript, thisMember, toList, type EtcdConnArgs } from './common.js';
+import { memberConfig } from './config.js';
 import { parseEndpointHealth, parseEndpointStatus, parseMemberList, parseToolVersion, parseVersionEndpoint } from './parse.js';
 
 export interface EtcdFactsArgs extends EtcdConnArgs {
@@ -209,6 +209,9 @@ etcd runs, \`endpoint status\`, \`member list\`, \`endpoint health\` (and \`/ver
 when present, for the cluster version). One read-only command; everything lands in
 \`facts.etcd\` (and the result's \`data\`), e.g. \`etcd.version\`, \`etcd.packageVersion\`,
 \`etcd.dataDir\`, \`etcd.isLeader\`, \`etcd.raftIndex\`, \`etcd.members\`, \`etcd.tls.certFile\`.
+The other etcd modules read these facts for defaults (data dir, TLS files, member list). In
+playbooks prefer \`register:\` and \`NAME.data.*\`: \`etcdplay plan\` can then tell which tasks
+depend on run-time values.
 Never changes anything; runs in --check mode.`,
   argsSchema: {
     type: 'object',
@@ -251,14 +254,13 @@ Never changes anything; runs in --check mode.`,
       return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: `etcd facts output is not JSON: ${(e as Error).message}` };
     }
     const facts = factsFromSections(sec, ctx.host);
-    void etcdFacts;
     const msg = `${facts.name}: etcd ${facts.version ?? 'not installed'}${facts.running ? (facts.isLeader ? ' (leader)' : '') : ' (not running)'}, data ${facts.dataDir}`;
     return { changed: false, failed: false, rc: 0, msg, data: facts, facts: { etcd: facts } };
   },
   examples: `- name: gather etcd facts
   etcd_facts:
+  register: etcd_gathered
 - debug:
-    msg: "{{ etcd.version }} leader={{ etcd.isLeader }} data={{ etcd.dataDir }}"`,
+    msg: "{{ etcd_gathered.data.version }} leader={{ etcd_gathered.data.isLeader }} data={{ etcd_gathered.data.dataDir }}"`,
 };
 
-void splitWords;
