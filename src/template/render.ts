@@ -18,6 +18,7 @@ import { parseSimple } from './parse.js';
 import { TemplateError, UndefinedVariableError } from './errors.js';
 
 type Node = any; // handlebars AST nodes (hbs.AST.*); typed loosely on purpose
+const PUBLIC_HELPERS = Object.keys(HELPERS).filter((h) => !h.startsWith('__'));
 type Mode = 'text' | 'shell' | 'value';
 
 let captured: unknown;
@@ -45,8 +46,8 @@ const cache = new Map<string, Compiled>();
 
 function isHelperCall(n: Node): boolean {
   const p = n.path;
-  if (!p || p.type !== 'PathExpression') return false;
   if ((n.params?.length ?? 0) > 0 || n.hash) return true;
+  if (!p || p.type !== 'PathExpression') return false;
   return !p.data && p.depth === 0 && p.parts.length === 1 && (Object.prototype.hasOwnProperty.call(HELPERS, p.parts[0]) || p.parts[0] === '__capture');
 }
 
@@ -122,7 +123,9 @@ function compile(tpl: string, mode: Mode): Compiled {
   try {
     ast = parseSimple(text) ?? hbEnv().parse(text);
   } catch (err) {
-    throw new TemplateError(`template does not parse: ${firstLine(err)} in ${JSON.stringify(tpl)}`, tpl);
+    const jinja = /\{\{[^}]*(\s[-+*\/%~]\s|==|!=|<=|>=|\sif\s|\sand\s|\sor\s|\snot\s)[^}]*\}\}/.test(tpl);
+    const hint = jinja ? ' ({{ }} takes a variable, a helper call or | filters; arithmetic, comparisons and inline if are not supported there: compute the value in vars or use a condition)' : '';
+    throw new TemplateError(`template does not parse: ${firstLine(err)} in ${JSON.stringify(tpl)}${hint}`, tpl);
   }
   let c: Compiled;
   const single = ast.body.length === 1 && ast.body[0].type === 'MustacheStatement' ? ast.body[0] : undefined;
@@ -245,6 +248,10 @@ function checkExpr(n: Node, vars: Vars, tpl: string, lenient = false): void {
   } else if (n.type === 'SubExpression' || n.type === 'MustacheStatement') {
     if (isHelperCall(n)) {
       const name = n.path.parts?.[0];
+      if (n.path.type !== 'PathExpression' || n.path.parts.length !== 1 || !Object.prototype.hasOwnProperty.call(HELPERS, name)) {
+        const what = n.path.type === 'PathExpression' ? `unknown helper '${n.path.original}'` : `'${String(n.path.original ?? n.path.value)}' is not a helper`;
+        throw new TemplateError(`${what} in ${JSON.stringify(tpl)}: {{ }} takes a variable, a helper call (${PUBLIC_HELPERS.join(', ')}) or | filters; arithmetic, comparisons and inline if are not supported there`, tpl);
+      }
       (n.params ?? []).forEach((p: Node, i: number) => checkExpr(p, vars, tpl, i === 0 && LENIENT_FIRST_ARG.has(name)));
       for (const pair of n.hash?.pairs ?? []) checkExpr(pair.value, vars, tpl);
     } else {

@@ -110,6 +110,12 @@ test('json, basename, dirname, timestamp', () => {
   assert.match(renderString("{{timestamp '%Y-%m-%d'}}", vars), /^\d{4}-\d{2}-\d{2}$/);
 });
 
+test('unknown helpers and Jinja expressions are errors, not silent output', () => {
+  assert.throws(() => renderString('{{ nohelper x }}', vars), (e: unknown) => e instanceof TemplateError && /unknown helper 'nohelper'/.test((e as Error).message));
+  assert.throws(() => renderString("{{ 'a' if n else 'b' }}", vars), (e: unknown) => e instanceof TemplateError && /is not a helper/.test((e as Error).message));
+  assert.throws(() => renderString('{{ n | int + 1 }}', vars), (e: unknown) => e instanceof TemplateError && /arithmetic/.test((e as Error).message));
+});
+
 test('syntax errors are TemplateErrors with a message', () => {
   assert.throws(() => renderString('{{ x ', vars), (e: unknown) => e instanceof TemplateError && /does not parse/.test((e as Error).message));
 });
