@@ -34,12 +34,19 @@ check() {
   bench_log "adhoc: $name ok ($count hosts)"
 }
 check etcdplay "$ETCDPLAY_CMD"
+ALT=()
+if [ -n "$ETCDPLAY_ALT" ]; then
+  ALT_CMD="$ETCDPLAY_ALT adhoc all -i $INV -a 'uname -r' -f $N"
+  check etcdplay-alt "$ALT_CMD"
+  ALT=(-n etcdplay-alt "$ALT_CMD")
+fi
 check openssh "$SSH_CMD"
 check ansible "$ANSIBLE_CMD"
 check ansible-nocm "$ANSIBLE_NOCM_CMD"
 
 bench_compare "$RESULTS/adhoc.json" \
   -n etcdplay "$ETCDPLAY_CMD" \
+  "${ALT[@]+"${ALT[@]}"}" \
   -n openssh "$SSH_CMD" \
   -n ansible "$ANSIBLE_CMD" \
   -n ansible-nocm "$ANSIBLE_NOCM_CMD"

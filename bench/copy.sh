@@ -43,10 +43,17 @@ check() {
   verify "$name" "$prefix"
 }
 check etcdplay "$ETCDPLAY_CMD" etcdplay
+ALT=()
+if [ -n "$ETCDPLAY_ALT" ]; then
+  ALT_CMD="$ETCDPLAY_ALT adhoc all -i $INV -m copy -a 'src=$T/src.bin dest=$T/etcdplay-{{ inventory_hostname }}.bin' -f 5"
+  check etcdplay-alt "$ALT_CMD" etcdplay
+  ALT=(-n etcdplay-alt "$ALT_CMD")
+fi
 check scp "$SCP_CMD" scp
 
 bench_compare "$RESULTS/copy.json" --runs "$COPY_RUNS" --warmup 0 --prepare "$PREPARE" \
   -n etcdplay "$ETCDPLAY_CMD" \
+  "${ALT[@]+"${ALT[@]}"}" \
   -n scp "$SCP_CMD"
 
 rss() { # largest resident set of the command or any of its children, in KiB
@@ -56,7 +63,9 @@ rss() { # largest resident set of the command or any of its children, in KiB
 }
 e_rss="$(rss etcdplay "$ETCDPLAY_CMD")"
 s_rss="$(rss scp "$SCP_CMD")"
-printf '{"bytes_per_host": %d, "hosts": 5, "etcdplay_max_rss_kib": %d, "scp_max_rss_kib": %d}\n' \
-  "$((MIB * 1024 * 1024))" "$e_rss" "$s_rss" >"$RESULTS/copy-rss.json"
+a_rss=0
+[ -z "$ETCDPLAY_ALT" ] || a_rss="$(rss etcdplay-alt "$ALT_CMD")"
+printf '{"bytes_per_host": %d, "hosts": 5, "etcdplay_max_rss_kib": %d, "scp_max_rss_kib": %d, "etcdplay_alt_max_rss_kib": %d}\n' \
+  "$((MIB * 1024 * 1024))" "$e_rss" "$s_rss" "$a_rss" >"$RESULTS/copy-rss.json"
 bench_log "copy: peak RSS etcdplay $((e_rss / 1024)) MiB, largest scp $((s_rss / 1024)) MiB"
 bash -c "$PREPARE"

@@ -4,7 +4,9 @@
 #   bench_hosts_up N      unless BENCH_HOSTS_DIR is already set (by bench/run.sh), start N sshd on
 #                         127.0.2.1..N (bench/hosts.ts) and export BENCH_HOSTS_DIR
 #   bench_tmp NAME VAR    make a temp dir (removed on exit) and store its path in VAR
-#   bench_build           compile etcdplay into a private snapshot; sets ETCDPLAY
+#   bench_build           compile etcdplay into a private snapshot; sets ETCDPLAY; with
+#                         BENCH_ALT_REPO=DIR (another checkout, e.g. a proposed change) also builds
+#                         that one and sets ETCDPLAY_ALT: benchmarks then add an `etcdplay-alt` row
 #
 # Environment: BENCH_RUNS (default 5), BENCH_WARMUP (default 1), BENCH_PORT (default 22),
 # BENCH_RESULTS (default bench/results).
@@ -74,7 +76,29 @@ bench_tmp() {
   printf -v "$2" '%s' "$_bt_d"
 }
 
+# bench_snapshot REPO VAR: compile REPO's src into a temp snapshot, path in VAR.
+bench_snapshot() {
+  local repo="$1" _bs
+  bench_tmp etcdplay _bs
+  bench_log "building etcdplay from $repo into $_bs (commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$repo" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty'))"
+  npx tsc -p "$repo/tsconfig.json" --outDir "$_bs/dist" >&2
+  mkdir -p "$_bs/bin"
+  cp "$repo/bin/etcdplay.js" "$_bs/bin/"
+  cp "$repo/package.json" "$_bs/"
+  local d
+  for d in node_modules schemas templates playbooks inventories; do
+    [ -e "$repo/$d" ] && ln -s "$(cd "$repo/$d" && pwd -P)" "$_bs/$d"
+  done
+  printf -v "$2" '%s' "$_bs"
+}
+
 bench_build() {
+  ETCDPLAY_ALT=""
+  if [ -n "${BENCH_ALT_REPO:-}" ] && [ -z "${BENCH_ALT_DIR:-}" ]; then
+    bench_snapshot "$BENCH_ALT_REPO" BENCH_ALT_DIR
+    export BENCH_ALT_DIR
+  fi
+  [ -n "${BENCH_ALT_DIR:-}" ] && ETCDPLAY_ALT="node $BENCH_ALT_DIR/bin/etcdplay.js"
   # Compile into a private snapshot (bin/, dist/, package.json; schemas/, templates/, playbooks/,
   # node_modules/ linked) so that a concurrent `tsc` in the shared checkout cannot change the code
   # under measurement halfway through. BENCH_ETCDPLAY_DIR reuses an existing snapshot.
@@ -83,16 +107,7 @@ bench_build() {
     return 0
   fi
   local snap
-  bench_tmp etcdplay snap
-  bench_log "building etcdplay into $snap (tsc, commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo '+dirty'))"
-  npx tsc -p "$ROOT/tsconfig.json" --outDir "$snap/dist" >&2
-  mkdir -p "$snap/bin"
-  cp "$ROOT/bin/etcdplay.js" "$snap/bin/"
-  cp "$ROOT/package.json" "$snap/"
-  local d
-  for d in node_modules schemas templates playbooks inventories; do
-    [ -e "$ROOT/$d" ] && ln -s "$ROOT/$d" "$snap/$d"
-  done
+  bench_snapshot "$ROOT" snap
   export BENCH_ETCDPLAY_DIR="$snap"
   ETCDPLAY="node $snap/bin/etcdplay.js"
 }

@@ -28,10 +28,17 @@ check() {
   bench_log "playbook: $name ok"
 }
 check etcdplay "$ETCDPLAY_CMD" 'h05.*ok=10'
+ALT=()
+if [ -n "$ETCDPLAY_ALT" ]; then
+  ALT_CMD="$ETCDPLAY_ALT run $PB -i $INV -f 5"
+  check etcdplay-alt "$ALT_CMD" 'h05.*ok=10'
+  ALT=(-n etcdplay-alt "$ALT_CMD")
+fi
 check ansible "$ANSIBLE_CMD" 'h05 +: ok=10 +changed=10'
 check ansible-nocm "$ANSIBLE_NOCM_CMD" 'h05 +: ok=10 +changed=10'
 
 bench_compare "$RESULTS/playbook.json" \
   -n etcdplay "$ETCDPLAY_CMD" \
+  "${ALT[@]+"${ALT[@]}"}" \
   -n ansible-playbook "$ANSIBLE_CMD" \
   -n ansible-playbook-nocm "$ANSIBLE_NOCM_CMD"
