@@ -124,9 +124,14 @@ function deferReason(st: PlayState, root: string): string {
   return st.registeredNames?.has(root) ? `uses registered variable '${root}'` : `uses '${root}', set at run time`;
 }
 
+class DelegateWarning extends Error {}
+
 /** Report an error met while planning one task for one host (dedup: one per task+problem). */
 function report(st: PlayState, task: Task, host: string, err: unknown, fallback: SourcePos): void {
-  if (err instanceof UndefinedVariableError) {
+  if (err instanceof DelegateWarning) {
+    const hosts = [...st.inv.hosts.keys()];
+    addDiag(st, 'delegate-unknown-host', fallback, `${err.message} (task '${describeTask(task)}')`, hosts.length ? `the inventory's hosts: ${hosts.slice(0, 10).join(', ')}${hosts.length > 10 ? ', ...' : ''}` : undefined, 'warning');
+  } else if (err instanceof UndefinedVariableError) {
     addDiag(st, 'undefined-variable', err.pos ?? fallback, `${err.message} (task '${describeTask(task)}', host ${host})`,
       `define '${err.root}' in the inventory, play vars, vars_files or with -e ${err.root}=...`);
   } else if (err instanceof ExpressionError) {
@@ -191,6 +196,9 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     try {
       const r = renderString(delegate, base);
       if (r !== host) out.runsOn = r;
+      if (!st.inv.hosts.has(r) && !['localhost', '127.0.0.1', '::1'].includes(r)) {
+        reportOnce(st, task, host, new DelegateWarning(`delegate_to '${r}' is not a host of the inventory: it will be contacted by that name, with no inventory variables`), task.keyPos?.delegate_to ?? task.pos);
+      }
     } catch (err) {
       if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
         out.deferred = `delegate_to ${deferReason(st, err.root)}`;

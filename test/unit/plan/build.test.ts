@@ -31,6 +31,23 @@ test('hosts, batches, run_once (first host of each batch) and delegate_to', () =
   assert.equal(del.perHost.map((h) => [h.host, h.runsOn]), [['e1', 'm1'], ['e2', 'm1'], ['e3', 'm1']]);
 });
 
+test('delegate_to a host outside the inventory is a warning', () => {
+  const r = plan(`
+- hosts: etcd
+  gather_facts: false
+  tasks:
+    - name: typo
+      command: 'true'
+      delegate_to: etcd9
+    - name: local
+      command: 'true'
+      delegate_to: localhost
+`);
+  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.pos.line]), [['delegate-unknown-host', 'warning', 7]]);
+  assert.match(r.diagnostics[0]!.message, /delegate_to 'etcd9' is not a host of the inventory/);
+  assert.equal(taskNamed(r.plan, 'typo').perHost.map((h) => h.runsOn), ['etcd9', 'etcd9', 'etcd9']);
+});
+
 test('--limit, and a pattern matching no host is a diagnostic at hosts: with the groups', () => {
   const r = plan(`
 - hosts: etcd
