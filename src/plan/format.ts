@@ -106,7 +106,26 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
       for (const t of p.handlers) out.push(...taskBlock(t, c, plan.check, full, '  '));
     }
   }
+  const n = summarize(plan);
+  out.push('');
+  out.push(c.dim(`${n.plays} play${n.plays === 1 ? '' : 's'}, ${n.tasks} task${n.tasks === 1 ? '' : 's'}, ${n.steps} step${n.steps === 1 ? '' : 's'} (${n.mutating} changing), ${n.deferred} deferred to run time, ${n.runtimeWhen} condition${n.runtimeWhen === 1 ? '' : 's'} decided at run time; nothing was contacted`));
   return out.join('\n') + '\n';
+}
+
+/** Counts over a plan (tasks include handlers and block children; steps are per host). */
+export function summarize(plan: Plan): { plays: number; tasks: number; steps: number; mutating: number; deferred: number; runtimeWhen: number } {
+  const n = { plays: plan.plays.length, tasks: 0, steps: 0, mutating: 0, deferred: 0, runtimeWhen: 0 };
+  const walk = (t: PlannedTask): void => {
+    if (t.block) { [...t.block, ...(t.rescue ?? []), ...(t.always ?? [])].forEach(walk); return; }
+    n.tasks++;
+    for (const h of t.perHost) {
+      if (h.deferred) n.deferred++;
+      if (h.when && !h.when.decided) n.runtimeWhen++;
+      for (const s of h.steps ?? []) { n.steps++; if (s.mutates) n.mutating++; }
+    }
+  };
+  for (const p of plan.plays) [...p.tasks, ...p.handlers].forEach(walk);
+  return n;
 }
 
 const SECRET_KEY = /pass(word|phrase)?|secret|token/i;

@@ -38,6 +38,7 @@ test('text: hosts, batches, run_once, delegate_to, secrets hidden, check marks, 
   assert.match(t, /sh -c '<3-line script, see --full>' etcdplay 'x y'/);
   assert.match(t, /put <5 bytes of content> -> \/etc\/x mode=0600/);
   assert.not.match(t, /\x1b\[/);
+  assert.match(t, /1 play, 1 task, 3 steps \(2 changing\), 1 deferred to run time, 1 condition decided at run time; nothing was contacted\n$/);
   assert.match(formatPlan(plan, { color: true }), /\x1b\[/);
   assert.match(formatPlan(plan, { full: true }), /sh -c 'a\nb\nc' etcdplay 'x y'/);
 });
