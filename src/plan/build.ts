@@ -208,7 +208,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       return out;
     }
   }
-  const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, unknownAtPlan: st.pending, playbookDir: st.pbDir });
+  const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, hostvars: base.hostvars as Record<string, Vars>, unknownAtPlan: st.pending, playbookDir: st.pbDir });
   try {
     let items: unknown[] | undefined;
     try {
