@@ -235,7 +235,10 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
             if (!evalConditions(conds, v)) continue;
           } catch (err) {
             if (err instanceof UndefinedVariableError && isPending(st, err.root)) anyRuntime = true;
-            else throw err;
+            else {
+              reportOnce(st, task, host, err, whenPos);
+              return out;
+            }
           }
         }
         const label = typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);

@@ -185,9 +185,14 @@ test('every undefined variable is reported, with the file:line:col of the module
     - name: three
       command: echo ok
       when: also_missing == 1
+    - name: four
+      command: echo {{ item }}
+      loop: [a]
+      when: item < 1
 `);
   const msgs = r.diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.code} ${d.message}`);
-  assert.is(msgs.length, 3, msgs.join('\n'));
+  assert.is(msgs.length, 4, msgs.join('\n'));
+  assert.match(msgs[3]!, /^15:13 bad-condition in condition "item < 1": cannot compare string "a" with number 1/);
   assert.match(msgs[0]!, /^6:16 undefined-variable undefined variable 'nope'/);
   assert.match(msgs[1]!, /^8:14 undefined-variable undefined variable 'other'/);
   assert.match(msgs[2]!, /^11:13 undefined-variable undefined variable 'also_missing'/);
