@@ -18,6 +18,11 @@ export class Redactor {
     return this.secrets.length;
   }
 
+  /** Does the text contain any known secret? */
+  contains(s: string): boolean {
+    return this.secrets.some((sec) => s.includes(sec));
+  }
+
   text(s: string): string {
     if (!this.secrets.length) return s;
     let out = s;

@@ -22,6 +22,9 @@ import { Redactor } from './redact.js';
 import { newRunId } from './runid.js';
 import { runSteps, type StepsRun } from './steps.js';
 import type { RunOptions, RunOutcome } from './types.js';
+import { existsSync } from 'node:fs';
+import { Journal, sha256File, type JournalStatus } from './journal.js';
+import { DEFAULT_LOCK_DIR, acquireLock, heldMessage, lockOwner, releaseLock, type LockOutcome } from './lock.js';
 
 /** What a block passes down to the tasks inside it. */
 interface Inherited {
@@ -75,6 +78,12 @@ export class Runner {
   private readonly t0 = Date.now();
   private currentPlayHosts: string[] = [];
   private currentBatch: string[] = [];
+  private readonly journal: Journal;
+  /** Soft abort of the task in flight: the user's Ctrl-C, or a host failing under any_errors_fatal. */
+  private taskAbort?: AbortController;
+  private taskSignal?: AbortSignal;
+  private fatalAbort = false;
+  private readonly locked = new Map<string, { vars: Vars; become?: Become; dir: string }>();
 
   constructor(private readonly opts: RunOptions) {
     this.runId = opts.runId ?? newRunId();
@@ -97,6 +106,50 @@ export class Runner {
       }
     }
     this.collectSecrets(opts.extraVars);
+    for (const n of opts.journal?.secretVars ?? []) this.addSecretValue(opts.extraVars[n]);
+    const file = opts.playbook.file;
+    const extra: Vars = {};
+    const secretNames = new Set([...(opts.journal?.secretVars ?? [])]);
+    for (const [k, v] of Object.entries(opts.extraVars)) {
+      if (secretNames.has(k) || isSecretName(k)) {
+        secretNames.add(k);
+        this.addSecretValue(v);
+      } else extra[k] = this.redactor.value(v);
+    }
+    const meta = {
+      runId: this.runId,
+      playbook: { file, sha256: existsSync(file) ? sha256File(file) : '' },
+      inventory: opts.journal?.inventory ?? [],
+      extraVars: extra,
+      secretVars: [...secretNames],
+      options: opts.journal?.options ?? { limit: opts.limit, tags: opts.tags, skipTags: opts.skipTags, forks: opts.forks },
+      check: opts.check,
+    };
+    if (opts.resume) {
+      this.journal = new Journal(opts.runDir, { ...opts.resume, ...meta, extraVars: opts.resume.extraVars, secretVars: meta.secretVars });
+      for (const [h, jh] of Object.entries(opts.resume.hosts)) {
+        const st = this.host(h);
+        Object.assign(st.facts, jh.facts);
+        Object.assign(st.registered, jh.registered);
+        for (const i of jh.pending) st.pending.add(i);
+      }
+      this.started = true;
+    } else {
+      this.journal = new Journal(opts.runDir, meta);
+    }
+  }
+
+  private addSecretValue(v: unknown): void {
+    if (typeof v === 'string' || typeof v === 'number') this.redactor.add(v);
+    else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.addSecretValue(x);
+  }
+
+  private flushJournal(): void {
+    try {
+      this.journal.flush();
+    } catch (err) {
+      this.emit({ type: 'warning', message: `cannot write the run journal: ${(err as Error).message}` });
+    }
   }
 
   private collectSecrets(vars: Vars): void {
@@ -108,7 +161,7 @@ export class Runner {
         return undefined;
       }
     };
-    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass']) this.redactor.add(read(k));
+    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'etcd_password', 'etcdctl_password']) this.redactor.add(read(k));
     const named = read('etcdplay_secret_vars');
     if (Array.isArray(named)) {
       for (const n of named) {
@@ -158,10 +211,18 @@ export class Runner {
     for (const h of allHosts) this.host(h);
     this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date().toISOString() });
     let crash: unknown;
+    let refused: string | undefined;
+    this.flushJournal();
     try {
-      for (const play of playbook.plays) {
-        if (this.stopping) break;
-        await this.runPlay(play, perPlay[play.index] ?? playHosts(play, inventory, this.opts.limit));
+      if (this.opts.lock ?? !this.opts.check) refused = await this.lockAll(playbook.plays, perPlay);
+      if (refused) {
+        this.emit({ type: 'warning', message: refused });
+        this.failedRun = true;
+      } else {
+        for (const play of playbook.plays) {
+          if (this.stopping) break;
+          await this.runPlay(play, perPlay[play.index] ?? playHosts(play, inventory, this.opts.limit));
+        }
       }
     } catch (err) {
       // A bug, not a host problem: still end the run properly (recap, journal), then rethrow.
@@ -169,13 +230,103 @@ export class Runner {
       this.failedRun = true;
       this.emit({ type: 'warning', message: `internal error: ${(err as Error)?.stack ?? String(err)}` });
     } finally {
+      if (this.opts.signal?.aborted) this.interrupted = true;
+      const status: JournalStatus = refused ? 'refused' : this.interrupted ? 'interrupted' : exitCodeFor(this.recap, false, this.failedRun) === 0 ? 'ok' : Object.values(this.recap).some((r) => r.failed > 0) || this.failedRun ? 'failed' : 'unreachable';
+      // A refused run keeps the journal of the run it was meant to resume untouched.
+      if (!(refused && this.opts.resume)) {
+        this.journal.data.status = status;
+        this.flushJournal();
+      }
+      await this.unlockAll(status).catch(() => undefined);
       await this.conns.closeAll();
     }
-    if (this.opts.signal?.aborted) this.interrupted = true;
-    const exitCode = exitCodeFor(this.recap, this.interrupted, this.failedRun);
+    const exitCode = refused ? (refused.includes('unreachable') ? 4 : 2) : exitCodeFor(this.recap, this.interrupted, this.failedRun);
     this.emit({ type: 'run.end', runId: this.runId, recap: this.recap, exitCode, interrupted: this.interrupted, durationMs: Date.now() - this.t0 });
     if (crash) throw crash;
-    return { exitCode, recap: this.recap, runId: this.runId };
+    return { exitCode, recap: this.recap, runId: this.runId, ...(refused ? { refused } : {}) };
+  }
+
+  /** The connection vars and become of a host, from the first play that runs on it. */
+  private lockTarget(plays: Play[], perPlay: string[][], h: string): { vars: Vars; become?: Become; dir: string; wanted: boolean } {
+    const pi = plays.findIndex((p) => (perPlay[p.index] ?? []).includes(h));
+    const play = plays[pi] ?? plays[0]!;
+    const vars = this.varsOf(play, h, undefined, {});
+    const conn = vars.ansible_connection;
+    const explicit = typeof vars.etcdplay_lock_dir === 'string' && vars.etcdplay_lock_dir !== '';
+    // The workstation itself (local connection) is locked only when asked for: tests and local
+    // tasks share one machine, a cluster lock there would serialise unrelated runs.
+    const wanted = explicit || (conn !== 'local' && h !== 'localhost');
+    const eff: Inherited = { when: [], vars: {}, tags: [], rescuable: false };
+    return { vars, become: this.become(play, eff, vars), dir: explicit ? String(vars.etcdplay_lock_dir) : DEFAULT_LOCK_DIR, wanted };
+  }
+
+  /** Take the run lock on every host; returns why the run is refused, or undefined. */
+  private async lockAll(plays: Play[], perPlay: string[][]): Promise<string | undefined> {
+    const hosts = [...new Set(perPlay.flat())];
+    const owner = lockOwner(this.runId, this.opts.playbook.file);
+    const outcomes: (LockOutcome | { state: 'unreachable'; host: string; msg: string })[] = [];
+    await mapLimit(hosts, this.forks, async (h) => {
+      let t: ReturnType<Runner['lockTarget']>;
+      try {
+        t = this.lockTarget(plays, perPlay, h);
+      } catch {
+        return; // the host's vars do not render: its first task reports it
+      }
+      if (!t.wanted) return;
+      try {
+        const conn = await this.conns.get(h, t.vars);
+        const varPw = t.vars.ansible_become_password ?? t.vars.ansible_become_pass;
+        const bp = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
+        const o = await acquireLock({ conn, host: h, dir: t.dir, owner, become: t.become, becomePassword: bp, force: this.opts.breakLock, takeOver: this.opts.resume?.runId, signal: this.opts.signal });
+        if (o.state === 'acquired') this.locked.set(h, { vars: t.vars, become: t.become, dir: t.dir });
+        outcomes.push(o);
+      } catch (err) {
+        outcomes.push({ state: 'unreachable', host: h, msg: (err as Error).message });
+      }
+    });
+    const held = outcomes.filter((o): o is Extract<LockOutcome, { state: 'held' }> => o.state === 'held');
+    let bad = outcomes.filter((o) => o.state === 'unreachable' || o.state === 'error') as { host: string; msg: string; state: string }[];
+    // Without any_errors_fatal (Ansible's default), an unreachable host is left out and the others
+    // go on; a playbook that must run on all hosts or none (any_errors_fatal) is refused instead.
+    if (!plays.some((p) => p.anyErrorsFatal) && !held.length) {
+      // (its tasks report it unreachable: the connection failure is remembered for the run)
+      bad = bad.filter((x) => x.state !== 'unreachable');
+    }
+    if (!held.length && !bad.length) {
+      if (this.locked.size) this.emit({ type: 'warning', message: `run lock taken on ${[...this.locked.keys()].join(', ')}${this.opts.breakLock ? ' (--break-lock)' : ''}` });
+      return undefined;
+    }
+    for (const b of bad) {
+      this.recap[b.host] ??= emptyRecap();
+      if (b.state === 'unreachable') {
+        this.recap[b.host]!.unreachable++;
+        this.emit({ type: 'host.end', taskId: 'lock', host: b.host, status: 'unreachable', result: { changed: false, failed: false, unreachable: true, msg: b.msg }, durationMs: 0 });
+      }
+    }
+    await this.unlockAll('refused');
+    const hint = this.opts.commandHint ?? 'etcdplay run ...';
+    const parts: string[] = [];
+    if (bad.length) parts.push(`the run lock could not be taken on every host, so no host was changed:\n${bad.map((b) => `  ${b.host}: ${b.state === 'unreachable' ? 'unreachable: ' : ''}${b.msg}`).join('\n')}`);
+    if (held.length) parts.push(heldMessage(held, hint));
+    return parts.join('\n');
+  }
+
+  private async unlockAll(status: JournalStatus): Promise<void> {
+    const hosts = [...this.locked.entries()];
+    this.locked.clear();
+    await mapLimit(hosts, this.forks, async ([h, t]) => {
+      try {
+        const conn = await this.conns.get(h, t.vars);
+        const varPw = t.vars.ansible_become_password ?? t.vars.ansible_become_pass;
+        const bp = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
+        const jh = this.journal.data.hosts[h];
+        const marker = { runId: this.runId, playbook: this.opts.playbook.file, status, lastCompleted: jh?.lastCompleted, time: new Date().toISOString(), workstation: lockOwner(this.runId, '').workstation };
+        const ok = await releaseLock({ conn, host: h, dir: t.dir, become: t.become, becomePassword: bp, runId: this.runId, marker });
+        if (!ok && status !== 'refused') this.emit({ type: 'warning', host: h, message: `the run lock on ${h} was not held by this run any more (broken by another run?)` });
+      } catch (err) {
+        this.emit({ type: 'warning', host: h, message: `could not release the run lock on ${h}: ${(err as Error).message}; break it with --break-lock on the next run` });
+      }
+    });
   }
 
   private async runPlay(play: Play, hosts: string[]): Promise<void> {
@@ -241,6 +392,18 @@ export class Runner {
       if (!active.length) break;
       const f = task.block ? await this.runBlock(play, task, active, inh) : await this.runTask(play, task, active, inh);
       for (const h of f) failed.add(h);
+      if (!batch && inh.rescuable && play.anyErrorsFatal && f.size && !this.interrupted) {
+        // any_errors_fatal inside a block with a rescue: every host of the block leaves it now and
+        // runs the rescue (with the failing host's task and result as ansible_failed_*).
+        const first = this.host([...f][0]!).lastFailure;
+        const others = active.filter((h) => !failed.has(h) && this.alive(h));
+        if (others.length) this.emit({ type: 'warning', message: `any_errors_fatal: ${[...f].join(', ')} failed; ${others.join(', ')} leave the block for the rescue too` });
+        for (const h of others) {
+          failed.add(h);
+          if (first) this.host(h).lastFailure = first;
+        }
+        break;
+      }
       if (batch) {
         // top level of a play section: failures are final
         for (const h of f) if (!this.host(h).dead) this.host(h).dead = 'failed';
@@ -283,6 +446,8 @@ export class Runner {
           st.registered.ansible_failed_result = st.lastFailure.result;
         }
       }
+      this.journal.data.rescueRan = true;
+      this.flushJournal();
       const rescueFailed = await this.runList(play, block.rescue ?? [], rescueHosts, child, undefined);
       for (const h of rescueHosts) {
         if (!rescueFailed.has(h) && this.alive(h)) {
@@ -424,7 +589,29 @@ export class Runner {
       if (answer === 'continue') this.stepMode = false;
     }
     const failed = new Set<string>();
+    // --resume: (task, host) pairs the interrupted run completed are not repeated; their results
+    // and facts were restored from the journal.
+    const resumed = this.opts.resume;
+    const done = resumed ? hosts.filter((h) => resumed.hosts[h]?.tasks[task.id] !== undefined && this.journal.completed(task.id, h)) : [];
     this.emit({ type: 'task.start', play: play.index, taskId: task.id, name, module: task.module, hosts });
+    for (const h of done) {
+      this.recap[h]!.skipped++;
+      this.emit({ type: 'host.end', taskId: task.id, host: h, status: 'skipped', result: { changed: false, failed: false, skipped: true, skip_reason: `completed in run ${this.runId} before it stopped (result restored from the journal)` }, durationMs: 0 });
+    }
+    hosts = hosts.filter((h) => !done.includes(h));
+    if (!hosts.length) {
+      this.emit({ type: 'task.end', play: play.index, taskId: task.id });
+      return failed;
+    }
+    this.taskAbort = new AbortController();
+    const fatal = play.anyErrorsFatal && !eff.ignoreErrors;
+    const onFailed = (status: string) => {
+      if (fatal && (status === 'failed' || status === 'unreachable') && !this.taskAbort!.signal.aborted) {
+        this.fatalAbort = true;
+        this.taskAbort!.abort();
+      }
+    };
+    this.taskSignal = this.opts.signal ? AbortSignal.any([this.opts.signal, this.taskAbort.signal]) : this.taskAbort.signal;
     if (eff.runOnce) {
       const first = hosts[0]!;
       const out = await this.safeRunOnHost(play, task, eff, first);
@@ -434,14 +621,21 @@ export class Runner {
         this.finish(play, task, eff, h, copy, 0);
         if (copy.status === 'failed') failed.add(h);
       }
+      onFailed(out.status);
     } else {
       await mapLimit(hosts, this.forks, async (h) => {
         const t0 = Date.now();
         const out = await this.safeRunOnHost(play, task, eff, h);
+        if (out.status === 'failed' && this.fatalAbort && this.taskAbort!.signal.aborted && !this.opts.signal?.aborted && /interrupted/.test(String(out.result.msg ?? ''))) {
+          out.result.msg = `aborted: another host failed this task and the play has any_errors_fatal (${String(out.result.msg)})`;
+        }
         this.finish(play, task, eff, h, out, Date.now() - t0);
         if (out.status === 'failed') failed.add(h);
+        onFailed(out.status);
       });
     }
+    this.fatalAbort = false;
+    this.taskSignal = undefined;
     this.emit({ type: 'task.end', play: play.index, taskId: task.id });
     return failed;
   }
@@ -476,10 +670,23 @@ export class Runner {
       }
     }
     this.account(h, out, eff);
+    this.record(task, h, out.status);
     let shown = eff.noLog ? censor(out.result) : out.result;
     // Where it ran (delegate_to, or the host a run_once result was copied from), for the views.
     if (out.runsOn && out.runsOn !== h) shown = { ...shown, runsOn: out.runsOn };
     this.emit({ type: 'host.end', taskId: task.id, host: h, status: out.status, result: shown, durationMs: durationMs || out.result.durationMs || 0 });
+  }
+
+  /** Journal one host's outcome of one task, with the host's state after it (redacted). */
+  private record(task: Task, h: string, status: string): void {
+    const st = this.host(h);
+    const jh = this.journal.host(h);
+    jh.tasks[task.id] = status;
+    jh.registered = this.redactor.value(jsonSafe(st.registered) as Vars);
+    jh.facts = this.redactor.value(jsonSafe(st.facts) as Record<string, unknown>);
+    jh.pending = [...st.pending];
+    if (status !== 'failed' && status !== 'unreachable') jh.lastCompleted = { taskId: task.id, name: this.taskName(task), time: new Date().toISOString() };
+    this.flushJournal();
   }
 
   private async flushHandlers(play: Play, batch: string[]): Promise<void> {
@@ -624,8 +831,12 @@ export class Runner {
         break;
       }
       this.emit({ type: 'warning', host, message: `${this.taskName(task)}: retrying (${max - attempt} retries left)` });
-      if (!(await sleep(delayMs, this.opts.signal))) {
-        this.interrupted = true;
+      if (!(await sleep(delayMs, this.taskSignal ?? this.opts.signal))) {
+        if (this.opts.signal?.aborted) this.interrupted = true;
+        else {
+          last.result.failed = true;
+          last.result.msg = `aborted while waiting to retry: another host failed and the play has any_errors_fatal`;
+        }
         break;
       }
     }
@@ -679,7 +890,9 @@ export class Runner {
       diff: this.opts.diff,
       become,
       becomePassword: bp,
-      signal: this.opts.signal,
+      signal: this.taskSignal ?? this.opts.signal,
+      hardSignal: this.opts.hardSignal,
+      secretIn: (t) => this.redactor.contains(t),
       vars,
       onOutput: (stream, line) => {
         if (!eff.noLog) this.emit({ type: 'host.output', taskId, host, stream, line });
@@ -810,3 +1023,17 @@ function toList(v: unknown): unknown[] {
   throw new Error(`expected a list, got ${JSON.stringify(v)}`);
 }
 
+
+/** Extra var names treated as secret without being listed: *_password, *_passphrase, *_token, *_secret. */
+export function isSecretName(name: string): boolean {
+  return /(^|_)(password|passwd|pass|passphrase|secret|token)$/i.test(name);
+}
+
+/** A plain JSON copy (drops functions, lazy getters that throw, cycles). */
+function jsonSafe(v: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(v ?? {}));
+  } catch {
+    return {};
+  }
+}

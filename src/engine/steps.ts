@@ -11,7 +11,7 @@ import type { ExecResult, TaskResult } from '../model/result.js';
 import { CHANGED_MARKER, type CommandStep, type GetStep, type LocalStep, type PutStep, type RelayStep, type Step } from '../model/step.js';
 import type { Vars } from '../model/vars.js';
 import type { StepOutcome } from '../modules/module.js';
-import { displayCommand } from '../template/shell.js';
+import { displayCommand, renderCommand } from '../template/shell.js';
 import { evalCondition } from '../template/expr.js';
 import { isProbablyText, unifiedDiff } from './diff.js';
 import { LineSplitter, throttleProgress } from './output.js';
@@ -24,6 +24,14 @@ export interface StepEnv {
   become?: Become;
   becomePassword?: string;
   signal?: AbortSignal;
+  /**
+   * Aborts mutating steps (the second Ctrl-C). `signal` (the first Ctrl-C, or another host failing
+   * under any_errors_fatal) stops before the next step and aborts read-only steps only: a `mv` or
+   * an apt run in flight is let finish.
+   */
+  hardSignal?: AbortSignal;
+  /** Does this text contain a known secret? (a secret must never be on a command line) */
+  secretIn?(text: string): boolean;
   /** The host's variables (for assert conditions). */
   vars: Vars;
   /** Extra environment for every command (task `environment:`). */
@@ -65,22 +73,23 @@ export async function runSteps(steps: Step[], env: StepEnv): Promise<StepsRun> {
       run.outcomes.push({ step, status: 'check', changed: false });
       continue;
     }
+    const se: StepEnv = step.mutates ? { ...env, signal: env.hardSignal } : env;
     try {
       switch (step.kind) {
         case 'command':
-          await commandStep(step, env, run);
+          await commandStep(step, se, run);
           break;
         case 'put':
-          await putStep(step, env, run);
+          await putStep(step, se, run);
           break;
         case 'get':
-          await getStep(step, env, run);
+          await getStep(step, se, run);
           break;
         case 'relay':
-          await relayStep(step, env, run);
+          await relayStep(step, se, run);
           break;
         case 'local':
-          localStep(step, env, run);
+          localStep(step, se, run);
           break;
       }
     } catch (err) {
@@ -103,8 +112,41 @@ function withEnv(cmd: Command, env: StepEnv): Command {
     for (const v of Object.values(cmd.env ?? {})) env.addSecret(v);
     if (cmd.stdin) env.addSecret(cmd.stdin);
   }
-  if (!env.environment || !Object.keys(env.environment).length) return cmd;
-  return { ...cmd, env: { ...env.environment, ...(cmd.env ?? {}) } };
+  const merged = env.environment && Object.keys(env.environment).length ? { ...cmd, env: { ...env.environment, ...(cmd.env ?? {}) } } : cmd;
+  return secretsOffArgv(merged, env);
+}
+
+/**
+ * Keep secrets off every command line (argv is world-readable in `ps` on the host): secret
+ * environment values are fed on stdin and read by a prologue (`NAME=$(dd bs=1 count=N)`), and a
+ * command whose own text contains a secret is refused.
+ */
+export function secretsOffArgv(cmd: Command, env: Pick<StepEnv, 'secretIn'>): Command {
+  const isSecret = (v: string) => !!env.secretIn?.(v);
+  const text = cmd.kind === 'exec' ? cmd.argv.join(' ') : cmd.script;
+  if (isSecret(text) || (cmd.cwd !== undefined && isSecret(cmd.cwd))) {
+    throw new Error('refusing to run a command whose text contains a secret (it would be visible in ps on the host): pass the secret through environment: or a module that feeds it on stdin');
+  }
+  const envv = cmd.env ?? {};
+  const hidden = Object.keys(envv).filter((k) => cmd.secret || isSecret(envv[k]!));
+  if (!hidden.length) return cmd;
+  const keep: Record<string, string> = {};
+  for (const [k, v] of Object.entries(envv)) if (!hidden.includes(k)) keep[k] = v;
+  const inner: Command = { ...cmd, env: keep };
+  delete inner.stdin;
+  const prologue = hidden
+    .map((k) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${JSON.stringify(k)}`);
+      const n = Buffer.byteLength(envv[k]!, 'utf8');
+      return `${k}=$(dd bs=1 count=${n} 2>/dev/null; echo x); ${k}=\${${k}%x}; export ${k}`;
+    })
+    .join('\n');
+  return {
+    kind: 'shell',
+    script: `${prologue}\n${renderCommand(inner)}`,
+    stdin: hidden.map((k) => envv[k]!).join('') + (cmd.stdin ?? ''),
+    secret: true,
+  };
 }
 
 async function exec(cmd: Command, env: StepEnv, timeoutMs: number | undefined, stream: boolean): Promise<ExecResult> {

@@ -135,7 +135,13 @@ test('no_log hides output and results; secret vars and become password are redac
       command: echo top-secret-output
       no_log: true
     - name: leaky
-      command: echo "pw={{ db_password }} bp=b3c0me-pass"
+      shell: echo "pw=$PW bp=$BP"
+      environment:
+        PW: "{{ db_password }}"
+        BP: b3c0me-pass
+    - name: on the command line
+      command: echo "pw={{ db_password }}"
+      ignore_errors: true
 `,
     localInventory(1),
     { dir: dir(), connect: { hostKeyChecking: 'strict', becomePassword: 'b3c0me-pass' } },
@@ -147,6 +153,9 @@ test('no_log hides output and results; secret vars and become password are redac
   assert.not.match(text, /b3c0me-pass/);
   assert.match(String(r.result('hidden', 'h1')!.msg), /no_log/);
   assert.is(r.result('leaky', 'h1')!.stdout, 'pw=******** bp=********');
+  // a secret is never put on a command line (visible in ps): refused
+  assert.is(r.status('on the command line').h1, 'ignored');
+  assert.match(String(r.result('on the command line', 'h1')!.msg), /contains a secret/);
 });
 
 test('--step: a "no" answer skips the task, "continue" stops asking', async () => {
