@@ -88,6 +88,20 @@ function taskBlock(t: PlannedTask, c: ChalkInstance, check: boolean, full: boole
   return out;
 }
 
+/** A task restricted to some hosts (undefined when none of them has an entry). */
+function onlyHosts(t: PlannedTask, hosts: Set<string>): PlannedTask | undefined {
+  if (t.block) {
+    const f = (xs?: PlannedTask[]) => (xs ?? []).map((x) => onlyHosts(x, hosts)).filter((x): x is PlannedTask => !!x);
+    const block = f(t.block);
+    const rescue = f(t.rescue);
+    const always = f(t.always);
+    if (!block.length && !rescue.length && !always.length) return undefined;
+    return { ...t, block, rescue, always };
+  }
+  const perHost = t.perHost.filter((h) => hosts.has(h.host));
+  return perHost.length ? { ...t, perHost } : undefined;
+}
+
 export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const full = opts.full ?? false;
@@ -98,8 +112,23 @@ export function formatPlan(plan: Plan, opts: FormatOptions = {}): string {
     out.push(c.bold(`PLAY ${p.index + 1} [${p.name}]`) + ` hosts: ${p.pattern} ${c.dim(`(${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'})`)}`);
     if (p.confirm) out.push(`  ${c.red('asks for confirmation:')} ${p.confirm}`);
     for (const n of p.notes) out.push(`  ${c.dim('note:')} ${n}`);
-    p.batches.forEach((b, i) => out.push(`  ${c.dim(`batch ${i + 1}/${p.batches.length}:`)} ${b.join(' ')}`));
-    for (const t of p.tasks) { out.push(''); out.push(...taskBlock(t, c, plan.check, full, '  ')); }
+    if (p.batches.length <= 1) {
+      p.batches.forEach((b, i) => out.push(`  ${c.dim(`batch ${i + 1}/${p.batches.length}:`)} ${b.join(' ')}`));
+      for (const t of p.tasks) { out.push(''); out.push(...taskBlock(t, c, plan.check, full, '  ')); }
+    } else {
+      // serial: every task runs on batch 1, then every task on batch 2, ...: show it in that order.
+      p.batches.forEach((b, i) => {
+        out.push('');
+        out.push(`  ${c.bold(`BATCH ${i + 1}/${p.batches.length}:`)} ${b.join(' ')}`);
+        const only = new Set(b);
+        for (const t of p.tasks) {
+          const sub = onlyHosts(t, only);
+          if (!sub) continue;
+          out.push('');
+          out.push(...taskBlock(sub, c, plan.check, full, '    '));
+        }
+      });
+    }
     if (p.handlers.length) {
       out.push('');
       out.push(`  ${c.bold('handlers')} ${c.dim('(run only when notified)')}`);

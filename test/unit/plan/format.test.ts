@@ -29,7 +29,8 @@ test('text: hosts, batches, run_once, delegate_to, secrets hidden, check marks, 
   const t = formatPlan(plan);
   assert.not.match(t, /s3cret/);
   assert.match(t, /\$ env TOKEN='\*\*\*\*\*\*\*\*' tool login/);
-  assert.match(t, /batch 1\/2: e1/);
+  assert.match(t, /BATCH 1\/2: e1\n\n    TASK \[secret cmd\][^\n]*\n      e1 -> e2/);
+  assert.match(t, /BATCH 2\/2: e2\n\n    TASK \[secret cmd\][^\n]*\n      e2 when/);
   assert.match(t, /TASK \[secret cmd\] \[command\] run_once delegate_to: \{\{ x \}\} tags: a pb\.yml:4/);
   assert.match(t, /e1 -> e2 \(delegate_to\)/);
   assert.match(t, /use a token \(not run in --check\)/);
