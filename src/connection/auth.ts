@@ -31,6 +31,22 @@ function isEncryptedKeyError(err: Error): boolean {
   return /encrypted|passphrase/i.test(err.message);
 }
 
+/**
+ * Decrypted keys, per file (and its content), for the whole process: 20 hosts sharing one
+ * encrypted key ask for its passphrase once, and concurrent connections share one prompt.
+ */
+const decrypted = new Map<string, Promise<ParsedKey | undefined>>();
+
+let promptsActive = 0;
+let lastPromptActivity = 0;
+/**
+ * Was a passphrase prompt (or the slow decryption after it) under way, anywhere in this process,
+ * at some point during the last `withinMs`? Connect timeouts do not count that time.
+ */
+export function passphrasePromptBusy(withinMs: number): boolean {
+  return promptsActive > 0 || Date.now() - lastPromptActivity < withinMs;
+}
+
 /** Parse a private key file, asking for a passphrase when it is encrypted. Returns undefined when unusable. */
 async function loadKey(file: string, inp: AuthInput): Promise<ParsedKey | undefined> {
   let data: Buffer;
@@ -40,6 +56,31 @@ async function loadKey(file: string, inp: AuthInput): Promise<ParsedKey | undefi
     inp.onWarning?.(`cannot read private key ${file}: ${(err as Error).message}`);
     return undefined;
   }
+  const plain = utils.parseKey(data);
+  if (!(plain instanceof Error) || !isEncryptedKeyError(plain)) return parseUnencrypted(file, data, inp);
+  const cacheKey = `${file}\0${data.toString('base64')}`;
+  let p = decrypted.get(cacheKey);
+  if (!p) {
+    p = parseWithPrompt(file, data, inp);
+    decrypted.set(cacheKey, p);
+    // A failed attempt (no prompt, wrong passphrases) is not remembered: the next connection may ask again.
+    p.then((k) => { if (!k) decrypted.delete(cacheKey); }, () => decrypted.delete(cacheKey));
+  }
+  return p;
+}
+
+function parseUnencrypted(file: string, data: Buffer, inp: AuthInput): ParsedKey | undefined {
+  const parsed = utils.parseKey(data);
+  if (parsed instanceof Error) {
+    inp.onWarning?.(`cannot use private key ${file}: ${parsed.message}`);
+    return undefined;
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || !key.isPrivateKey()) return undefined;
+  return key;
+}
+
+async function parseWithPrompt(file: string, data: Buffer, inp: AuthInput): Promise<ParsedKey | undefined> {
   let parsed = utils.parseKey(data);
   if (parsed instanceof Error && isEncryptedKeyError(parsed)) {
     if (!inp.promptPassphrase) {
@@ -47,8 +88,16 @@ async function loadKey(file: string, inp: AuthInput): Promise<ParsedKey | undefi
       return undefined;
     }
     for (let attempt = 0; attempt < 3; attempt++) {
-      const pass = await inp.promptPassphrase(file);
-      parsed = utils.parseKey(data, pass);
+      // The prompt and the decryption (bcrypt KDF, slow in JS) do not count against connect timeouts.
+      promptsActive++;
+      lastPromptActivity = Date.now();
+      try {
+        const pass = await inp.promptPassphrase(file);
+        parsed = utils.parseKey(data, pass);
+      } finally {
+        promptsActive--;
+        lastPromptActivity = Date.now();
+      }
       if (!(parsed instanceof Error)) break;
       if (!isEncryptedKeyError(parsed) && !/bad decrypt|integrity|decrypt/i.test(parsed.message)) break;
     }

@@ -11,7 +11,7 @@ import { CommandFailedError, UnreachableError } from '../errors.js';
 import type { Command } from '../model/command.js';
 import type { ExecResult } from '../model/result.js';
 import { renderCommand } from '../template/shell.js';
-import { buildAuth } from './auth.js';
+import { buildAuth, passphrasePromptBusy } from './auth.js';
 import type { Connection, ExecOptions, TransferOptions, TransferOutcome } from './connection.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostName, knownKeyTypes, readKnownHostsFile, type KnownHostEntry } from './knownhosts.js';
 import { abortError, Limiter } from './limiter.js';
@@ -229,7 +229,8 @@ export class SshConnection implements Connection {
       host: s.hostName,
       port: s.port,
       username: s.user,
-      readyTimeout: s.connectTimeoutMs ?? 10_000,
+      // Our own timer below (ssh2's readyTimeout would also count the time a human takes to type a passphrase).
+      readyTimeout: 0,
       keepaliveInterval: s.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: 3,
       authHandler: auth.handler,
@@ -239,19 +240,35 @@ export class SshConnection implements Connection {
         cipher: (this.opts.ciphers ?? PREFERRED_CIPHERS) as never,
       },
       ...(sock ? { sock: sock as unknown as Readable } : {}),
+      // ETCDPLAY_SSH_DEBUG=1: ssh2's protocol trace on stderr (never includes passwords).
+      ...(process.env['ETCDPLAY_SSH_DEBUG'] ? { debug: (m: string) => process.stderr.write(`[ssh2 ${this.host} ${Date.now() % 100000}] ${m}\n`) } : {}),
     };
 
+    const timeoutMs = s.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const client = new SshClient();
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const fail = (err: UnreachableError) => {
         if (settled) return;
         settled = true;
+        if (timer) clearTimeout(timer);
         client.end();
+        client.destroy();
         reject(err);
       };
+      // The whole handshake (TCP, key exchange, authentication) must finish in time, except while a
+      // passphrase prompt waits for the user.
+      const arm = () => {
+        timer = setTimeout(() => {
+          if (passphrasePromptBusy(timeoutMs)) return arm();
+          fail(new UnreachableError(this.host, `${prefix}connect timed out after ${Math.round(timeoutMs / 100) / 10} s (${s.hostName}:${s.port})`));
+        }, timeoutMs);
+      };
+      arm();
       client.on('ready', () => {
         settled = true;
+        if (timer) clearTimeout(timer);
         resolve(client);
       });
       client.on('error', (err: Error & { level?: string; code?: string }) => {

@@ -129,20 +129,29 @@ test('keyboard-interactive alone (server offers only PAM challenge-response)', a
   }
 });
 
-test('an encrypted private key asks promptPassphrase', async () => {
+test('an encrypted private key asks promptPassphrase once for all hosts; a slow prompt does not count against the connect timeout', async () => {
   const key = join(tmp.dir, 'enc_key');
   copyFileSync(s1.clientKeyPath, key);
   execFileSync('ssh-keygen', ['-p', '-q', '-N', 'hunter2', '-P', '', '-f', key], { stdio: 'ignore' });
+  // s2 accepts the same key: authorize it there through the s1 key's public half.
+  const pub = execFileSync('ssh-keygen', ['-y', '-P', 'hunter2', '-f', key]).toString().trim();
+  writeFileSync(join(s2.dir, 'authorized_keys', 'root'), `${s2.clientPublicKey}\n${pub}\n`);
   const asked: string[] = [];
-  const c = createConnection('enc', varsFor(s1, { ansible_ssh_private_key_file: key }), {
+  const pool = new ConnectionPool({
     hostKeyChecking: 'strict',
     sshConfigFile: noSshConfig(tmp.dir),
-    promptPassphrase: async (f) => { asked.push(f); return 'hunter2'; },
+    connectTimeoutMs: 1500,
+    promptPassphrase: async (f) => { asked.push(f); await new Promise((r) => setTimeout(r, 3000)); return 'hunter2'; },
   });
   try {
-    assert.is((await c.exec({ kind: 'exec', argv: ['true'] })).rc, 0);
+    const [a, b] = await Promise.all([
+      pool.get('enc1', varsFor(s1, { ansible_ssh_private_key_file: key })),
+      pool.get('enc2', varsFor(s2, { ansible_ssh_private_key_file: key })),
+    ]);
+    assert.is((await a.exec({ kind: 'exec', argv: ['true'] })).rc, 0);
+    assert.is((await b.exec({ kind: 'exec', argv: ['true'] })).rc, 0);
   } finally {
-    await c.close();
+    await pool.closeAll();
   }
   assert.equal(asked, [key]);
 });
