@@ -126,7 +126,21 @@ bench_hosts_up() {
   bench_log "starting $n sshd on 127.0.2.1..$n:$PORT"
   # Own log file, not our stdout/stderr: node makes pipes it shares non-blocking, and ansible
   # refuses to run with non-blocking stdio.
-  (cd "$ROOT" && { [ -z "${BENCH_CG:-}" ] || echo "$BASHPID" >"$BENCH_CG/tasks"; } && exec node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1) &
+  # BENCH_CLEAN_RC=1 (default): the sshd (and so every session) run in a private mount namespace
+  # where root's ~/.bashrc is an empty file. Debian's bash sources ~/.bashrc for `ssh host cmd`,
+  # and a heavy one (this machine's runs `pyenv init`: ~100 ms CPU, ~100 processes) would be
+  # paid by every session of every tool and drown what the tools themselves cost.
+  local wrap=()
+  if [ "${BENCH_CLEAN_RC:-1}" = 1 ]; then
+    local rc
+    rc="$(getent passwd root | cut -d: -f6)/.bashrc"
+    : >"$dir/empty-bashrc"
+    if [ -f "$rc" ] && command -v unshare >/dev/null; then
+      wrap=(unshare -m --propagation private sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$dir/empty-bashrc" "$rc")
+      bench_log "sessions see an empty $rc (BENCH_CLEAN_RC=0 keeps the machine's)"
+    fi
+  fi
+  (cd "$ROOT" && { [ -z "${BENCH_CG:-}" ] || echo "$BASHPID" >"$BENCH_CG/tasks"; } && exec "${wrap[@]+"${wrap[@]}"}" node --import tsx "$ROOT/bench/hosts.ts" --count "$n" --dir "$dir" --port "$PORT" </dev/null >"$dir/hosts.log" 2>&1) &
   _BENCH_HOSTS_PID=$!
   for _ in $(seq 1 600); do
     [ -f "$dir/ready" ] && break
