@@ -321,7 +321,11 @@ export class SshConnection implements Connection {
     await this.connect();
     const limiter = o.control ? this.controlLimiter : this.limiter;
     let release = await limiter.acquire(o.signal);
-    const inner = o.become ? wrapBecome(text, o.become) : { text, marker: undefined };
+    // Becoming the user we logged in as needs no sudo (and works on hosts without sudo).
+    const login = this.target.user;
+    const sameUser = o.become !== undefined && (o.become.user === login || (login === 'root' && o.become.user === '0'));
+    const become = o.become && !sameUser ? o.become : undefined;
+    const inner = become ? wrapBecome(text, become) : { text, marker: undefined };
     const wrapped = { text: `printf 'etcdplay-pid %s\\n' "$$" >&2; ${inner.text}`, marker: inner.marker };
     let channel: ClientChannel;
     for (let attempt = 0; ; attempt++) {
@@ -354,7 +358,7 @@ export class SshConnection implements Connection {
       }
     }
 
-    const gate = wrapped.marker ? new BecomeGate(wrapped.marker, o.become!.password) : undefined;
+    const gate = wrapped.marker ? new BecomeGate(wrapped.marker, become!.password) : undefined;
     let stdout = '';
     let stderr = '';
     const outDec = new StringDecoder('utf8');
@@ -419,7 +423,7 @@ export class SshConnection implements Connection {
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       rejectDone(err);
-      if (pid !== undefined) void this.killRemote(pid, o.become);
+      if (pid !== undefined) void this.killRemote(pid, become);
       try { channel.end(); } catch { /* closed */ }
       channel.close();
     };

@@ -77,6 +77,11 @@ test('become another user (-u)', async () => {
   assert.is(r.stdout, 'nobody\n');
 });
 
+test('become the login user itself runs without sudo (no password needed)', async () => {
+  const r = await conn.exec({ kind: 'exec', argv: ['id', '-un'] }, { become: { user: USER, method: 'sudo' } });
+  assert.is(r.stdout, `${USER}\n`);
+});
+
 test('exit codes pass through sudo', async () => {
   const r = await conn.exec({ kind: 'exec', argv: ['sh', '-c', 'exit 42'] }, { become: root, becomePassword: PASSWORD });
   assert.is(r.rc, 42);
