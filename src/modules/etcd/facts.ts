@@ -250,6 +250,7 @@ Never changes anything; runs in --check mode.`,
     let sec: Sections;
     try {
       sec = decodeSections(r.stdout ?? '');
+      if (!sec.hostname) throw new Error('no sections in the output');
     } catch (e) {
       return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: `etcd facts output is not JSON: ${(e as Error).message}` };
     }
