@@ -32,17 +32,19 @@ export type LockOutcome =
 const ACQUIRE = `d=$1
 mkdir -p -- "$(dirname -- "$d")" || exit 3
 if mkdir -- "$d" 2>/dev/null || [ "$3" = force ]; then
-  mkdir -p -- "$d" && printf '%s\\n' "$2" > "$d/owner.tmp" && sync "$d/owner.tmp" 2>/dev/null; mv -f -- "$d/owner.tmp" "$d/owner" || exit 3
+  t="$d/owner.tmp.$$"; mkdir -p -- "$d" && printf '%s\\n' "$2" > "$t" && { sync "$t" 2>/dev/null; mv -f -- "$t" "$d/owner"; } || exit 3
   echo ACQUIRED
 else
-  echo HELD; cat -- "$d/owner" 2>/dev/null
+  # the holder may be between its mkdir and its owner file: give it a moment
+  i=0; while [ ! -s "$d/owner" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done
+  echo HELD; cat -- "$d/owner" 2>/dev/null; exit 0
 fi`;
 
 // $1 lock dir, $2 run id, $3 marker JSON. Removes the lock only if this run holds it; writes the marker.
 const RELEASE = `d=$1
 r=$(dirname -- "$d")/runs
 mkdir -p -- "$r" && printf '%s\\n' "$3" > "$r/$2.json.tmp" && mv -f -- "$r/$2.json.tmp" "$r/$2.json"
-if [ -f "$d/owner" ] && grep -q "\\"runId\\":\\"$2\\"" "$d/owner"; then rm -f -- "$d/owner" "$d/owner.tmp" && rmdir -- "$d" && echo RELEASED; else echo NOTMINE; fi`;
+if [ -f "$d/owner" ] && grep -q "\\"runId\\":\\"$2\\"" "$d/owner"; then rm -f -- "$d/owner" "$d"/owner.tmp.* && rmdir -- "$d" && echo RELEASED; elif [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi`;
 
 export function lockOwner(runId: string, playbook: string): LockOwner {
   return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME };

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { inventoryHostVars } from '../load/hostvars.js';
 import type { Become } from '../model/command.js';
@@ -118,7 +118,7 @@ export class Runner {
     }
     const meta = {
       runId: this.runId,
-      playbook: { file, sha256: existsSync(file) ? sha256File(file) : '' },
+      playbook: { file: resolve(file), sha256: existsSync(file) ? sha256File(file) : '' },
       inventory: opts.journal?.inventory ?? [],
       extraVars: extra,
       secretVars: [...secretNames],

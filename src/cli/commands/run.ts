@@ -31,6 +31,9 @@ import { PlainReporter } from '../../report/plain.js';
 import type { Reporter } from '../../report/reporter.js';
 import { tee } from '../../report/reporter.js';
 import { RunDirReporter } from '../../report/rundir.js';
+import { dirname, join, resolve } from 'node:path';
+import { readJournal, sha256File, type JournalData } from '../../engine/journal.js';
+import { isSecretName } from '../../engine/runner.js';
 
 export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
 
@@ -54,6 +57,12 @@ export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
   -y, --yes                  answer yes to plays that ask for confirmation
       --no-preflight         skip the offline plan check (undefined variables, bad args) before connecting
       --run-dir DIR          record the run here (default ~/.etcdplay/runs/<id>)
+      --resume RUN_ID        continue an interrupted or failed run where it stopped (same
+                             playbook, inventory and vars; completed tasks are not repeated)
+      --break-lock           take the cluster lock even if another run holds it (only when
+                             that run is dead: the refusal message says who holds it)
+      --secret-var NAME      ask for the value of extra var NAME (no echo); it is kept out of
+                             output, logs, the journal and every command line (repeatable)
 
 exit codes: 0 ok, 2 failed hosts or bad input, 4 unreachable hosts, 130 interrupted`;
 
@@ -251,21 +260,31 @@ export async function makeReporter(v: { json?: boolean; plain?: boolean; verbose
   return new LiveReporter({ color, diff: !!v.diff });
 }
 
-/** SIGINT aborts the run cleanly (in-flight steps end, then the recap); a second one exits. */
-export function interruptController(): { signal: AbortSignal; dispose(): void } {
+/**
+ * SIGINT/SIGTERM: the first stops the run at the next step (read-only waits are aborted, a
+ * mutating step in flight - a mv, an apt run - is let finish), the journal is written, exit 130.
+ * The second aborts mutating steps too (still journaled); a third exits at once (the journal is
+ * already on disk: it is rewritten atomically after every host's outcome).
+ */
+export function interruptController(): { signal: AbortSignal; hardSignal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
+  const hard = new AbortController();
   let count = 0;
   const onInt = () => {
     count++;
     if (count === 1) {
-      process.stderr.write('\ninterrupted: stopping after the steps in flight (Ctrl-C again to exit at once)\n');
+      process.stderr.write('\ninterrupted: stopping after the steps in flight (a change in progress is let finish; Ctrl-C again to abort it)\n');
       ac.abort();
+    } else if (count === 2) {
+      process.stderr.write('\ninterrupted again: aborting the steps in flight, then writing the journal (Ctrl-C again to exit at once)\n');
+      hard.abort();
     } else process.exit(130);
   };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onInt);
   return {
     signal: ac.signal,
+    hardSignal: hard.signal,
     dispose: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onInt);
@@ -317,16 +336,17 @@ export async function runReporterAndEngine(
   reporter: Reporter,
   runDir: string,
   json: boolean,
-  go: (onEvent: (e: EngineEvent) => void, signal: AbortSignal) => Promise<{ exitCode: number }>,
+  go: (onEvent: (e: EngineEvent) => void, signal: AbortSignal, hardSignal: AbortSignal) => Promise<{ exitCode: number; after?: string }>,
 ): Promise<number> {
   const journal = new RunDirReporter(runDir);
   const all = tee(reporter, journal);
   const intr = interruptController();
   ignoreClosedStdout();
   try {
-    const { exitCode } = await go((e) => all.handle(e), intr.signal);
+    const { exitCode, after } = await go((e) => all.handle(e), intr.signal, intr.hardSignal);
     await all.close();
     (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
+    if (after) process.stderr.write(after);
     return exitCode;
   } finally {
     intr.dispose();
@@ -365,25 +385,39 @@ async function runCommand(argv: string[]): Promise<number> {
       step: { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       'no-preflight': { type: 'boolean' },
+      resume: { type: 'string' },
+      'break-lock': { type: 'boolean' },
+      'secret-var': { type: 'string', multiple: true },
     },
   })) as { values: Values; positionals: string[] };
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
   }
-  if (positionals.length !== 1) throw new ValidationError(`expected exactly one playbook, got ${positionals.length}\n\n${usage}`);
-  const file = positionals[0]!;
+  const resumeId = values.resume as string | undefined;
+  const resume = resumeId ? loadResume(resumeId, values['run-dir'] as string | undefined, positionals) : undefined;
+  if (!resume && positionals.length !== 1) throw new ValidationError(`expected exactly one playbook, got ${positionals.length}\n\n${usage}`);
+  const file = resume ? resume.playbook.file : positionals[0]!;
   if (!existsSync(file)) throw new ValidationError(`playbook not found: ${file}`);
-  const extraVars = parseExtraVars(values['extra-vars'] as string[] | undefined);
-  const forks = parseForks(values.forks);
-  const inventory = loadInventories(values.inventory as string[] | undefined);
+  const extraVars = { ...(resume?.extraVars ?? {}), ...parseExtraVars(values['extra-vars'] as string[] | undefined) };
+  const secretVars = [...new Set([...(resume?.secretVars ?? []), ...((values['secret-var'] as string[] | undefined) ?? [])])];
+  for (const n of secretVars) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new ValidationError(`--secret-var: not a variable name: ${JSON.stringify(n)}`);
+    if (extraVars[n] === undefined) extraVars[n] = await readSecret(`${n}${resume ? ' (not recorded in the journal, asked again)' : ''}: `);
+  }
+  for (const [k, v] of Object.entries(parseExtraVars(values['extra-vars'] as string[] | undefined))) {
+    if ((secretVars.includes(k) || isSecretName(k)) && v !== undefined) process.stderr.write(`etcdplay: warning: -e ${k}=... puts a secret on this process's command line (visible in ps); use --secret-var ${k} to be asked for it\n`);
+  }
+  const forks = parseForks(values.forks ?? (resume?.options.forks !== undefined ? String(resume.options.forks) : undefined));
+  const invSources = (values.inventory as string[] | undefined) ?? resume?.inventory;
+  const inventory = loadInventories(invSources);
   const { playbook, diagnostics } = loadPlaybook(file);
   reportDiagnostics(diagnostics);
   if (!playbook) throw new ValidationError(`could not load ${file}`);
-  const limit = values.limit as string | undefined;
-  const tags = splitList(values.tags as string[] | undefined);
-  const skipTags = splitList(values['skip-tags'] as string[] | undefined);
-  const startAtTask = values['start-at-task'] as string | undefined;
+  const limit = (values.limit as string | undefined) ?? resume?.options.limit;
+  const tags = splitList(values.tags as string[] | undefined) ?? resume?.options.tags;
+  const skipTags = splitList(values['skip-tags'] as string[] | undefined) ?? resume?.options.skipTags;
+  const startAtTask = resume ? undefined : (values['start-at-task'] as string | undefined);
   if (!values['no-preflight']) preflight(playbook, inventory, { extraVars, limit, tags, skipTags, check: !!values.check, startAtTask });
   await confirmPlays(playbook, inventory, limit, !!values.yes, extraVars);
   const connect = await connectOptions(values as ConnectFlags);
@@ -392,11 +426,13 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write('etcdplay: --step needs a terminal; running without it\n');
     step = false;
   }
-  const runId = newRunId();
+  const runId = resume?.runId ?? newRunId();
   const runDir = (values['run-dir'] as string | undefined) ?? defaultRunDir(runId);
   const reporter = await makeReporter({ json: !!values.json, plain: !!values.plain, verbose: !!values.verbose, diff: !!values.diff, step });
-  return runReporterAndEngine(reporter, runDir, !!values.json, (onEvent, signal) =>
-    runPlaybook({
+  const invArgs = (invSources ?? []).flatMap((i) => ['-i', i]);
+  const hint = ['etcdplay run', file, ...invArgs].map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ');
+  return runReporterAndEngine(reporter, runDir, !!values.json, async (onEvent, signal, hardSignal) => {
+    const out = await runPlaybook({
       playbook,
       inventory,
       extraVars,
@@ -413,6 +449,11 @@ async function runCommand(argv: string[]): Promise<number> {
       onEvent,
       signal,
       become: values.become ? true : undefined,
+      hardSignal,
+      breakLock: !!values['break-lock'],
+      journal: { inventory: (invSources ?? []).map((i) => resolve(i)), secretVars, options: { limit, tags, skipTags, forks, become: !!values.become, diff: !!values.diff } },
+      commandHint: hint,
+      ...(resume ? { resume } : {}),
       ...(step
         ? {
             confirmTask: async (t: { name: string }) => {
@@ -421,6 +462,50 @@ async function runCommand(argv: string[]): Promise<number> {
             },
           }
         : {}),
-    }),
-  );
+    });
+    return { exitCode: out.exitCode, after: afterRun(out, { file, invArgs, check: !!values.check }) };
+  });
+}
+
+/** What to print after a run that did not end well: how to resume it, how to roll back. */
+export function afterRun(out: { exitCode: number; runId: string; refused?: string }, a: { file: string; invArgs: string[]; check: boolean }): string | undefined {
+  if (out.refused) return `\netcdplay: run refused before any change:\n${out.refused}\n`;
+  if (out.exitCode === 0 || a.check) return undefined;
+  const rollback = join(dirname(a.file), 'etcd-rollback.yml');
+  const lines = [
+    out.exitCode === 130 ? `\netcdplay: run ${out.runId} was interrupted; the journal is written.` : `\netcdplay: run ${out.runId} did not complete (exit ${out.exitCode}).`,
+    `  resume it (completed tasks are not repeated):  etcdplay run --resume ${out.runId}`,
+  ];
+  if (existsSync(rollback) && /etcd/.test(a.file)) lines.push(`  or roll back to the state before it:           etcdplay run ${rollback} ${a.invArgs.join(' ')} --yes`);
+  return lines.join('\n') + '\n';
+}
+
+/** The journal of the run to resume, checked: same playbook content, not a rescued or finished run. */
+export function loadResume(runId: string, runDirOpt: string | undefined, positionals: string[]): JournalData {
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new ValidationError(`--resume: not a run id: ${JSON.stringify(runId)}`);
+  const dir = runDirOpt ?? defaultRunDir(runId);
+  let j: JournalData | undefined;
+  try {
+    j = readJournal(dir);
+  } catch (err) {
+    throw new ValidationError(`--resume ${runId}: cannot read the journal in ${dir}: ${(err as Error).message}`);
+  }
+  if (!j) throw new ValidationError(`--resume ${runId}: no journal in ${dir} (runs are recorded under ~/.etcdplay/runs/<id>/journal.json)`);
+  if (j.runId !== runId) throw new ValidationError(`--resume ${runId}: the journal in ${dir} belongs to run ${j.runId}`);
+  if (positionals.length > 1 || (positionals.length === 1 && resolve(positionals[0]!) !== resolve(j.playbook.file))) {
+    throw new ValidationError(`--resume ${runId}: that run played ${j.playbook.file}, not ${positionals.join(' ')} (leave the playbook out to resume)`);
+  }
+  if (!existsSync(j.playbook.file)) throw new ValidationError(`--resume ${runId}: its playbook ${j.playbook.file} is gone`);
+  const now = sha256File(j.playbook.file);
+  if (now !== j.playbook.sha256) {
+    throw new ValidationError(
+      `--resume ${runId}: ${j.playbook.file} changed since that run started (sha256 ${j.playbook.sha256.slice(0, 12)}... -> ${now.slice(0, 12)}...): the recorded progress refers to the old tasks and cannot be mapped safely. Put the old playbook back, or start a new run (check the hosts' state first).`,
+    );
+  }
+  if (j.check) throw new ValidationError(`--resume ${runId}: that was a --check run; nothing to resume`);
+  if (j.status === 'ok') throw new ValidationError(`--resume ${runId}: that run completed; nothing to resume`);
+  if (j.rescueRan) {
+    throw new ValidationError(`--resume ${runId}: a rescue section ran in that run and undid part of its work, so resuming would skip steps that must run again; start a new run`);
+  }
+  return j;
 }

@@ -1,0 +1,98 @@
+/**
+ * The per-cluster run lock with the real engine (LocalConnection hosts; the lock dir is set with
+ * etcdplay_lock_dir, as local hosts are not locked otherwise): taken and released, a second run
+ * refused naming the holder, a stale holder explained with --break-lock, resume takes it over.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { staleReason } from '../../../src/engine/lock.js';
+import { cleanup, localInventory, runYaml, tempDir } from './harness.js';
+
+const PB = `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: look
+      shell: cat @DIR@/lock/owner
+      register: owner
+`;
+
+const inv = (dir: string) => localInventory(2).replace('all:\n  vars:\n    ansible_connection: local\n', `all:\n  vars:\n    ansible_connection: local\n    etcdplay_lock_dir: ${dir}/lock\n`);
+
+test('the lock is held during the run and released after it, with a marker of the run', async () => {
+  const dir = tempDir();
+  try {
+    const r = await runYaml(PB, inv(dir), { dir, runId: 'run-a' });
+    assert.is(r.exitCode, 0, JSON.stringify(r.events.filter((e) => e.type === 'warning')));
+    const owner = JSON.parse(String(r.result('look', 'h1')!.stdout)) as { runId: string; pid: number; workstation: string; playbook: string };
+    assert.is(owner.runId, 'run-a');
+    assert.is(owner.pid, process.pid);
+    assert.is(owner.workstation, hostname());
+    assert.not.ok(existsSync(join(dir, 'lock')), 'released');
+    const marker = JSON.parse(readFileSync(join(dir, 'runs', 'run-a.json'), 'utf8')) as { status: string; lastCompleted: { name: string } };
+    assert.is(marker.status, 'ok');
+    assert.is(marker.lastCompleted.name, 'look');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('a second run is refused, naming the holder; nothing runs; --check takes no lock', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'lock'));
+    const holder = { runId: 'other-run', workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook: 'x.yml', user: 'alice' };
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify(holder));
+    const r = await runYaml(PB, inv(dir), { dir, runId: 'run-b' });
+    assert.is(r.exitCode, 2);
+    assert.equal(r.taskNames(), []);
+    const w = r.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message).join('\n');
+    assert.match(w, 'locked by run other-run (x.yml) by alice@');
+    assert.match(w, 'wait until that run ends');
+    assert.is(JSON.parse(readFileSync(join(dir, 'lock', 'owner'), 'utf8')).runId, 'other-run', 'the holder keeps its lock');
+    const c = await runYaml(`- hosts: nodes\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n`, inv(dir), { dir, check: true });
+    assert.is(c.exitCode, 0);
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('a stale lock is explained with --break-lock, never broken silently; --break-lock and resume take it', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'lock'));
+    const holder = { runId: 'dead-run', workstation: hostname(), pid: 2 ** 22 + 12345, time: new Date().toISOString(), playbook: 'x.yml' };
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify(holder));
+    const r = await runYaml(PB, inv(dir), { dir, runId: 'run-c', commandHint: 'etcdplay run x.yml -i inv' });
+    assert.is(r.exitCode, 2);
+    const w = r.events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message).join('\n');
+    assert.match(w, `process ${holder.pid} on ${hostname()} is gone`);
+    assert.match(w, 'etcdplay run --resume dead-run');
+    assert.match(w, 'etcdplay run x.yml -i inv --break-lock');
+    assert.ok(existsSync(join(dir, 'lock', 'owner')));
+    // --break-lock
+    const b = await runYaml(PB, inv(dir), { dir, runId: 'run-d', breakLock: true });
+    assert.is(b.exitCode, 0, JSON.stringify(b.events.filter((e) => e.type === 'warning' || e.type === 'host.end')));
+    assert.is(JSON.parse(String(b.result('look', 'h1')!.stdout)).runId, 'run-d');
+    // resume of the holder takes its own lock over
+    mkdirSync(join(dir, 'lock'));
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify({ ...holder, runId: 'run-e' }));
+    const e = await runYaml(PB, inv(dir), { dir, runId: 'run-e', resume: { version: 1, runId: 'run-e', playbook: { file: '', sha256: '' }, inventory: [], extraVars: {}, secretVars: [], options: {}, check: false, status: 'interrupted', startedAt: '', updatedAt: '', attempts: 1, hosts: {} } });
+    assert.is(e.exitCode, 0);
+    assert.not.ok(existsSync(join(dir, 'lock')));
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('staleReason: gone process on this workstation, age, or neither', () => {
+  const now = Date.parse('2026-01-02T00:00:00Z');
+  assert.match(String(staleReason({ runId: 'a', workstation: 'elsewhere', pid: 1, time: '2026-01-01T00:00:00Z', playbook: '' }, now, 12, 'here')), 'older than 12 hours');
+  assert.is(staleReason({ runId: 'a', workstation: 'elsewhere', pid: 1, time: '2026-01-01T20:00:00Z', playbook: '' }, now, 12, 'here'), undefined);
+  assert.is(staleReason({ runId: 'a', workstation: 'here', pid: process.pid, time: '2026-01-01T20:00:00Z', playbook: '' }, now, 12, 'here'), undefined);
+  assert.match(String(staleReason(undefined)), 'missing');
+});
+
+test.run();
