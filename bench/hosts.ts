@@ -10,7 +10,8 @@
  *   known_hosts              one line per host (strict host key checking works)
  *   ssh_config               Host hNN -> 127.0.2.N, root, the key, the known_hosts, ControlMaster no
  *   hosts.txt                h01..hNN, one a line
- *   inventory-K.yml          YAML inventory (ansible and etcdplay) of the first K hosts, K in {1,5,N}
+ *   inventory-K.yml          YAML inventory (ansible and etcdplay) of the first K hosts, K in {1,5,N};
+ *                            each host has its own etcdplay_lock_dir under DIR/locks (shared filesystem)
  *   ansible.cfg              host_key_checking on (bench known_hosts), pipelining on, gathering off
  *   ready                    written last; holds the supervisor's pid
  *
@@ -71,7 +72,8 @@ setInterval(() => {
 
 function inventoryYaml(hosts: number, key: string, known: string): string {
   const lines = ['all:', '  hosts:'];
-  for (let i = 1; i <= hosts; i++) lines.push(`    ${hostName(i)}:`, `      ansible_host: ${base}.${i}`);
+  // All bench hosts share this machine's filesystem: each needs its own etcdplay run lock.
+  for (let i = 1; i <= hosts; i++) lines.push(`    ${hostName(i)}:`, `      ansible_host: ${base}.${i}`, `      etcdplay_lock_dir: ${join(dir, 'locks', hostName(i))}`);
   lines.push(
     '  vars:',
     '    ansible_user: root',
