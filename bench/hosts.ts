@@ -1,9 +1,12 @@
 /**
- * Bench hosts: N real OpenSSH sshd processes on 127.0.2.1..N, port 22 (or --port), each with its
+ * Bench hosts: N real OpenSSH sshd processes on 127.0.2.1..N, port 2222 (or --port), each with its
  * own host key, all accepting one bench client key for root. Runs in the foreground as a
  * supervisor until SIGTERM/SIGINT/SIGHUP or until its parent dies, then stops every sshd.
  *
- *   node --import tsx bench/hosts.ts --count 20 --dir DIR [--port 22]
+ *   node --import tsx bench/hosts.ts --count 20 --dir DIR [--port 2222] [--base 127.0.2]
+ *
+ * Port 2222, not 22: the rehearsal lab puts its hosts' sshd on 127.0.N.11.. port 22 and may pick
+ * 127.0.2.x when 127.0.1.x is busy.
  *
  * Writes into DIR (which must exist):
  *   id_bench, id_bench.pub   the client key (ed25519, no passphrase)
@@ -27,7 +30,7 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '20' },
     dir: { type: 'string' },
-    port: { type: 'string', default: '22' },
+    port: { type: 'string', default: '2222' },
     base: { type: 'string', default: '127.0.2' },
   },
 });
@@ -109,6 +112,13 @@ async function main(): Promise<void> {
     if (bad) throw bad.reason;
   }
   started.sort((a, b) => Number(a.address.split('.')[3]) - Number(b.address.split('.')[3]));
+  // The banner check of startSshd is satisfied by ANY sshd on address:port (e.g. a lab host that
+  // took the same address): make sure each answers with its own host key.
+  for (const s of started) {
+    const scan = execFileSync('ssh-keyscan', ['-T', '10', '-t', 'ed25519', '-p', String(s.port), s.address], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const got = scan.split('\n').find((l) => l.includes('ssh-ed25519'))?.trim().split(/\s+/).slice(1, 3).join(' ');
+    if (got !== s.hostKeyPublic) throw new Error(`${s.address}:${s.port} answers with another host key (${got ?? 'none'}): is something else listening there? Try --port or --base`);
+  }
 
   const known = join(dir, 'known_hosts');
   writeFileSync(known, started.map((s) => s.knownHostsLine).join('\n') + '\n', { mode: 0o600 });

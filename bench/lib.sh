@@ -8,7 +8,7 @@
 #                         BENCH_ALT_REPO=DIR (another checkout, e.g. a proposed change) also builds
 #                         that one and sets ETCDPLAY_ALT: benchmarks then add an `etcdplay-alt` row
 #
-# Environment: BENCH_RUNS (default 5), BENCH_WARMUP (default 1), BENCH_PORT (default 22),
+# Environment: BENCH_RUNS (default 5), BENCH_WARMUP (default 1), BENCH_PORT (default 2222),
 # BENCH_RESULTS (default bench/results).
 
 set -euo pipefail
@@ -18,7 +18,7 @@ RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
 ETCDPLAY="node $ROOT/bin/etcdplay.js"
 RUNS="${BENCH_RUNS:-5}"
 WARMUP="${BENCH_WARMUP:-1}"
-PORT="${BENCH_PORT:-22}"
+PORT="${BENCH_PORT:-2222}"
 _BENCH_HOSTS_PID=""
 _BENCH_TMPS=()
 _BENCH_CG_MINE=""

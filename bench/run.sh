@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # All benchmarks (npm run bench): builds etcdplay once into a private snapshot, starts 20 real
-# sshd on 127.0.2.1..20 (stopped on exit, whatever happens), runs each benchmark side by side in
+# sshd on 127.0.2.1..20 port 2222 (stopped on exit, whatever happens), runs each benchmark side by side in
 # its own hyperfine run, then writes bench/results/summary.md.
 #
 #   bash bench/run.sh                 # adhoc playbook copy plan
 #   bash bench/run.sh adhoc plan      # a subset
 #
 # Environment: BENCH_RUNS (5), BENCH_WARMUP (1), BENCH_COPY_RUNS (3), BENCH_COPY_MIB (1024),
-# BENCH_PORT (22), BENCH_RESULTS (bench/results).
+# BENCH_PORT (2222), BENCH_RESULTS (bench/results), BENCH_TRIES (2), BENCH_CLEAN_RC (1),
+# BENCH_ALT_REPO (a second checkout to compare, row etcdplay-alt), BENCH_INTERLEAVE (1).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_init
 benches=("$@")
