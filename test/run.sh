@@ -6,5 +6,5 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash test/support/ensure-deps.sh || { echo "test: could not install test prerequisites" >&2; exit 1; }
 [ -d node_modules ] || npm ci
-npx tsc -p tsconfig.json || { echo "test: build failed" >&2; exit 1; }
+npm run --silent build || { echo "test: build failed" >&2; exit 1; }
 exec node --import tsx test/runner.ts "$@"

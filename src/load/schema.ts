@@ -1,17 +1,36 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import type Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Module } from '../modules/module.js';
+import { precompiled, validatorKey } from './validators.js';
 
 /**
  * JSON Schema validation: the playbook schema (schemas/playbook.schema.json) compiled once, and
  * each module's argsSchema compiled once per module (cached).
+ *
+ * The build (`npm run build`) precompiles every validator with ajv's standalone code generator
+ * (scripts/build-validators.mjs); a validator whose schema changed since the build, or a run from
+ * the TypeScript sources, falls back to compiling with ajv here. Same code either way: ajv
+ * standalone emits exactly what compile() would have run.
  */
 
-// ajv's CommonJS default export under NodeNext.
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as typeof Ajv2020Module.default;
-type AjvInstance = InstanceType<typeof Ajv2020>;
+const require = createRequire(import.meta.url);
+// ajv's CommonJS default export, loaded only when something must be compiled here.
+type Ajv2020Ctor = typeof Ajv2020Module.default;
+function ajvClass(): Ajv2020Ctor {
+  const m = require('ajv/dist/2020.js') as { default?: Ajv2020Ctor } & Ajv2020Ctor;
+  return m.default ?? m;
+}
+type AjvInstance = InstanceType<Ajv2020Ctor>;
+
+/** ajv options, shared with the build-time precompiler. */
+export const AJV_OPTIONS = {
+  strict: { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, allowMatchingProperties: true },
+  lax: { allErrors: true, strict: false },
+  coerce: { allErrors: true, strict: false, coerceTypes: true },
+} as const;
 
 export const PLAYBOOK_SCHEMA_PATH = fileURLToPath(new URL('../../schemas/playbook.schema.json', import.meta.url));
 
@@ -22,7 +41,7 @@ const moduleValidators = new Map<Module<any>, { validate?: ValidateFunction; coe
 
 function ajvStrict(): AjvInstance {
   // strictRequired off: `required` inside oneOf/anyOf branches naming parent properties is normal.
-  strictAjv ??= new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, allowMatchingProperties: true });
+  strictAjv ??= new (ajvClass())({ ...AJV_OPTIONS.strict });
   return strictAjv;
 }
 
@@ -33,7 +52,10 @@ export function playbookSchema(): Record<string, unknown> {
 
 /** Validate a whole playbook (plain data) against schemas/playbook.schema.json. */
 export function validatePlaybookData(data: unknown): ErrorObject[] {
-  playbookValidator ??= ajvStrict().compile(playbookSchema());
+  if (!playbookValidator) {
+    const schema = playbookSchema();
+    playbookValidator = precompiled(validatorKey('strict', schema)) ?? ajvStrict().compile(schema);
+  }
   return playbookValidator(data) ? [] : [...(playbookValidator.errors ?? [])];
 }
 
@@ -46,11 +68,12 @@ export function validateModuleArgs(mod: Module<any>, args: unknown, coerce = fal
   let entry = moduleValidators.get(mod);
   if (!entry) {
     entry = {};
+    const schema = withoutId(mod.argsSchema);
     try {
-      entry.validate = ajvStrict().compile(withoutId(mod.argsSchema));
+      entry.validate = precompiled(validatorKey('strict', schema)) ?? ajvStrict().compile(schema);
     } catch (e) {
       try {
-        laxAjv ??= new Ajv2020({ allErrors: true, strict: false });
+        laxAjv ??= new (ajvClass())({ ...AJV_OPTIONS.lax });
         entry.validate = laxAjv.compile(withoutId(mod.argsSchema));
       } catch (e2) {
         entry.error = `module '${mod.name}' has an invalid args schema: ${(e2 as Error).message}`;
@@ -62,8 +85,8 @@ export function validateModuleArgs(mod: Module<any>, args: unknown, coerce = fal
   if (entry.error || !entry.validate) return { errors: [], schemaError: entry.error ?? 'no validator' };
   if (coerce) {
     if (!entry.coerce) {
-      const a = new Ajv2020({ allErrors: true, strict: false, coerceTypes: true });
-      entry.coerce = a.compile(withoutId(mod.argsSchema));
+      const schema = withoutId(mod.argsSchema);
+      entry.coerce = precompiled(validatorKey('coerce', schema)) ?? new (ajvClass())({ ...AJV_OPTIONS.coerce }).compile(schema);
     }
     const copy = structuredClone(args);
     return { errors: entry.coerce(copy) ? [] : [...(entry.coerce.errors ?? [])] };
@@ -72,7 +95,7 @@ export function validateModuleArgs(mod: Module<any>, args: unknown, coerce = fal
 }
 
 // Several modules may share an $id (or none); compile each as an anonymous schema.
-function withoutId(schema: Record<string, unknown>): Record<string, unknown> {
+export function withoutId(schema: Record<string, unknown>): Record<string, unknown> {
   if (!schema || typeof schema !== 'object') return {};
   const { $id: _id, ...rest } = schema;
   return rest;
