@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { dump, etcdplay, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
 import { labLoad, type Lab } from '../../src/lab/index.js';
 
-test('status, backup (+ fetch), restore from that backup', async () => {
+test('status, backup (+ fetch), restore from the workstation copy', async () => {
   let lab: Lab | undefined;
   const fetchDir = mkdtempSync(join(tmpdir(), 'etcdplay-fetch-'));
   try {
@@ -35,7 +35,8 @@ test('status, backup (+ fetch), restore from that backup', async () => {
     assert.is(manifest.packageVersion, '3.5.16-4');
 
     await labExec(lab.name, 'etcd1', 'ETCDCTL_API=3 etcdctl --endpoints=http://127.0.1.11:2379 put /after-backup 1 >/dev/null');
-    const rs = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot=${manifest.file}`]);
+    // restore from the workstation copy (put), to a new path on every member
+    const rs = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot_local=${join(fetchDir, db)}`, '-e', 'etcd_snapshot=/var/backups/etcd/from-workstation.db']);
     assert.is(rs.code, 0, rs.out);
     console.log(`backup ${bk.ms} ms, restore ${rs.ms} ms (3 members, 400 keys)`);
     for (const h of lab.hosts) {
@@ -43,8 +44,9 @@ test('status, backup (+ fetch), restore from that backup', async () => {
       assert.equal(d.kvs, before.kvs, `keys on ${h.name}: the one written after the backup is gone`);
       assert.equal(d.leases, before.leases);
       assert.ok(d.revision > 1_000_000_000, 'etcdutl 3.5 bumped the revision');
-      const ls = await labExec(lab.name, h.name, 'ls -d /var/lib/etcd/default.etcdplay-*');
+      const ls = await labExec(lab.name, h.name, 'ls -d /var/lib/etcd/default.etcdplay-*; stat -c %a /var/backups/etcd/from-workstation.db');
       assert.match(ls.stdout, /default\.etcdplay-\d{8}T\d{6}Z/);
+      assert.match(ls.stdout, /\n600\n/);
     }
   } finally {
     if (lab) await labDown(lab.name);
