@@ -136,6 +136,20 @@ test('version_path module: members down, method not implemented by the playbook'
   assert.is(ok.path.method, 'snapshot-restore');
 });
 
+test('snapshot_save: the leader by default, a member by inventory name, into the backup dir', () => {
+  const m = getModule('etcd_snapshot_save')!;
+  const [lead] = m.plan({}, ctx(0));
+  assert.equal((cmd(lead) as { argv: string[] }).argv.slice(4, 7), ['https://192.0.2.11:2379,https://192.0.2.12:2379,https://192.0.2.13:2379', 'leader', '/var/backups/etcd']);
+  const [named] = m.plan({ member: 'etcd3', backup_dir: '/srv/bk/', name: 'before.db' }, ctx(0));
+  assert.equal((cmd(named) as { argv: string[] }).argv.slice(5, 8), ['https://192.0.2.13:2379', '/srv/bk', 'before.db']);
+  assert.match(named!.description, 'https://192.0.2.13:2379 into /srv/bk/before.db');
+});
+
+test('version_path preview from the inventory etcd_version when no facts', () => {
+  const [s] = getModule('etcd_version_path')!.plan({ target: '3.5.16' }, ctx(0, { etcd_version: '3.5.30' }));
+  assert.match(s!.description, "inventory's etcd_version");
+});
+
 test('version_path shows the path in the plan preview when facts are known', () => {
   const [s] = getModule('etcd_version_path')!.plan({ target: '3.4.23' }, ctx(0, {}, { etcd: { version: '3.5.16' } }));
   assert.match(s!.description, '3.5.16 -> 3.4.23: snapshot-restore');
