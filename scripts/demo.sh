@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # etcdplay demo (npm run demo; needs root): builds the TypeScript, brings up a real 3-node etcd
 # 3.5.16 lab named 'demo' (hosts with their own sshd on 127.0.1.11-13, etcd installed with apt),
-# loads rehearsal data, shows its status and runs an ad-hoc command over SSH.
+# loads rehearsal data, shows its status and runs an ad-hoc command over SSH, previews the downgrade
+# playbook (etcdplay plan), downgrades the cluster to 3.4.23 with live progress (etcdplay run) and
+# prints a before/after table (versions, revision, keys, leases, a hash of every key and value).
 #
 # Extend it by writing a function step_<name> and adding <name> to STEPS (or set DEMO_STEPS).
 # Every step sees: $LAB (lab name), $INV (inventory), $SSH_CONFIG, and the helper `ep` (etcdplay).
@@ -22,9 +24,9 @@ ep() { node bin/etcdplay.js "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step_build() {
-  say "build (npx tsc)"
+  say "build (npm run build)"
   [ -d node_modules ] || npm ci
-  if ! npx tsc -p tsconfig.json; then
+  if ! npm run --silent build; then
     [ -f dist/cli/main.js ] || { echo "demo: build failed" >&2; exit 1; }
     echo "demo: the build reported type errors (above); continuing with what was emitted" >&2
   fi
@@ -43,8 +45,8 @@ step_up() {
 }
 
 step_load() {
-  say "etcdplay lab load --name $LAB --keys 300 --leases 1"
-  ep lab load --name "$LAB" --keys 300 --leases 1
+  say "etcdplay lab load --name $LAB --keys 300 --leases 2"
+  ep lab load --name "$LAB" --keys 300 --leases 2
 }
 
 step_status() {
@@ -66,6 +68,34 @@ step_adhoc() {
   fi
 }
 
+TARGET=${DEMO_TARGET:-3.4.23}
+STATE_DIR=${TMPDIR:-/tmp}/etcdplay-demo
+mkdir -p "$STATE_DIR"
+
+step_before() {
+  say "record the cluster before the downgrade"
+  node --import tsx scripts/demo-table.ts capture "$LAB" "$STATE_DIR/before.json"
+}
+
+step_plan() {
+  say "etcdplay plan playbooks/etcd-downgrade.yml -i $INV -e etcd_target_version=$TARGET  (nothing is contacted)"
+  ep plan playbooks/etcd-downgrade.yml -i "$INV" -e "etcd_target_version=$TARGET" | head -n 40
+  echo "  ... (the full plan: the same command without | head)"
+}
+
+step_downgrade() {
+  say "etcdplay run playbooks/etcd-downgrade.yml -i $INV -e etcd_target_version=$TARGET --yes"
+  local t0=$SECONDS
+  ep run playbooks/etcd-downgrade.yml -i "$INV" -e "etcd_target_version=$TARGET" --yes
+  echo "(the downgrade took $((SECONDS - t0))s)"
+}
+
+step_after() {
+  say "before / after"
+  node --import tsx scripts/demo-table.ts capture "$LAB" "$STATE_DIR/after.json"
+  node --import tsx scripts/demo-table.ts compare "$STATE_DIR/before.json" "$STATE_DIR/after.json"
+}
+
 step_finish() {
   if [ -n "${DEMO_DOWN:-}" ]; then
     say "etcdplay lab down --name $LAB"
@@ -78,7 +108,7 @@ step_finish() {
   fi
 }
 
-STEPS=(${DEMO_STEPS:-build clean up load status adhoc finish})
+STEPS=(${DEMO_STEPS:-build clean up load status adhoc before plan downgrade after finish})
 
 [ "$(uname -s)" = Linux ] || { echo "demo: the lab needs Linux" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "demo: the lab needs root (namespaces, mounts, chroot): sudo npm run demo" >&2; exit 1; }
