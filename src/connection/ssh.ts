@@ -254,7 +254,9 @@ export class SshConnection implements Connection {
         settled = true;
         if (timer) clearTimeout(timer);
         client.end();
-        client.destroy();
+        // ssh2's destroy() skips a socket that end() already made unwritable: destroy it ourselves,
+        // or a silent server keeps the socket (and the process) alive.
+        (client as unknown as { _sock?: { destroy?: () => void } })._sock?.destroy?.();
         reject(err);
       };
       // The whole handshake (TCP, key exchange, authentication) must finish in time, except while a
