@@ -28,6 +28,11 @@ export class Connections {
     }
   }
 
+  /** Forget that a host was unreachable: its next task tries to connect again (rescue). */
+  forget(host: string): void {
+    this.failures.delete(host);
+  }
+
   async closeAll(): Promise<void> {
     await this.pool.closeAll().catch(() => undefined);
   }

@@ -392,6 +392,7 @@ export class Runner {
       if (!active.length) break;
       const f = task.block ? await this.runBlock(play, task, active, inh) : await this.runTask(play, task, active, inh);
       for (const h of f) failed.add(h);
+      for (const h of active) if (this.host(h).dead === 'unreachable') f.add(h);
       if (!batch && inh.rescuable && play.anyErrorsFatal && f.size && !this.interrupted) {
         // any_errors_fatal inside a block with a rescue: every host of the block leaves it now and
         // runs the rescue (with the failing host's task and result as ansible_failed_*).
@@ -438,6 +439,15 @@ export class Runner {
     const failedInBlock = await this.runList(play, block.block ?? [], hosts, { ...child, rescuable: inh.rescuable || hasRescue }, undefined);
     const stillFailed = new Set(failedInBlock);
     if (hasRescue && failedInBlock.size && !this.interrupted) {
+      // A host lost inside the block (connection dropped) gets one more chance: the rescue is
+      // what puts it back, and a dropped channel is often not a dead host.
+      for (const h of failedInBlock) {
+        if (this.host(h).dead === 'unreachable') {
+          this.host(h).dead = undefined;
+          this.conns.forget(h);
+          this.emit({ type: 'warning', host: h, message: `${h} was lost inside the block; trying to reach it again for the rescue` });
+        }
+      }
       const rescueHosts = [...failedInBlock].filter((h) => this.alive(h));
       for (const h of rescueHosts) {
         const st = this.host(h);
