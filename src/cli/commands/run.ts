@@ -430,7 +430,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const runDir = (values['run-dir'] as string | undefined) ?? defaultRunDir(runId);
   const reporter = await makeReporter({ json: !!values.json, plain: !!values.plain, verbose: !!values.verbose, diff: !!values.diff, step });
   const invArgs = (invSources ?? []).flatMap((i) => ['-i', i]);
-  const hint = ['etcdplay run', file, ...invArgs].map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ');
+  const hint = ['etcdplay run', ...[file, ...invArgs].map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))].join(' ');
   return runReporterAndEngine(reporter, runDir, !!values.json, async (onEvent, signal, hardSignal) => {
     const out = await runPlaybook({
       playbook,
