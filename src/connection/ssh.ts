@@ -333,7 +333,14 @@ export class SshConnection implements Connection {
     for (let attempt = 0; ; attempt++) {
       try {
         channel = await new Promise<ClientChannel>((resolve, reject) => {
-          this.client.exec(wrapped.text, (err, ch) => (err ? reject(err) : resolve(ch)));
+          this.client.exec(wrapped.text, (err, ch) => {
+            if (err) return reject(err);
+            // ssh2 may parse exit-status in the same chunk as the exec reply, before the code
+            // after this await runs: record it now or it is lost (seen as "closed without an
+            // exit status" on a busy event loop).
+            ch.once('exit', (code: number | null, signal?: string) => { (ch as unknown as { earlyExit?: [number | null, string | undefined] }).earlyExit = [code, signal]; });
+            resolve(ch);
+          });
         });
         this.openChannels++;
         const slot = release;
@@ -403,6 +410,11 @@ export class SshConnection implements Connection {
 
     let exitCode: number | null | undefined;
     let exitSignal: string | undefined;
+    const early = (channel as unknown as { earlyExit?: [number | null, string | undefined] }).earlyExit;
+    if (early) {
+      exitCode = early[0];
+      if (early[1]) exitSignal = early[1].replace(/^SIG/, '');
+    }
     channel.on('exit', (code: number | null, signal?: string) => {
       exitCode = code;
       if (signal) exitSignal = signal.replace(/^SIG/, '');
