@@ -22,7 +22,8 @@ test('status, backup (+ fetch), restore from the workstation copy', async () => 
     const st = await etcdplay(['run', 'playbooks/etcd-status.yml', '-i', lab.inventoryPath]);
     assert.is(st.code, 0, st.out);
     assert.match(st.out, /ENDPOINT .* ID .* VERSION .* DB SIZE .* IS LEADER .* RAFT TERM .* RAFT INDEX/);
-    assert.match(st.out, /http:\/\/127\.0\.1\.13:2379 \| [0-9a-f]+ \|\s+3\.5\.16 \|/);
+    const ep3 = `http://${lab.hosts[2]!.address}:2379`.replace(/\./g, '\\.');
+    assert.match(st.out, new RegExp(`${ep3} \\| [0-9a-f]+ \\|\\s+3\\.5\\.16 \\|`));
 
     const bk = await etcdplay(['run', 'playbooks/etcd-backup.yml', '-i', lab.inventoryPath, '-e', `etcd_backup_fetch_dir=${fetchDir}`]);
     assert.is(bk.code, 0, bk.out);
@@ -34,7 +35,7 @@ test('status, backup (+ fetch), restore from the workstation copy', async () => 
     assert.is(manifest.keyCount, 400);
     assert.is(manifest.packageVersion, '3.5.16-4');
 
-    await labExec(lab.name, 'etcd1', 'ETCDCTL_API=3 etcdctl --endpoints=http://127.0.1.11:2379 put /after-backup 1 >/dev/null');
+    await labExec(lab.name, 'etcd1', `ETCDCTL_API=3 etcdctl --endpoints=http://${lab.hosts[0]!.address}:2379 put /after-backup 1 >/dev/null`);
     // restore from the workstation copy (put), to a new path on every member
     const rs = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot_local=${join(fetchDir, db)}`, '-e', 'etcd_snapshot=/var/backups/etcd/from-workstation.db']);
     assert.is(rs.code, 0, rs.out);

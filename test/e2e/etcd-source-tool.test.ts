@@ -27,7 +27,7 @@ test('3.5.16 -> 3.4.23 restored by 3.5.16 etcdutl with a revision bump', async (
       assert.ok(d.revision >= before.revision + 1_000_000_000, `revision ${d.revision} bumped past ${before.revision}`);
     }
     // writes work and continue from the bumped revision
-    const w = await labExec(lab.name, 'etcd1', `ETCDCTL_API=3 etcdctl --endpoints=http://127.0.1.11:2379 put /after x -w json`);
+    const w = await labExec(lab.name, 'etcd1', `ETCDCTL_API=3 etcdctl --endpoints=http://${lab.hosts[0]!.address}:2379 put /after x -w json`);
     assert.is(w.rc, 0, w.stderr);
     assert.match(w.stdout, /"revision":100000\d{4}/);
   } finally {
