@@ -3,6 +3,8 @@
  * the run must stop before any stop step, etcd healthy everywhere with every key.
  *   2. etcd2's sshd killed while the snapshot is being sent to it (its sessions killed, its
  *      listener frozen so it cannot reconnect).
+ *   3. etcd2's snapshot copy corrupted after the distribution checked it: the sha256 check just
+ *      before the stop (playbook task) fails, nothing is stopped.
  *   7. etcd2's backup dir too small for the snapshot (a 16 KiB tmpfs mounted inside the host).
  */
 import { test } from 'uvu';
@@ -43,6 +45,21 @@ test('faults: sshd killed during the distribution, backup dir too small', async 
     // etcd2's lock could not be released (the host was gone): it is reported, and stays until broken
     const lk = await labExec(l.name, e2.name, 'cat /var/lib/etcdplay/lock/owner 2>/dev/null; rm -rf /var/lib/etcdplay/lock');
     console.log(`2. sshd killed during distribution: stopped before the stop step, exit ${o2.code}, ${o2.ms} ms (${Date.now() - t} ms with checks); etcd2 lock left: ${lk.stdout.trim() ? 'yes (reported)' : 'no'}`);
+
+    // 3. etcd2's copy corrupted after the distribution verified it (one byte flipped, same size)
+    t = Date.now();
+    const r3 = liveRun(dgArgs(l), async (e, r) => {
+      if (isTask(e, r, 'task.end', 'Snapshot to every member')) {
+        await labExec(l.name, e2.name, 'f=$(ls -t /var/backups/etcd/*.db | head -n1); printf Z | dd of="$f" bs=1 seek=4096 conv=notrunc 2>/dev/null; echo "$f"');
+      }
+    });
+    const o3 = await r3.done;
+    assert.is(o3.code, 2, o3.out.slice(-2000) + o3.err);
+    assert.equal(ranOn(r3, 'Stop etcd everywhere'), [], 'no stop step ran');
+    const bad3 = r3.events.filter((e) => e.type === 'host.end' && e.status === 'failed').map((e) => `${(e as { host: string }).host}: ${r3.names.get((e as { taskId: string }).taskId)}`);
+    assert.equal(bad3, ['etcd2: Snapshot still intact on every member (sha256, just before the stop)']);
+    await assertCluster(l, '3.5.16', before, '3. corrupted copy');
+    console.log(`3. corrupted snapshot copy detected before the stop: ${o3.ms} ms (${Date.now() - t} ms with checks)`);
 
     // 7. a 16 KiB tmpfs on etcd2's backup dir
     t = Date.now();
