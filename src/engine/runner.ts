@@ -723,7 +723,8 @@ export class Runner {
    * result of a held-back step) makes the task skipped, not failed.
    */
   private checkDependency(err: unknown, host: string, eff: Inherited): TaskResult | undefined {
-    if (!(eff.checkMode ?? this.opts.check) || !(err instanceof UndefinedVariableError)) return undefined;
+    // (also for a check_mode: false task in a --check run: the result it needs was never produced)
+    if (!(this.opts.check || eff.checkMode) || !(err instanceof UndefinedVariableError)) return undefined;
     if (!this.host(host).checkHeld.has(err.root)) return undefined;
     const msg = `skipped in check mode: needs '${err.variable}', which a step held back by --check would have produced`;
     return { changed: false, failed: false, skipped: true, skip_reason: msg, checkDependent: true };
