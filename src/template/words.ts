@@ -64,18 +64,22 @@ export function splitWords(text: string): string[] {
  */
 export function extractKeyValues(text: string, keys: readonly string[]): { rest: string; kv: Record<string, string> } {
   const kv: Record<string, string> = {};
-  // Scan tokens with their raw spans so the rest keeps the user's own quoting.
-  const spans = tokenSpans(text);
-  const kept: string[] = [];
-  for (const s of spans) {
+  // Cut only the key=value tokens out of the text: the rest keeps the user's own quoting,
+  // spacing and newlines (a multi-line shell script must stay multi-line).
+  let rest = '';
+  let from = 0;
+  for (const s of tokenSpans(text)) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(s.raw);
     if (m && keys.includes(m[1]!)) {
       kv[m[1]!] = splitWords(s.raw.slice(m[0].length)).join(' ');
-    } else {
-      kept.push(s.raw);
+      rest += text.slice(from, s.start);
+      from = s.end;
+      while (from < text.length && (text[from] === ' ' || text[from] === '\t')) from++;
     }
   }
-  return { rest: kept.join(' '), kv };
+  rest += text.slice(from);
+  if (rest === text) return { rest: text, kv };
+  return { rest: rest.trim(), kv };
 }
 
 /** Parse `a=1 b='two words'` into a mapping (every word must be key=value). */
@@ -90,8 +94,8 @@ export function parseKeyValues(text: string): Record<string, string> {
 }
 
 /** Raw word spans (quotes kept), for re-assembling free-form text. */
-function tokenSpans(text: string): { raw: string }[] {
-  const out: { raw: string }[] = [];
+function tokenSpans(text: string): { raw: string; start: number; end: number }[] {
+  const out: { raw: string; start: number; end: number }[] = [];
   let i = 0;
   while (i < text.length) {
     while (i < text.length && /\s/.test(text[i]!)) i++;
@@ -112,7 +116,8 @@ function tokenSpans(text: string): { raw: string }[] {
         i++;
       }
     }
-    out.push({ raw: text.slice(start, Math.min(i, text.length)) });
+    const end = Math.min(i, text.length);
+    out.push({ raw: text.slice(start, end), start, end });
   }
   return out;
 }

@@ -72,6 +72,8 @@ test('faults: sshd killed during the distribution, backup dir too small', async 
       assert.equal(ranOn(r7, 'Stop etcd everywhere'), [], 'no stop step ran');
       const failedAt = r7.events.filter((e) => e.type === 'host.end' && e.host === 'etcd2' && (e.status === 'failed' || e.status === 'unreachable')).map((e) => r7.names.get((e as { taskId: string }).taskId));
       console.log(`7. backup dir too small on etcd2: stopped at ${JSON.stringify(failedAt)}, exit ${o7.code}, ${o7.ms} ms`);
+      assert.equal(failedAt, ['Disk space for the snapshot in the backup dir'], 'refused in preflight');
+      assert.equal(ranOn(r7, 'Snapshot from the leader'), [], 'no snapshot taken');
     } finally {
       await labExec(l.name, e2.name, 'umount /var/backups/etcd');
     }

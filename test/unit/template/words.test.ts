@@ -23,4 +23,12 @@ test('key=value extraction for free form', () => {
   assert.throws(() => parseKeyValues('name'), /key=value/);
 });
 
+test('free form keeps a multi-line script as written (newlines, spacing)', () => {
+  const script = `d=/var/backups\nwhile [ ! -d "$d" ]; do d=$(dirname "$d"); done\ndf -Pk "$d" |  awk 'NR == 2 { print $4 }'\n`;
+  assert.is(extractKeyValues(script, ['chdir', 'creates']).rest, script);
+  const r = extractKeyValues(`chdir=/tmp\necho a\necho  b\n`, ['chdir']);
+  assert.equal(r.kv, { chdir: '/tmp' });
+  assert.is(r.rest, `echo a\necho  b`);
+});
+
 test.run();
