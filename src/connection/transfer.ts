@@ -31,11 +31,11 @@ function becomeOf(opts: TransferOptions): BecomeSpec | undefined {
 class HashCounter extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
-  constructor(private readonly onChunk?: (bytes: number) => void) {
+  constructor(private readonly onChunk?: (bytes: number) => void, private readonly hashing = true) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
+    if (this.hashing) this.hash.update(chunk);
     this.bytes += chunk.length;
     this.onChunk?.(this.bytes);
     cb(null, chunk);
@@ -125,7 +125,12 @@ async function removeTemp(conn: SshConnection, tmp: string, become: BecomeSpec |
   }
 }
 
-const SHA_LINE = /^([0-9a-f]{64})\s+-\s*$/m;
+/**
+ * Far-side sha256 of stdin: `openssl dgst` when the host has it (uses the CPU's SHA instructions:
+ * ~4x less CPU than coreutils 9.1 sha256sum), else sha256sum. Prints `HEX  -` or `HEX *stdin`.
+ */
+export const SHA256_STDIN = '{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }';
+const SHA_LINE = /^([0-9a-f]{64})\s+(?:-|\*stdin)\s*$/m;
 
 export async function putViaExec(conn: SshConnection, source: Readable, size: number, dest: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
   if (opts.signal?.aborted) throw abortError(opts.signal);
@@ -133,9 +138,11 @@ export async function putViaExec(conn: SshConnection, source: Readable, size: nu
   const tmp = tempNameFor(dest);
   const qt = shQuote(tmp);
   // The umask before we tighten it decides the mode of a new file when none is asked for.
-  const script = `u=$(umask); umask 077; cat > ${qt} && sha256sum < ${qt} && echo "umask $u"`;
+  const script = `u=$(umask); umask 077; cat > ${qt} && ${SHA256_STDIN} < ${qt} && echo "umask $u"`;
   const cmd = await conn.openCommand(script, become ? { become } : {});
-  const counter = new HashCounter((n) => opts.onProgress?.(n, size));
+  // A source hash known up front (a string) is the reference: no need to hash the stream again.
+  const known = typeof opts.expectSha256 === 'string' ? opts.expectSha256 : undefined;
+  const counter = new HashCounter((n) => opts.onProgress?.(n, size), known === undefined);
   let streamError: Error | undefined;
   try {
     await cmd.ready;
@@ -153,7 +160,7 @@ export async function putViaExec(conn: SshConnection, source: Readable, size: nu
       throw new CommandFailedError(conn.host, res.rc, `writing ${tmp} failed: ${lastLine(res.stderr)}`, res.stdout, res.stderr);
     }
     const remote = SHA_LINE.exec(res.stdout)?.[1];
-    const local = counter.hash.digest('hex');
+    const local = known ?? counter.hash.digest('hex');
     if (remote !== local) {
       throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
     }
@@ -199,7 +206,7 @@ export async function getViaExec(conn: SshConnection, src: string, sink: Writabl
   const become = becomeOf(opts);
   const s = shQuote(src);
   // Size first (for progress), then the bytes, then the far side's own hash of the file.
-  const script = `stat -L -c 'etcdplay-size %s' -- ${s} >&2 && cat -- ${s} && sha256sum < ${s} >&2`;
+  const script = `stat -L -c 'etcdplay-size %s' -- ${s} >&2 && cat -- ${s} && ${SHA256_STDIN} < ${s} >&2`;
   let total = 0;
   const cmd = await conn.openCommand(script, {
     ...(become ? { become } : {}),

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Connection, TransferOptions } from '../connection/connection.js';
 import { relay } from '../connection/relay.js';
+import { SHA256_STDIN } from '../connection/transfer.js';
 import { UnreachableError } from '../errors.js';
 import type { Become, Command } from '../model/command.js';
 import type { ExecResult, TaskResult } from '../model/result.js';
@@ -220,7 +221,7 @@ interface RemoteFile {
   group: string;
 }
 
-const PROBE = 'if [ -f "$1" ]; then wc -c < "$1" && sha256sum < "$1" && stat -c "%a %U %G" -- "$1"; else echo missing; fi';
+const PROBE = `if [ -f "$1" ]; then wc -c < "$1" && ${SHA256_STDIN} < "$1" && stat -c "%a %U %G" -- "$1"; else echo missing; fi`;
 
 /** Size, sha256 and attributes of a file on the host, or undefined when it does not exist. */
 async function probe(path: string, env: StepEnv): Promise<RemoteFile | undefined> {
@@ -252,8 +253,21 @@ async function sourceOf(step: PutStep): Promise<{ size: number; sha256: string; 
   const path = step.src.path;
   const st = await stat(path);
   const small = st.size <= DIFF_MAX ? await readFile(path) : undefined;
-  const sum = small ? sha256(small) : step.sha256 ?? (await hashFile(path));
-  return { size: st.size, sha256: sum, open: () => (small ? Readable.from([small]) : createReadStream(path)), ...(small ? { small } : {}) };
+  const sum = small ? sha256(small) : step.sha256 ?? (await cachedHashFile(path, st));
+  return { size: st.size, sha256: sum, open: () => (small ? Readable.from([small]) : createReadStream(path, { highWaterMark: 1 << 20 })), ...(small ? { small } : {}) };
+}
+
+/** One hash per source file and version per run, however many hosts it is copied to. */
+const hashCache = new Map<string, Promise<string>>();
+function cachedHashFile(path: string, st: { size: number; mtimeMs: number; ino: number }): Promise<string> {
+  const key = `${path}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  let p = hashCache.get(key);
+  if (!p) {
+    p = hashFile(path);
+    hashCache.set(key, p);
+    p.catch(() => hashCache.delete(key));
+  }
+  return p;
 }
 
 async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void> {
@@ -294,7 +308,7 @@ async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void
     run.outcomes.push({ step, status: 'check', changed: false, sha256: src.sha256, bytes: src.size });
     return;
   }
-  const out = await env.conn.put(src.open(), src.size, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group });
+  const out = await env.conn.put(src.open(), src.size, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group, expectSha256: src.sha256 });
   if (out.sha256 && out.sha256 !== src.sha256) throw new Error(`sha256 mismatch after writing ${step.dest}: sent ${src.sha256}, host has ${out.sha256}`);
   run.outcomes.push({ step, status: 'ran', changed: !same, sha256: src.sha256, bytes: out.bytes });
 }
@@ -410,7 +424,7 @@ function sha256(buf: Buffer): string {
 function hashFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    createReadStream(path)
+    createReadStream(path, { highWaterMark: 1 << 20 })
       .on('data', (c) => h.update(c))
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')));

@@ -36,6 +36,8 @@ export const usage = `usage: etcdplay adhoc PATTERN -i INVENTORY [-m MODULE] -a 
   -b, --become  -K, --ask-become-pass  -k, --ask-pass  -f, --forks N  -C, --check  -l, --limit P
       --host-key-checking M  strict (default) | accept-new | off
       --json                 newline-delimited JSON events on stdout
+      --lock                 take the per-cluster lock like "run" does (default: ad-hoc
+                             commands are inspections and take no lock)
       --run-dir DIR          record the run here (default ~/.etcdplay/runs/<id>)
 
 exit codes: 0 ok, 2 failed hosts or bad input, 4 unreachable hosts, 130 interrupted`;
@@ -95,6 +97,7 @@ async function adhocCommand(argv: string[]): Promise<number> {
     options: {
       ...COMMON_OPTIONS,
       'module-name': { type: 'string', short: 'm' },
+      lock: { type: 'boolean' },
       args: { type: 'string', short: 'a' },
     },
   }));
@@ -133,6 +136,9 @@ async function adhocCommand(argv: string[]): Promise<number> {
       onEvent,
       signal,
       become: values.become ? true : undefined,
+      // Ad-hoc commands are mostly inspections: no cluster lock (2 more SSH sessions per host)
+      // unless asked for with --lock.
+      lock: !!values.lock,
     }),
   );
 }
