@@ -4,14 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import type { Diagnostic } from '../../model/source.js';
-import type { Vars } from '../../model/vars.js';
-import { ValidationError } from '../../errors.js';
 import { formatDiagnostics, hasErrors, sortDiagnostics } from '../../load/diagnostics.js';
 import { loadInventory } from '../../load/inventory.js';
-import { parseKeyValueArgs } from '../../load/kv.js';
 import { loadPlaybook } from '../../load/playbook.js';
-import { loadVarsFile } from '../../load/varsfile.js';
 import { buildPlan } from '../../plan/build.js';
+import { parseExtraVars } from '../extravars.js';
 import { formatPlan, redactPlan } from '../../plan/format.js';
 import { parseTagList } from '../../plan/tags.js';
 
@@ -34,25 +31,6 @@ known at run time (registered results, facts) are marked.
 
 Exit status: 0 planned, 2 problems found (printed as file:line:col).`;
 
-function parseExtraVars(values: string[] | undefined): Vars {
-  const out: Vars = {};
-  for (const raw of values ?? []) {
-    const s = raw.trim();
-    if (s.startsWith('@')) {
-      const { vars, diagnostics } = loadVarsFile(s.slice(1));
-      if (hasErrors(diagnostics)) throw new ValidationError(`-e ${s}: invalid vars file\n${formatDiagnostics(diagnostics)}`, diagnostics);
-      Object.assign(out, vars);
-    } else if (s.startsWith('{')) {
-      let v: unknown;
-      try { v = JSON.parse(s); } catch (e) { throw new ValidationError(`-e: not valid JSON: ${(e as Error).message}`); }
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('-e: the JSON must be a mapping');
-      Object.assign(out, v);
-    } else if (s) {
-      try { Object.assign(out, parseKeyValueArgs(s)); } catch (e) { throw new ValidationError(`-e: ${(e as Error).message}`); }
-    }
-  }
-  return out;
-}
 
 function color(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { createInterface } from 'node:readline';
 import type { ConnectOptions } from '../../connection/factory.js';
 import { hostKeyCheckingFrom } from '../../connection/settings.js';
@@ -13,9 +12,7 @@ import { defaultRunDir, newRunId, runPlaybook } from '../../engine/index.js';
 import { ValidationError } from '../../errors.js';
 import { formatDiagnostics, hasErrors } from '../../load/diagnostics.js';
 import { loadInventory } from '../../load/inventory.js';
-import { parseKeyValueArgs } from '../../load/kv.js';
 import { loadPlaybook } from '../../load/playbook.js';
-import { loadVarsFile } from '../../load/varsfile.js';
 import type { EngineEvent } from '../../model/event.js';
 import type { Inventory } from '../../model/inventory.js';
 import type { Play, Playbook } from '../../model/playbook.js';
@@ -34,6 +31,9 @@ import { RunDirReporter } from '../../report/rundir.js';
 import { dirname, join, resolve } from 'node:path';
 import { readJournal, sha256File, type JournalData } from '../../engine/journal.js';
 import { isSecretName } from '../../engine/runner.js';
+import { parseExtraVars } from '../extravars.js';
+
+export { parseExtraVars };
 
 export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
 
@@ -87,38 +87,6 @@ export const COMMON_OPTIONS = {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** `-e` values: @file, a JSON/YAML mapping, or k=v pairs. Later ones win. */
-export function parseExtraVars(values: string[] | undefined): Vars {
-  const out: Vars = {};
-  for (const v of values ?? []) {
-    const s = v.trim();
-    if (s.startsWith('@')) {
-      const { vars, diagnostics } = loadVarsFile(s.slice(1));
-      if (hasErrors(diagnostics)) throw new ValidationError(`-e ${s}: invalid vars file`, diagnostics, formatDiagnostics(diagnostics));
-      Object.assign(out, vars);
-    } else if (s.startsWith('{')) {
-      let v: unknown;
-      try {
-        v = JSON.parse(s);
-      } catch {
-        try {
-          v = parseYaml(s); // a YAML flow mapping: {a: 1, b: [x, y]}
-        } catch (e) {
-          throw new ValidationError(`-e: not a valid JSON or YAML mapping: ${(e as Error).message.split('\n')[0]}`);
-        }
-      }
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ValidationError('-e: the value must be a mapping');
-      Object.assign(out, v as Vars);
-    } else if (s) {
-      try {
-        Object.assign(out, parseKeyValueArgs(s));
-      } catch (e) {
-        throw new ValidationError(`-e: ${(e as Error).message}`);
-      }
-    }
-  }
-  return out;
-}
 
 export function parseForks(v: unknown): number {
   if (v === undefined) return 10;

@@ -7,9 +7,7 @@ import type { Playbook } from '../../model/playbook.js';
 import { countDiagnostics, formatDiagnostics, hasErrors, sortDiagnostics } from '../../load/diagnostics.js';
 import { loadInventory } from '../../load/inventory.js';
 import { loadPlaybook } from '../../load/playbook.js';
-import { loadVarsFile } from '../../load/varsfile.js';
-import { parseKeyValueArgs } from '../../load/kv.js';
-import { ValidationError } from '../../errors.js';
+import { parseExtraVars } from '../extravars.js';
 
 export const usage = `usage: etcdplay validate [PLAYBOOK|DIR...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
 
@@ -43,31 +41,6 @@ async function loadPlanner(): Promise<BuildPlan | undefined> {
   }
 }
 
-/** `-e` values as `run` takes them: @file, a JSON mapping, or k=v pairs (later ones win). */
-function parseExtraVars(items: string[], diagnostics: Diagnostic[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const item of items) {
-    const s = item.trim();
-    if (s.startsWith('@')) {
-      const r = loadVarsFile(s.slice(1));
-      diagnostics.push(...r.diagnostics);
-      Object.assign(out, r.vars);
-    } else if (s.startsWith('{')) {
-      try {
-        Object.assign(out, JSON.parse(s) as Record<string, unknown>);
-      } catch (e) {
-        throw new ValidationError(`-e: not valid JSON: ${(e as Error).message}`);
-      }
-    } else if (s) {
-      try {
-        Object.assign(out, parseKeyValueArgs(s));
-      } catch (e) {
-        throw new ValidationError(`-e: ${(e as Error).message}`);
-      }
-    }
-  }
-  return out;
-}
 
 /** A directory argument stands for the playbooks (*.yml, *.yaml) directly in it. */
 function expandDir(path: string): string[] {
