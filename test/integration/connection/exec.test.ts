@@ -120,8 +120,10 @@ test('a server with MaxSessions 3 still runs 12 concurrent commands (the limit a
 });
 
 test('command timeout -> CommandFailedError rc 124, and the connection still works', async () => {
+  // A duration no other process on this machine uses, so `ps` finds only ours.
+  const secs = `29.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
   try {
-    await conn.exec({ kind: 'exec', argv: ['sleep', '30'] }, { timeoutMs: 500 });
+    await conn.exec({ kind: 'exec', argv: ['sleep', secs] }, { timeoutMs: 500 });
     assert.unreachable('should time out');
   } catch (err) {
     assert.instance(err, CommandFailedError);
@@ -130,8 +132,9 @@ test('command timeout -> CommandFailedError rc 124, and the connection still wor
   }
   const r = await conn.exec({ kind: 'exec', argv: ['echo', 'alive'] });
   assert.is(r.stdout, 'alive\n');
-  // The remote process was killed, not left running.
-  const ps = await conn.exec({ kind: 'shell', script: 'ps -eo args | grep -c "^sleep 30$" || true' });
+  // The remote process was killed, not left running (the kill goes through a second channel:
+  // give it a moment to land before looking).
+  const ps = await conn.exec({ kind: 'shell', script: `for i in 1 2 3 4 5 6 7 8 9 10; do n=$(ps -eo args | grep -c "^sleep ${secs}$"); [ "$n" = 0 ] && break; sleep 0.3; done; echo "$n"` });
   assert.is(ps.stdout.trim(), '0');
 });
 
