@@ -15,6 +15,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RESULTS="${BENCH_RESULTS:-$ROOT/bench/results}"
+case "$RESULTS" in /*) ;; *) RESULTS="$PWD/$RESULTS" ;; esac  # the benchmarks cd elsewhere
 ETCDPLAY="node $ROOT/bin/etcdplay.js"
 RUNS="${BENCH_RUNS:-5}"
 WARMUP="${BENCH_WARMUP:-1}"
