@@ -14,6 +14,7 @@ import { getModule } from '../../modules/registry.js';
 import { AdhocReporter } from '../../report/adhoc.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
+import { parseCli } from '../args.js';
 import {
   closeLineReader,
   COMMON_OPTIONS,
@@ -72,16 +73,6 @@ export function adhocPlaybookText(pattern: string, moduleName: string, args: str
   return stringify([{ name: `adhoc ${moduleName} on ${pattern}`, hosts: pattern, gather_facts: false, tasks: [task] }]);
 }
 
-/** parseArgs, with its errors (unknown option, missing value) as usage errors: exit 2. */
-function parseCli<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new ValidationError(`${(err as Error).message}\n\n${usage}`);
-    throw err;
-  }
-}
-
 export async function run(argv: string[]): Promise<number> {
   try {
     return await adhocCommand(argv);
@@ -100,7 +91,7 @@ async function adhocCommand(argv: string[]): Promise<number> {
       lock: { type: 'boolean' },
       args: { type: 'string', short: 'a' },
     },
-  }));
+  }), usage);
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;

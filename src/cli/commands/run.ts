@@ -32,6 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readJournal, sha256File, type JournalData } from '../../engine/journal.js';
 import { isSecretName } from '../../engine/runner.js';
 import { parseExtraVars } from '../extravars.js';
+import { parseCli } from '../args.js';
 
 export { parseExtraVars };
 
@@ -323,16 +324,6 @@ export async function runReporterAndEngine(
   }
 }
 
-/** parseArgs, with its errors (unknown option, missing value) as usage errors: exit 2. */
-function parseCli<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new ValidationError(`${(err as Error).message}\n\n${usage}`);
-    throw err;
-  }
-}
-
 export async function run(argv: string[]): Promise<number> {
   try {
     return await runCommand(argv);
@@ -357,7 +348,7 @@ async function runCommand(argv: string[]): Promise<number> {
       'break-lock': { type: 'boolean' },
       'secret-var': { type: 'string', multiple: true },
     },
-  })) as { values: Values; positionals: string[] };
+  }), usage) as { values: Values; positionals: string[] };
   if (values.help) {
     process.stdout.write(usage + '\n');
     return 0;
