@@ -7,13 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { etcdctlPrefix, getLab, labExec, labStatus } from '../src/lab/index.js';
+import { etcdctlPrefix, labExec, labStatus } from '../src/lab/index.js';
 
 interface Member { name: string; package?: string; version?: string; revision?: number; leader?: boolean; keys?: number; dataHash?: string; leases?: number; healthy: boolean }
 
 async function capture(lab: string): Promise<Member[]> {
   const st = await labStatus(lab);
-  const info = getLab(lab);
   const out: Member[] = [];
   for (const m of st.members) {
     const ep = `${st.tls ? 'https' : 'http'}://${m.address}:2379`;
@@ -28,7 +27,6 @@ async function capture(lab: string): Promise<Member[]> {
       leases: leases.rc <= 1 ? Number(leases.stdout.trim()) : undefined,
     });
   }
-  void info;
   return out;
 }
 
