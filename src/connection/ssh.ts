@@ -294,6 +294,12 @@ export class SshConnection implements Connection {
       });
       try {
         client.connect(config);
+        // TCP_NODELAY: OpenSSH's sshd sets it only for sessions with a tty, so without it on our
+        // side every small request (channel open, exec, EOF) can wait for the peer's delayed ACK:
+        // 40 ms per command on Linux (measured: 44 ms -> 2.5 ms per exec round trip on loopback).
+        // The socket is ssh2's own TCP socket (node applies the option once it connects) or, behind
+        // a jump host, a forwarded channel without the method.
+        client.setNoDelay(true);
       } catch (err) {
         fail(new UnreachableError(this.host, `${prefix}${(err as Error).message}`));
       }
