@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -8,6 +9,7 @@ import type { ExecResult } from '../model/result.js';
 import { renderCommand } from '../template/shell.js';
 import { CommandFailedError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, TransferOptions, TransferOutcome } from './connection.js';
+import { isFileSource, type FileSource } from './fileread.js';
 
 /** sudo prints this as its password prompt (-p), so we know when to feed the password. */
 const PROMPT = '__ETCDPLAY_SUDO_PROMPT__';
@@ -57,7 +59,9 @@ export class LocalConnection implements Connection {
     return { rc: code ?? 128 + signalNumber(signal), stdout, stderr, ...(signal ? { signal } : {}), durationMs: Date.now() - started };
   }
 
-  async put(source: Readable, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+  async put(input: Readable | FileSource, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+    if (opts.expectSha256 !== undefined && typeof opts.expectSha256 !== 'string') Promise.resolve(opts.expectSha256).catch(() => undefined);
+    const source: Readable = isFileSource(input) ? createReadStream(input.path, { highWaterMark: 1 << 20 }) : input;
     const tmp = join(dirname(remotePath), `.${basename(remotePath)}.etcdplay-${randomBytes(4).toString('hex')}`);
     const child = this.spawnArgv(['sh', '-c', PUT_SCRIPT, 'sh', tmp], opts.become, opts.becomePassword);
     let stdout = '';
@@ -80,7 +84,7 @@ export class LocalConnection implements Connection {
         }
       });
       source.on('end', () => child.stdin!.end());
-      source.on('error', (e) => {
+      source.on('error', (e: Error) => {
         streamError ??= e;
         child.stdin!.destroy();
       });

@@ -18,6 +18,7 @@ import { abortError, Limiter } from './limiter.js';
 import type { HopSettings, SshTarget } from './settings.js';
 import { wrapBecome, BecomeGate, type BecomeSpec } from './become.js';
 import { getViaExec, putViaExec } from './transfer.js';
+import type { FileSource } from './fileread.js';
 
 // ssh2 is CommonJS: its named exports are reached through the default import.
 const { Client: SshClient } = ssh2;
@@ -519,7 +520,7 @@ export class SshConnection implements Connection {
     return { rc: r.rc, stdout: r.stdout, stderr: r.stderr, ...(r.signal ? { signal: r.signal } : {}), durationMs: Date.now() - started };
   }
 
-  put(source: Readable, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+  put(source: Readable | FileSource, size: number, remotePath: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
     return putViaExec(this, source, size, remotePath, this.withBecomePassword(opts));
   }
 

@@ -1,9 +1,10 @@
 /**
  * Streaming transfers over exec channels (`cat > tmp` / `cat file`), faster than ssh2's SFTP here
  * (docs/connection.md). put: the data goes to `.<name>.etcdplay-<random>` in the destination's
- * directory while we hash it; the far side's sha256 of the temp file must equal ours (and
- * `expectSha256` when given) before mode/owner/group are applied and the temp file is renamed over
- * the destination. Any failure or abort removes the temp file; the destination is never touched.
+ * directory; the far side's sha256 of the temp file must equal the reference (`expectSha256`,
+ * else our hash of the stream) before mode/owner/group are applied and the temp file is renamed
+ * over the destination. A local file (FileSource) is read with reused buffers. Any failure or
+ * abort removes the temp file; the destination is never touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
@@ -14,6 +15,7 @@ import { CommandFailedError } from '../errors.js';
 import { shQuote } from '../template/shell.js';
 import type { TransferOptions, TransferOutcome } from './connection.js';
 import type { BecomeSpec } from './become.js';
+import { isFileSource, pumpFile, type FileSource } from './fileread.js';
 import { abortError } from './limiter.js';
 import type { SshConnection } from './ssh.js';
 
@@ -35,10 +37,14 @@ class HashCounter extends Transform {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.add(chunk);
+    cb(null, chunk);
+  }
+  /** Count (and hash) a chunk that does not flow through the transform (sendFile). */
+  add(chunk: Buffer): void {
     if (this.hashing) this.hash.update(chunk);
     this.bytes += chunk.length;
     this.onChunk?.(this.bytes);
-    cb(null, chunk);
   }
 }
 
@@ -132,7 +138,30 @@ async function removeTemp(conn: SshConnection, tmp: string, become: BecomeSpec |
 export const SHA256_STDIN = '{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }';
 const SHA_LINE = /^([0-9a-f]{64})\s+(?:-|\*stdin)\s*$/m;
 
-export async function putViaExec(conn: SshConnection, source: Readable, size: number, dest: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+/** Resolves once ssh2 has taken `chunk` (copied into packets): the caller may reuse the buffer. */
+function writeChunk(ch: ClientChannel, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error('the channel closed before all data was written'));
+    ch.once('close', onClose);
+    ch.write(chunk, (err?: Error | null) => {
+      ch.off('close', onClose);
+      if (err) reject(err); else resolve();
+    });
+  });
+}
+
+/** A local file straight into the channel with reused buffers (fileread.ts). */
+async function sendFile(file: FileSource, ch: ClientChannel, counter: HashCounter, signal?: AbortSignal): Promise<void> {
+  await pumpFile(file.path, (chunk) => {
+    counter.add(chunk);
+    return writeChunk(ch, chunk);
+  }, signal);
+}
+
+export async function putViaExec(conn: SshConnection, source: Readable | FileSource, size: number, dest: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+  // A reference that fails while we still set up is reported where it is awaited, not as unhandled.
+  const reference = opts.expectSha256;
+  if (reference !== undefined && typeof reference !== 'string') Promise.resolve(reference).catch(() => undefined);
   if (opts.signal?.aborted) throw abortError(opts.signal);
   const become = becomeOf(opts);
   const tmp = tempNameFor(dest);
@@ -140,13 +169,14 @@ export async function putViaExec(conn: SshConnection, source: Readable, size: nu
   // The umask before we tighten it decides the mode of a new file when none is asked for.
   const script = `u=$(umask); umask 077; cat > ${qt} && ${SHA256_STDIN} < ${qt} && echo "umask $u"`;
   const cmd = await conn.openCommand(script, become ? { become } : {});
-  // A source hash known up front (a string) is the reference: no need to hash the stream again.
-  const known = typeof opts.expectSha256 === 'string' ? opts.expectSha256 : undefined;
-  const counter = new HashCounter((n) => opts.onProgress?.(n, size), known === undefined);
+  // A reference hash (the source's, known or still being computed) makes hashing the stream
+  // redundant: the far side's hash of what it wrote must equal it.
+  const counter = new HashCounter((n) => opts.onProgress?.(n, size), reference === undefined);
   let streamError: Error | undefined;
   try {
     await cmd.ready;
-    await pipeline(source, counter, channelWriter(cmd.channel), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
+    if (isFileSource(source)) await sendFile(source, cmd.channel, counter, opts.signal);
+    else await pipeline(source, counter, channelWriter(cmd.channel), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
   } catch (err) {
     streamError = opts.signal?.aborted ? abortError(opts.signal) : (err as Error);
   }
@@ -160,19 +190,22 @@ export async function putViaExec(conn: SshConnection, source: Readable, size: nu
       throw new CommandFailedError(conn.host, res.rc, `writing ${tmp} failed: ${lastLine(res.stderr)}`, res.stdout, res.stderr);
     }
     const remote = SHA_LINE.exec(res.stdout)?.[1];
-    const local = known ?? counter.hash.digest('hex');
-    if (remote !== local) {
-      throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
-    }
-    if (opts.expectSha256 !== undefined) {
-      const want = await opts.expectSha256;
-      if (want !== local) throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: expected ${want}, got ${local}`);
+    if (reference === undefined) {
+      const local = counter.hash.digest('hex');
+      if (remote !== local) {
+        throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
+      }
+    } else {
+      const want = await reference;
+      if (remote !== want) {
+        throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: expected ${want}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
+      }
     }
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const um = /^umask (0?[0-7]{1,4})$/m.exec(res.stdout)?.[1];
     const defaultMode = ((0o666 & ~parseInt(um ?? '022', 8)) >>> 0).toString(8).padStart(4, '0');
     await finish(conn, tmp, dest, opts, become, defaultMode);
-    return { bytes: counter.bytes, sha256: local };
+    return { bytes: counter.bytes, sha256: remote! };
   } catch (err) {
     await removeTemp(conn, tmp, become);
     throw err;

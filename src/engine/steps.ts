@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Connection, TransferOptions } from '../connection/connection.js';
+import { pumpFile, type FileSource } from '../connection/fileread.js';
 import { relay } from '../connection/relay.js';
 import { SHA256_STDIN } from '../connection/transfer.js';
 import { UnreachableError } from '../errors.js';
@@ -245,16 +246,27 @@ function attrFixes(step: { mode?: string; owner?: string; group?: string; dest: 
   return out;
 }
 
-async function sourceOf(step: PutStep): Promise<{ size: number; sha256: string; open(): Readable; small?: Buffer }> {
+interface PutSource {
+  size: number;
+  /** A string when known at once; for a big file, its hash still being computed (once per run). */
+  sha256: string | Promise<string>;
+  body(): Readable | FileSource;
+  small?: Buffer;
+}
+
+async function sourceOf(step: PutStep): Promise<PutSource> {
   if ('content' in step.src) {
     const buf = Buffer.from(step.src.content, 'utf8');
-    return { size: buf.length, sha256: sha256(buf), open: () => Readable.from([buf]), small: buf };
+    return { size: buf.length, sha256: sha256(buf), body: () => Readable.from([buf]), small: buf };
   }
   const path = step.src.path;
   const st = await stat(path);
-  const small = st.size <= DIFF_MAX ? await readFile(path) : undefined;
-  const sum = small ? sha256(small) : step.sha256 ?? (await cachedHashFile(path, st));
-  return { size: st.size, sha256: sum, open: () => (small ? Readable.from([small]) : createReadStream(path, { highWaterMark: 1 << 20 })), ...(small ? { small } : {}) };
+  if (st.size <= DIFF_MAX) {
+    const small = await readFile(path);
+    return { size: small.length, sha256: sha256(small), body: () => Readable.from([small]), small };
+  }
+  // A pinned sha256 is the reference itself: the far side's hash of what it wrote must equal it.
+  return { size: st.size, sha256: step.sha256 ?? cachedHashFile(path, st), body: () => ({ path }) };
 }
 
 /** One hash per source file and version per run, however many hosts it is copied to. */
@@ -272,9 +284,11 @@ function cachedHashFile(path: string, st: { size: number; mtimeMs: number; ino: 
 
 async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void> {
   const src = await sourceOf(step);
-  if (step.sha256 && step.sha256 !== src.sha256) throw new Error(`source sha256 is ${src.sha256}, expected ${step.sha256}`);
+  if (step.sha256 && typeof src.sha256 === 'string' && step.sha256 !== src.sha256) throw new Error(`source sha256 is ${src.sha256}, expected ${step.sha256}`);
   const old = await probe(step.dest, env);
-  const same = old?.sha256 === src.sha256;
+  // Only a file of the same size can already be right; otherwise the transfer starts at once and
+  // a big source is hashed meanwhile (the far side's hash is checked against it before the rename).
+  const same = old !== undefined && old.size === src.size && old.sha256 === (await src.sha256);
   if (env.diff && !same && src.small && isProbablyText(src.small)) {
     let before = '';
     if (old && old.size <= DIFF_MAX) {
@@ -290,27 +304,28 @@ async function putStep(step: PutStep, env: StepEnv, run: StepsRun): Promise<void
     // content already right: only attributes may need fixing
     const fixes = attrFixes(step, old);
     if (!fixes.length) {
-      run.outcomes.push({ step, status: 'skipped', changed: false, sha256: src.sha256, bytes: src.size });
+      run.outcomes.push({ step, status: 'skipped', changed: false, sha256: old.sha256, bytes: src.size });
       return;
     }
     if (env.check && step.mutates) {
-      run.outcomes.push({ step, status: 'check', changed: false, sha256: src.sha256, bytes: src.size });
+      run.outcomes.push({ step, status: 'check', changed: false, sha256: old.sha256, bytes: src.size });
       return;
     }
     for (const fix of fixes) {
       const r = await exec(fix, env, undefined, true);
       if (r.rc !== 0) throw Object.assign(new Error(`${fix.kind === 'exec' ? fix.argv[0] : 'fix'} ${step.dest}: ${lastLine(r.stderr)}`), { rc: r.rc, stderr: r.stderr });
     }
-    run.outcomes.push({ step, status: 'ran', changed: true, sha256: src.sha256, bytes: 0 });
+    run.outcomes.push({ step, status: 'ran', changed: true, sha256: old.sha256, bytes: 0 });
     return;
   }
   if (env.check && step.mutates) {
-    run.outcomes.push({ step, status: 'check', changed: false, sha256: src.sha256, bytes: src.size });
+    run.outcomes.push({ step, status: 'check', changed: false, sha256: await src.sha256, bytes: src.size });
     return;
   }
-  const out = await env.conn.put(src.open(), src.size, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group, expectSha256: src.sha256 });
-  if (out.sha256 && out.sha256 !== src.sha256) throw new Error(`sha256 mismatch after writing ${step.dest}: sent ${src.sha256}, host has ${out.sha256}`);
-  run.outcomes.push({ step, status: 'ran', changed: !same, sha256: src.sha256, bytes: out.bytes });
+  const out = await env.conn.put(src.body(), src.size, step.dest, { ...transferOpts(env), mode: step.mode, owner: step.owner, group: step.group, expectSha256: src.sha256 });
+  const sum = await src.sha256;
+  if (out.sha256 && out.sha256 !== sum) throw new Error(`sha256 mismatch after writing ${step.dest}: sent ${sum}, host has ${out.sha256}`);
+  run.outcomes.push({ step, status: 'ran', changed: true, sha256: sum, bytes: out.bytes });
 }
 
 async function getStep(step: GetStep, env: StepEnv, run: StepsRun): Promise<void> {
@@ -421,14 +436,10 @@ function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
 
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1 << 20 })
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
+async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pumpFile(path, (chunk) => { h.update(chunk); });
+  return h.digest('hex');
 }
 
 function lastLine(s: string | undefined): string {

@@ -316,4 +316,77 @@ test('put of 512 MiB respects backpressure: memory stays far below the file size
   assert.ok(peak < 160 << 20, `peak buffer memory ${Math.round(peak / 1048576)} MiB for a 512 MiB file`);
 });
 
+test('put of a FileSource (reused buffers): same bytes, progress to the end, far-side sha256', async () => {
+  const dir = freshDir('put-file');
+  const dest = join(dir, 'data.bin');
+  const progress: number[] = [];
+  const out = await ca.put({ path: srcFile }, srcData.length, dest, { onProgress: (n) => progress.push(n) });
+  assert.is(out.bytes, srcData.length);
+  assert.is(out.sha256, sha(srcData));
+  assert.equal(readFileSync(dest), srcData);
+  assert.is(progress[progress.length - 1], srcData.length);
+  // 1 MiB chunks: the 5 MiB + 123 bytes file comes in 6 pieces, in order
+  assert.equal(progress, [1, 2, 3, 4, 5].map((k) => k << 20).concat(srcData.length));
+  assert.equal(readdirSync(dir), ['data.bin']);
+});
+
+test('put of a FileSource against a reference still being computed: a wrong one refuses the file', async () => {
+  const dir = freshDir('put-file-ref');
+  const dest = join(dir, 'keep.bin');
+  writeFileSync(dest, 'original');
+  let settle!: (v: string) => void;
+  const reference = new Promise<string>((r) => { settle = r; });
+  const p = ca.put({ path: srcFile }, srcData.length, dest, { expectSha256: reference });
+  setTimeout(() => settle('f'.repeat(64)), 20);
+  try {
+    await p;
+    assert.unreachable('should fail');
+  } catch (err) {
+    assert.instance(err, CommandFailedError);
+    assert.match((err as Error).message, /sha256 mismatch writing .*keep\.bin: expected f{64}, far side has [0-9a-f]{64}/);
+  }
+  assert.is(readFileSync(dest, 'utf8'), 'original');
+  assert.equal(readdirSync(dir), ['keep.bin']);
+  // The right reference, given late: accepted.
+  const out = await ca.put({ path: srcFile }, srcData.length, dest, { expectSha256: new Promise((r) => setTimeout(() => r(sha(srcData)), 50)) });
+  assert.is(out.sha256, sha(srcData));
+  assert.equal(readFileSync(dest), srcData);
+});
+
+test('put of a FileSource: a reference that fails (the source could not be hashed) refuses the file', async () => {
+  const dir = freshDir('put-file-referr');
+  const dest = join(dir, 'x.bin');
+  try {
+    await ca.put({ path: srcFile }, srcData.length, dest, { expectSha256: Promise.reject(new Error('cannot hash the source')) });
+    assert.unreachable('should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /cannot hash the source/);
+  }
+  assert.equal(readdirSync(dir), []);
+});
+
+test('aborting a FileSource put mid-file leaves nothing behind; a missing source file fails cleanly', async () => {
+  const dir = freshDir('abort-put-file');
+  const big = join(tmp.dir, 'big-src.bin');
+  const fd = createWriteStream(big);
+  for (let i = 0; i < 64; i++) fd.write(randomBytes(1 << 20));
+  await new Promise((r) => fd.end(r));
+  const ac = new AbortController();
+  const dest = join(dir, 'big.bin');
+  try {
+    await ca.put({ path: big }, 64 << 20, dest, { signal: ac.signal, onProgress: (n) => { if (n >= 3 << 20) ac.abort(); } });
+    assert.unreachable('should abort');
+  } catch (err) {
+    assert.is((err as Error).name, 'AbortError');
+  }
+  assert.equal(readdirSync(dir), []);
+  try {
+    await ca.put({ path: join(tmp.dir, 'no-such-file') }, 10, dest);
+    assert.unreachable('should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /ENOENT/);
+  }
+  assert.equal(readdirSync(dir), []);
+});
+
 test.run();

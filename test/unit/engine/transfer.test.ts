@@ -60,4 +60,33 @@ test('fetch gets a file to the workstation and checks it', async () => {
 });
 
 test.after(() => dirs.forEach(cleanup));
+test('copy of a big file (> 1 MiB): hashed once while sending; then unchanged; same size but other bytes replaced', async () => {
+  const d = dir();
+  const data = Buffer.alloc(3 * 1024 * 1024 + 7);
+  for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
+  writeFileSync(join(d, 'big.bin'), data);
+  const sum = createHash('sha256').update(data).digest('hex');
+  const pb = `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: copy it
+      copy:
+        src: @DIR@/big.bin
+        dest: @DIR@/{{ inventory_hostname }}.bin
+`;
+  const first = await runYaml(pb, localInventory(2), { dir: d });
+  assert.is(first.exitCode, 0, JSON.stringify(first.result('copy it', 'h1')));
+  assert.equal(first.status('copy it'), { h1: 'changed', h2: 'changed' });
+  for (const h of ['h1', 'h2']) assert.equal(readFileSync(join(d, `${h}.bin`)), data);
+  const again = await runYaml(pb, localInventory(2), { dir: d });
+  assert.equal(again.status('copy it'), { h1: 'ok', h2: 'ok' });
+  // Same size, one byte different: the hash (not the size) decides, and the file is replaced.
+  const other = Buffer.from(data);
+  other[12345] ^= 0xff;
+  writeFileSync(join(d, 'h1.bin'), other);
+  const fix = await runYaml(pb, localInventory(2), { dir: d });
+  assert.equal(fix.status('copy it'), { h1: 'changed', h2: 'ok' });
+  assert.is(createHash('sha256').update(readFileSync(join(d, 'h1.bin'))).digest('hex'), sum);
+});
+
 test.run();
