@@ -137,6 +137,7 @@ export class Runner {
     } else {
       this.journal = new Journal(opts.runDir, meta);
     }
+    this.journal.onError = (err) => this.emit({ type: 'warning', message: `cannot write the run journal: ${err.message}` });
   }
 
   private addSecretValue(v: unknown): void {
@@ -144,9 +145,19 @@ export class Runner {
     else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.addSecretValue(x);
   }
 
-  private flushJournal(): void {
+  /** Write the journal now and fsync it (run start and end, rescue). */
+  private async flushJournal(): Promise<void> {
     try {
-      this.journal.flush();
+      await this.journal.flush();
+    } catch (err) {
+      this.emit({ type: 'warning', message: `cannot write the run journal: ${(err as Error).message}` });
+    }
+  }
+
+  /** Before a task starts anywhere: the outcomes written since the last fsync reach the disk. */
+  private async syncJournal(): Promise<void> {
+    try {
+      await this.journal.sync();
     } catch (err) {
       this.emit({ type: 'warning', message: `cannot write the run journal: ${(err as Error).message}` });
     }
@@ -212,7 +223,7 @@ export class Runner {
     this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date().toISOString() });
     let crash: unknown;
     let refused: string | undefined;
-    this.flushJournal();
+    await this.flushJournal();
     try {
       if (this.opts.lock ?? !this.opts.check) refused = await this.lockAll(playbook.plays, perPlay);
       if (refused) {
@@ -235,7 +246,7 @@ export class Runner {
       // A refused run keeps the journal of the run it was meant to resume untouched.
       if (!(refused && this.opts.resume)) {
         this.journal.data.status = status;
-        this.flushJournal();
+        await this.flushJournal();
       }
       await this.unlockAll(status).catch(() => undefined);
       await this.conns.closeAll();
@@ -457,7 +468,7 @@ export class Runner {
         }
       }
       this.journal.data.rescueRan = true;
-      this.flushJournal();
+      await this.flushJournal();
       const rescueFailed = await this.runList(play, block.rescue ?? [], rescueHosts, child, undefined);
       for (const h of rescueHosts) {
         if (!rescueFailed.has(h) && this.alive(h)) {
@@ -613,6 +624,7 @@ export class Runner {
       this.emit({ type: 'task.end', play: play.index, taskId: task.id });
       return failed;
     }
+    await this.syncJournal();
     this.taskAbort = new AbortController();
     const fatal = play.anyErrorsFatal && !eff.ignoreErrors;
     const onFailed = (status: string) => {
@@ -696,7 +708,9 @@ export class Runner {
     jh.facts = this.redactor.value(jsonSafe(st.facts) as Record<string, unknown>);
     jh.pending = [...st.pending];
     if (status !== 'failed' && status !== 'unreachable') jh.lastCompleted = { taskId: task.id, name: this.taskName(task), time: new Date().toISOString() };
-    this.flushJournal();
+    // Written at once, off the event loop (a killed process loses at most what was still being
+    // written); fsynced before the next task starts.
+    this.journal.write();
   }
 
   private async flushHandlers(play: Play, batch: string[]): Promise<void> {
