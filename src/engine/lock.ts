@@ -28,11 +28,14 @@ export type LockOutcome =
   | { state: 'held'; host: string; owner?: LockOwner; raw: string; stale?: string }
   | { state: 'error'; host: string; msg: string };
 
+// The two scripts below run once per host per run: shell builtins where they do (parent dir by
+// expansion, owner file by `read`), so each costs 3 processes instead of 7.
 // $1 lock dir, $2 owner JSON, $3 mode: try | force. Prints ACQUIRED, or HELD and the owner file.
 const ACQUIRE = `d=$1
-mkdir -p -- "$(dirname -- "$d")" || exit 3
+case $d in */*) p=\${d%/*}; p=\${p:-/} ;; *) p=. ;; esac
+[ -d "$p" ] || mkdir -p -- "$p" || exit 3
 if mkdir -- "$d" 2>/dev/null || [ "$3" = force ]; then
-  t="$d/owner.tmp.$$"; mkdir -p -- "$d" && printf '%s\\n' "$2" > "$t" && { sync "$t" 2>/dev/null; mv -f -- "$t" "$d/owner"; } || exit 3
+  t="$d/owner.tmp.$$"; { [ -d "$d" ] || mkdir -p -- "$d"; } && printf '%s\\n' "$2" > "$t" && { sync "$t" 2>/dev/null; mv -f -- "$t" "$d/owner"; } || exit 3
   echo ACQUIRED
 else
   # the holder may be between its mkdir and its owner file: give it a moment
@@ -42,9 +45,13 @@ fi`;
 
 // $1 lock dir, $2 run id, $3 marker JSON. Removes the lock only if this run holds it; writes the marker.
 const RELEASE = `d=$1
-r=$(dirname -- "$d")/runs
-mkdir -p -- "$r" && printf '%s\\n' "$3" > "$r/$2.json.tmp" && mv -f -- "$r/$2.json.tmp" "$r/$2.json"
-if [ -f "$d/owner" ] && grep -q "\\"runId\\":\\"$2\\"" "$d/owner"; then rm -f -- "$d/owner" "$d"/owner.tmp.* && rmdir -- "$d" && echo RELEASED; elif [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi`;
+case $d in */*) r=\${d%/*}; r=\${r:-/}/runs ;; *) r=runs ;; esac
+{ [ -d "$r" ] || mkdir -p -- "$r"; } && printf '%s\\n' "$3" > "$r/$2.json.tmp" && mv -f -- "$r/$2.json.tmp" "$r/$2.json"
+o=; [ -f "$d/owner" ] && read -r o < "$d/owner"
+case $o in
+  *"\\"runId\\":\\"$2\\""*) rm -f -- "$d/owner" "$d"/owner.tmp.* && rmdir -- "$d" && echo RELEASED ;;
+  *) if [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi ;;
+esac`;
 
 export function lockOwner(runId: string, playbook: string): LockOwner {
   return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME };
@@ -93,9 +100,14 @@ export interface LockArgs {
   signal?: AbortSignal;
 }
 
+/** The lock dir without trailing slashes (the scripts take its parent by `\${d%/*}`). */
+export function lockPath(dir: string): string {
+  return dir.replace(/\/+$/, '') || '/';
+}
+
 export async function acquireLock(a: LockArgs): Promise<LockOutcome> {
   const ex = (mode: 'try' | 'force') =>
-    a.conn.exec({ kind: 'exec', argv: ['sh', '-c', ACQUIRE, 'sh', a.dir, JSON.stringify(a.owner), mode] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000, signal: a.signal });
+    a.conn.exec({ kind: 'exec', argv: ['sh', '-c', ACQUIRE, 'sh', lockPath(a.dir), JSON.stringify(a.owner), mode] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000, signal: a.signal });
   const r = await ex(a.force ? 'force' : 'try');
   if (r.rc !== 0) return { state: 'error', host: a.host, msg: `cannot create the run lock ${a.dir}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? `rc ${r.rc}`}` };
   const lines = r.stdout.split('\n');
@@ -112,7 +124,7 @@ export async function acquireLock(a: LockArgs): Promise<LockOutcome> {
 }
 
 export async function releaseLock(a: Omit<LockArgs, 'owner' | 'force' | 'takeOver'> & { runId: string; marker: Record<string, unknown> }): Promise<boolean> {
-  const r = await a.conn.exec({ kind: 'exec', argv: ['sh', '-c', RELEASE, 'sh', a.dir, a.runId, JSON.stringify(a.marker)] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000 });
+  const r = await a.conn.exec({ kind: 'exec', argv: ['sh', '-c', RELEASE, 'sh', lockPath(a.dir), a.runId, JSON.stringify(a.marker)] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000 });
   return r.rc === 0 && r.stdout.includes('RELEASED');
 }
 

@@ -95,4 +95,19 @@ test('staleReason: gone process on this workstation, age, or neither', () => {
   assert.match(String(staleReason(undefined)), 'missing');
 });
 
+test('a lock dir given with a trailing slash, under parents that do not exist yet: taken, released, marker beside it', async () => {
+  const dir = tempDir();
+  try {
+    const deep = join(dir, 'a', 'b', 'lock');
+    const invText = localInventory(2).replace('all:\n  vars:\n    ansible_connection: local\n', `all:\n  vars:\n    ansible_connection: local\n    etcdplay_lock_dir: ${deep}//\n`);
+    const r = await runYaml(PB.replace('@DIR@/lock/owner', `${deep}/owner`), invText, { dir, runId: 'run-deep' });
+    assert.is(r.exitCode, 0, JSON.stringify(r.events.filter((e) => e.type === 'warning')));
+    assert.is((JSON.parse(String(r.result('look', 'h2')!.stdout)) as { runId: string }).runId, 'run-deep');
+    assert.not.ok(existsSync(deep), 'released');
+    assert.is((JSON.parse(readFileSync(join(dir, 'a', 'b', 'runs', 'run-deep.json'), 'utf8')) as { status: string }).status, 'ok');
+  } finally {
+    cleanup(dir);
+  }
+});
+
 test.run();
