@@ -99,6 +99,11 @@ bench_snapshot() {
     cp "$repo/scripts/build-validators.mjs" "$_bs/scripts/"
     node "$_bs/scripts/build-validators.mjs" >&2
   fi
+  # ... and the one-file bundle bin/etcdplay.js prefers (scripts/bundle.mjs).
+  if [ -f "$repo/scripts/bundle.mjs" ]; then
+    cp "$repo/scripts/bundle.mjs" "$_bs/scripts/"
+    node "$_bs/scripts/bundle.mjs" >&2
+  fi
   printf -v "$2" '%s' "$_bs"
 }
 

@@ -1,5 +1,19 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+// The one-file bundle (dist/etcdplay.mjs, scripts/bundle.mjs) starts faster; dist/cli/main.js is
+// the same code unbundled, used when there is no bundle or when it is older than the last tsc.
+import { statSync } from 'node:fs';
+
+function newer(a, b) {
+  try {
+    return statSync(new URL(a, import.meta.url)).mtimeMs >= statSync(new URL(b, import.meta.url)).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+const { main } = newer('../dist/etcdplay.mjs', '../dist/cli/main.js')
+  ? await import('../dist/etcdplay.mjs')
+  : await import('../dist/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

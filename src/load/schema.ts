@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadDirPath } from './paths.js';
 import type Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Module } from '../modules/module.js';
@@ -32,7 +32,7 @@ export const AJV_OPTIONS = {
   coerce: { allErrors: true, strict: false, coerceTypes: true },
 } as const;
 
-export const PLAYBOOK_SCHEMA_PATH = fileURLToPath(new URL('../../schemas/playbook.schema.json', import.meta.url));
+export const PLAYBOOK_SCHEMA_PATH = loadDirPath('../../schemas/playbook.schema.json', import.meta.url);
 
 let playbookValidator: ValidateFunction | undefined;
 let strictAjv: AjvInstance | undefined;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { loadDirPath } from './paths.js';
 import type { ValidateFunction } from 'ajv';
 
 /**
@@ -17,7 +17,7 @@ export function validatorKey(options: OptionSet, schema: unknown): string {
   return `${options}-${createHash('sha256').update(JSON.stringify(schema)).digest('hex').slice(0, 32)}`;
 }
 
-const DIR = fileURLToPath(new URL('./validators/', import.meta.url));
+const DIR = loadDirPath('validators/', import.meta.url);
 const require = createRequire(import.meta.url);
 
 export function precompiled(key: string): ValidateFunction | undefined {
