@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { labLoad, type Lab } from '../../src/lab/index.js';
 import { dump, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, dgArgs, isTask, liveRun, ranOn } from './faults-lib.js';
+import { assertCluster, dgArgs, liveRun, ranOn } from './faults-lib.js';
 
 const NAME = 't-faults-d';
 
@@ -46,11 +46,18 @@ test('faults: sshd killed during the distribution, backup dir too small', async 
     const lk = await labExec(l.name, e2.name, 'cat /var/lib/etcdplay/lock/owner 2>/dev/null; rm -rf /var/lib/etcdplay/lock');
     console.log(`2. sshd killed during distribution: stopped before the stop step, exit ${o2.code}, ${o2.ms} ms (${Date.now() - t} ms with checks); etcd2 lock left: ${lk.stdout.trim() ? 'yes (reported)' : 'no'}`);
 
-    // 3. etcd2's copy corrupted after the distribution verified it (one byte flipped, same size)
+    // 3. etcd2's copy corrupted after the distribution verified it (one byte flipped, same size).
+    // The run is paused (SIGSTOP) the moment etcd2's copy is reported done, so that the corruption
+    // lands before the next task can look at the file: etcdplay moves on within milliseconds.
     t = Date.now();
     const r3 = liveRun(dgArgs(l), async (e, r) => {
-      if (isTask(e, r, 'task.end', 'Snapshot to every member')) {
-        await labExec(l.name, e2.name, 'f=$(ls -t /var/backups/etcd/*.db | head -n1); printf Z | dd of="$f" bs=1 seek=4096 conv=notrunc 2>/dev/null; echo "$f"');
+      if (e.type === 'host.end' && e.host === 'etcd2' && r.names.get(e.taskId) === 'Snapshot to every member') {
+        r.child.kill('SIGSTOP');
+        try {
+          await labExec(l.name, e2.name, 'f=$(ls -t /var/backups/etcd/*.db | head -n1); printf Z | dd of="$f" bs=1 seek=4096 conv=notrunc 2>/dev/null; echo "$f"');
+        } finally {
+          r.child.kill('SIGCONT');
+        }
       }
     });
     const o3 = await r3.done;
