@@ -780,11 +780,13 @@ export class Runner {
     }
     const loopVar = task.loopVar ?? 'item';
     const results: TaskResult[] = [];
+    // delegate_to may depend on the item: every host the items ran on, for the views.
+    const ranOn = new Set<string>();
     for (let i = 0; i < items.length; i++) {
       if (this.stopping && this.interrupted) break;
       const iv: Vars = withVars(vars, { [loopVar]: items[i], ansible_loop_var: loopVar, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } });
       const r = await this.attempts(play, task, eff, host, iv);
-      runsOn ??= r.runsOn;
+      if (r.runsOn) ranOn.add(r.runsOn);
       r.result[loopVar] = items[i];
       r.result.ansible_loop_var = loopVar;
       results.push(r.result);
@@ -802,6 +804,7 @@ export class Runner {
     };
     const facts = results.filter((r) => r.facts && !r.failed).map((r) => r.facts!);
     if (facts.length) agg.facts = Object.assign({}, ...facts);
+    if (ranOn.size) runsOn = [...ranOn].join(', ');
     if (agg.failed) agg.msg = 'One or more items failed';
     else if (agg.unreachable) agg.msg = results.find((r) => r.unreachable)?.msg;
     else if (agg.skipped) agg.msg = results.length ? 'All items skipped' : 'No items in the list';

@@ -192,20 +192,29 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     }
   }
   const delegate = task.delegateTo ?? inh.delegateTo;
+  const delegatePos = task.keyPos?.delegate_to ?? task.pos;
+  const checkDelegate = (r: string) => {
+    if (!st.inv.hosts.has(r) && !['localhost', '127.0.0.1', '::1'].includes(r)) {
+      reportOnce(st, task, host, new DelegateWarning(`delegate_to '${r}' is not a host of the inventory: it will be contacted by that name, with no inventory variables`), delegatePos);
+    }
+  };
+  // `delegate_to: "{{ item }}"` with a loop: each item runs on its own host (rendered per item below).
+  let delegatePerItem = false;
   if (delegate !== undefined) {
     try {
       const r = renderString(delegate, base);
       if (r !== host) out.runsOn = r;
-      if (!st.inv.hosts.has(r) && !['localhost', '127.0.0.1', '::1'].includes(r)) {
-        reportOnce(st, task, host, new DelegateWarning(`delegate_to '${r}' is not a host of the inventory: it will be contacted by that name, with no inventory variables`), task.keyPos?.delegate_to ?? task.pos);
-      }
+      checkDelegate(r);
     } catch (err) {
-      if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+      if (err instanceof UndefinedVariableError && task.loop !== undefined && ['ansible_loop', 'ansible_loop_var', 'loop_index', loopVarOf(task)].includes(err.root)) {
+        delegatePerItem = true;
+      } else if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
         out.deferred = `delegate_to ${deferReason(st, err.root)}`;
         return out;
+      } else {
+        reportOnce(st, task, host, err, delegatePos);
+        return out;
       }
-      reportOnce(st, task, host, err, task.keyPos?.delegate_to ?? task.pos);
-      return out;
     }
   }
   const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, hostvars: base.hostvars as Record<string, Vars>, unknownAtPlan: st.pending, playbookDir: st.pbDir });
@@ -226,6 +235,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     } else {
       const steps = [];
       const loopVar = loopVarOf(task);
+      const delegates = new Set<string>();
       let anyRuntime = false;
       for (const [i, item] of items.entries()) {
         const v = withVars(base, { [loopVar]: item, ansible_loop_var: loopVar, loop_index: i });
@@ -242,8 +252,28 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
           }
         }
         const label = typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);
-        for (const s of renderTask(task, v, { ...ctx, vars: v }).steps) steps.push({ ...s, description: `[${loopVar}=${label}] ${s.description}` });
+        let on = '';
+        if (delegatePerItem) {
+          let d: string;
+          try {
+            d = renderString(delegate!, v);
+          } catch (err) {
+            if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
+              out.deferred = `delegate_to ${deferReason(st, err.root)}`;
+              return out;
+            }
+            reportOnce(st, task, host, err, delegatePos);
+            return out;
+          }
+          checkDelegate(d);
+          if (d !== host) {
+            delegates.add(d);
+            on = ` -> ${d}`;
+          }
+        }
+        for (const s of renderTask(task, v, { ...ctx, vars: v }).steps) steps.push({ ...s, description: `[${loopVar}=${label}${on}] ${s.description}` });
       }
+      if (delegates.size) out.runsOn = [...delegates].join(', ');
       if (out.when) {
         out.when.decided = !anyRuntime;
         if (!anyRuntime) out.when.value = steps.length > 0;

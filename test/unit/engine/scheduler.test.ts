@@ -299,4 +299,27 @@ test('an aborted run ends with 130 after the step in flight', async () => {
 });
 
 test.after(() => dirs.forEach(cleanup));
+test('delegate_to "{{ item }}" with a loop: each item runs on its own host (run_once, the usual distribute pattern)', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: to every member
+      command: echo {{ inventory_hostname }} for {{ item }}
+      delegate_to: "{{ item }}"
+      loop: "{{ groups.nodes }}"
+      run_once: true
+`,
+    localInventory(3),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 0, JSON.stringify(r.result('to every member', 'h1')));
+  const starts = r.events.filter((e) => e.type === 'host.start').map((e) => [(e as { host: string }).host, (e as { runsOn?: string }).runsOn ?? '-']);
+  assert.equal(starts, [['h1', '-'], ['h1', 'h2'], ['h1', 'h3']]);
+  const res = r.result('to every member', 'h1')!;
+  assert.equal((res.results as { stdout: string }[]).map((x) => x.stdout), ['h1 for h1', 'h1 for h2', 'h1 for h3']);
+  const end = r.events.find((e) => e.type === 'host.end' && (e as { host: string }).host === 'h1') as { result: { runsOn?: string } };
+  assert.is(end.result.runsOn, 'h2, h3');
+});
+
 test.run();

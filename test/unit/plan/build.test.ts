@@ -288,4 +288,29 @@ test('extra vars win and appear in the plan; check flag is recorded', () => {
   assert.equal(r.plan.extraVars, { v: 'extra' });
 });
 
+test('delegate_to "{{ item }}" with a loop: each item planned on its own host; a typo is a warning per host name', () => {
+  const r = plan(`
+- hosts: etcd
+  gather_facts: false
+  tasks:
+    - name: to every member
+      command: echo {{ inventory_hostname }} to {{ item }}
+      delegate_to: "{{ item }}"
+      loop: "{{ groups.etcd }}"
+      run_once: true
+    - name: typo
+      command: 'true'
+      delegate_to: "{{ peer }}"
+      loop: [e1, e9]
+      loop_control: { loop_var: peer }
+`);
+  assert.equal(r.diagnostics.map((d) => [d.code, d.severity, d.pos.line]), [['delegate-unknown-host', 'warning', 12]]);
+  assert.match(r.diagnostics[0]!.message, /delegate_to 'e9' is not a host/);
+  const t = taskNamed(r.plan, 'to every member');
+  assert.equal(t.perHost.map((h) => [h.host, h.runsOn]), [['e1', 'e2, e3']]);
+  assert.equal(commands(t), { e1: ['echo e1 to e1', 'echo e1 to e2', 'echo e1 to e3'] });
+  const steps = t.perHost[0]!.steps!.map((s) => s.description.split(']')[0] + ']');
+  assert.equal(steps, ['[item=e1]', '[item=e2 -> e2]', '[item=e3 -> e3]']);
+});
+
 test.run();
