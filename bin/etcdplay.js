@@ -11,9 +11,9 @@ function newer(a, b) {
   }
 }
 
-const { main } = newer('../dist/etcdplay.mjs', '../dist/cli/main.js')
-  ? await import('../dist/etcdplay.mjs')
-  : await import('../dist/cli/main.js');
+const entry = newer('../dist/etcdplay.mjs', '../dist/cli/main.js') ? '../dist/etcdplay.mjs' : '../dist/cli/main.js';
+if (process.env.ETCDPLAY_DEBUG_ENTRY) process.stderr.write(`etcdplay: running ${entry.slice(3)}\n`);
+const { main } = await import(entry);
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
