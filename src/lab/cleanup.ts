@@ -1,10 +1,32 @@
-/** Safety net after the e2e suite: tear down every lab whose name starts with `t-`. */
+/**
+ * Safety net after the e2e suite: tear down the `t-*` labs a crashed test left behind, i.e. those
+ * whose creating process is gone. A lab whose creator still runs belongs to a test in progress
+ * (a colleague's concurrent run on a shared machine) and is left alone.
+ */
+import { readFileSync } from 'node:fs';
 import { labDown } from './lab.js';
-import { listLabNames } from './state.js';
+import { listLabNames, readState } from './state.js';
+
+/** The lab's creator is a live node process (not this one). */
+export function creatorRunning(pid: number | undefined, self = process.pid): boolean {
+  if (!pid || pid === self) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A reused pid is some other program: only a node process can still be the creator.
+  try {
+    return /(^|\/)node(\0|$)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] + '\0');
+  } catch {
+    return false;
+  }
+}
 
 export async function cleanupTestLabs(): Promise<string[]> {
   const done: string[] = [];
   for (const name of listLabNames().filter((n) => n.startsWith('t-'))) {
+    if (creatorRunning(readState(name)?.createdBy?.pid)) continue;
     try {
       if (await labDown(name)) done.push(name);
     } catch (err) {

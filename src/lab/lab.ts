@@ -190,7 +190,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
 
   const f = labFiles(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting', createdAt: new Date().toISOString(), hosts: [] };
+  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting', createdAt: new Date().toISOString(), createdBy: { pid: process.pid }, hosts: [] };
   writeState(dir, st);
   try {
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `etcdplay-lab-${name}`, '-f', f.key]);

@@ -16,6 +16,8 @@ export interface LabState {
   /** 'starting' until the cluster is healthy; a lab left 'starting' is half-started. */
   state: 'starting' | 'up';
   createdAt: string;
+  /** The process that brought it up (a test file, or `etcdplay lab up`). */
+  createdBy?: { pid: number };
   hosts: LabHostState[];
 }
 
