@@ -108,4 +108,26 @@ test('handlers notified in pre_tasks run before tasks', async () => {
 });
 
 test.after(() => dirs.forEach(cleanup));
+test('handlers ignore tags, as in Ansible: a notified handler runs whatever --tags and --skip-tags select', async () => {
+  const pb = `- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: tagged change
+      command: echo changed
+      tags: [conf]
+      notify: restart
+    - name: untagged
+      command: echo other
+  handlers:
+    - name: restart
+      command: echo restarted
+      tags: [never-selected]
+`;
+  const r = await runYaml(pb, localInventory(1), { dir: dir(), tags: ['conf'] });
+  assert.is(r.exitCode, 0);
+  assert.equal(r.taskNames(), ['tagged change', 'restart']);
+  const s = await runYaml(pb, localInventory(1), { dir: dir(), tags: ['conf'], skipTags: ['never-selected'] });
+  assert.equal(s.taskNames(), ['tagged change', 'restart']);
+});
+
 test.run();
