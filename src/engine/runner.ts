@@ -882,7 +882,7 @@ export class Runner {
   private async once(play: Play, task: Task, eff: Inherited, host: string, vars: Vars): Promise<{ result: TaskResult; runsOn?: string }> {
     const check = eff.checkMode ?? this.opts.check;
     const st = this.host(host);
-    const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: vars.hostvars as Record<string, Vars>, playHosts: this.currentPlayHosts, playbookDir: dirname(this.opts.playbook.file) };
+    const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: vars.hostvars as Record<string, Vars>, playHosts: this.currentPlayHosts, playbookDir: dirname(this.opts.playbook.file), runId: this.runId };
     let rendered: ReturnType<typeof renderTask>;
     let runsOn: string | undefined;
     try {

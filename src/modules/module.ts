@@ -23,6 +23,8 @@ export interface PlanContext {
    * `deferred` instead of reporting an error.
    */
   unknownAtPlan?: ReadonlySet<string>;
+  /** Set by the engine at run time (not in the offline preview): the run's id, the same across --resume. */
+  runId?: string;
 }
 
 /**

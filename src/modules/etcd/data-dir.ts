@@ -17,9 +17,10 @@ export interface EtcdDataMoveAsideArgs {
   suffix?: string;
 }
 
-// $1 action, $2 data dir, $3 wal dir, $4 backup|latest, $5 suffix, $6 marker
+// $1 action, $2 data dir, $3 wal dir, $4 backup|latest, $5 suffix, $6 marker, $7 'run' when the
+// suffix is the run id (not given by the user)
 const SCRIPT = String.raw`
-ACT=$1; D=$2; W=$3; B=$4; SUF=$5; MARK=$6
+ACT=$1; D=$2; W=$3; B=$4; SUF=$5; MARK=$6; AUTO=$7
 umask 077
 TS=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$SUF" ] || SUF=$TS
@@ -27,11 +28,18 @@ latest() { ls -1d "$D".etcdplay-* 2>/dev/null | grep -v -e '\.json$' -e '-failed
 rec() { if [ -f "$1.etcdplay.json" ]; then cat "$1.etcdplay.json"; else echo null; fi; }
 case "$ACT" in
 aside)
+  T=$D.etcdplay-$SUF
   if [ ! -e "$D" ]; then
+    # Moved by this same run already (a resumed run repeating the task after a crash right after
+    # the move): report that move again, so that the rescue still knows where the data went.
+    if [ -n "$5" ] && [ -d "$T" ]; then
+      printf '{"moved":true,"again":true,"dataDir":"%s","aside":"%s","record":%s}\n' "$D" "$T" "$(rec "$T")"; exit 0
+    fi
     printf '{"moved":false,"dataDir":"%s","reason":"absent","latest":"%s"}\n' "$D" "$(latest)"; exit 0
   fi
   etcd_running && die "etcd is running: stop it before moving $D"
-  T=$D.etcdplay-$SUF
+  # A second move of the same dir in one run gets its own name; a suffix the user gave is never reused.
+  if [ -e "$T" ] && [ "$AUTO" = run ]; then T=$D.etcdplay-$SUF-$TS; fi
   [ -e "$T" ] && die "$T already exists; refusing to overwrite a backup"
   PKG=$( (dpkg-query -W -f '$''{Version}' etcd-server 2>/dev/null || rpm -q --qf '%{VERSION}-%{RELEASE}' etcd 2>/dev/null) | tr -cd 'A-Za-z0-9.+~:_-')
   VER=$(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p' | tr -cd 'A-Za-z0-9.+~:_-')
@@ -69,8 +77,10 @@ export const etcdDataMoveAsideModule: Module<EtcdDataMoveAsideArgs> = {
   name: 'etcd_data_move_aside',
   summary: 'move the etcd data dir aside (never delete) so a restore starts from an absent dir; or move it back',
   docs: `\`action: aside\` (default) renames the data dir (default: etcd_data_dir, facts, or
-/var/lib/etcd/default) to \`<dir>.etcdplay-<UTC timestamp>\` (same filesystem: an atomic rename),
-refusing when etcd runs or the target exists, and records \`<aside>.etcdplay.json\` with the etcd
+/var/lib/etcd/default) to \`<dir>.etcdplay-<run id>\` (\`suffix\` to choose; the run id starts with
+its UTC start time; same filesystem: an atomic rename). A resumed run that repeats the task after
+the move finds that dir and reports it again, so its rescue can still move it back. It refuses
+when etcd runs or the target exists, and records \`<aside>.etcdplay.json\` with the etcd
 and package version it belonged to (used by etcd-rollback.yml). A wal_dir outside the data dir
 moves with it. Afterwards the data dir does not exist. An absent data dir is "ok", not an error.
 \`action: back\` moves a backup (\`backup\`, default the newest \`<dir>.etcdplay-*\`) back into
@@ -96,22 +106,26 @@ place; whatever is at the data dir then is moved aside as \`<dir>.etcdplay-faile
     const b = args.backup ?? 'latest';
     if (b !== 'latest') checkPath(b, 'backup');
     const act = args.action ?? 'aside';
-    const a = [act, d, w, b, args.suffix ?? '', MARK];
+    // In a run, the aside is named after the run id: a resumed run that repeats this task finds it.
+    const suffix = args.suffix ?? ctx.runId ?? '';
+    const a = [act, d, w, b, suffix, MARK, args.suffix === undefined && ctx.runId ? 'run' : ''];
     if (act === 'find') {
       return [{ kind: 'command', description: `find the newest moved-aside copy of ${d}`, mutates: false, changed: 'never', command: shScript(SCRIPT, a) }];
     }
     return [{
       kind: 'command',
-      description: act === 'aside' ? `move ${d} to ${d}.etcdplay-${args.suffix ?? '<timestamp>'} (nothing deleted)` : `move ${b === 'latest' ? `the newest ${d}.etcdplay-*` : b} back to ${d}`,
+      description: act === 'aside' ? `move ${d} to ${d}.etcdplay-${suffix || '<run id>'} (nothing deleted)` : `move ${b === 'latest' ? `the newest ${d}.etcdplay-*` : b} back to ${d}`,
       mutates: true,
       changed: 'marker',
-      ...(act === 'aside' ? { onlyIf: { kind: 'exec' as const, argv: ['test', '-e', d] } } : {}),
+      ...(act === 'aside'
+        ? { onlyIf: suffix ? { kind: 'exec' as const, argv: ['sh', '-c', 'test -e "$1" || test -d "$2"', 'sh', d, `${d}.etcdplay-${suffix}`] } : { kind: 'exec' as const, argv: ['test', '-e', d] } }
+        : {}),
       command: shScript(SCRIPT, a),
     }];
   },
   interpret(args, results) {
     if (results.length && results.every((r) => r.status === 'skipped')) return { changed: false, failed: false, msg: 'data dir absent: nothing to move', data: { moved: false } };
-    return scriptResult(results, (d) => (d.moved ? `moved ${d.dataDir} to ${d.aside}` : d.movedBack ? `moved ${d.from} back to ${d.dataDir}` : d.backup ? `newest backup ${d.backup} (etcd ${d.record?.etcdVersion ?? '?'}, package ${d.record?.packageVersion ?? '?'})` : `${d.dataDir}: ${d.reason ?? 'nothing to do'}`), `data dir ${args.action ?? 'aside'}`);
+    return scriptResult(results, (d) => (d.moved ? `moved ${d.dataDir} to ${d.aside}${d.again ? ' (earlier in this run)' : ''}` : d.movedBack ? `moved ${d.from} back to ${d.dataDir}` : d.backup ? `newest backup ${d.backup} (etcd ${d.record?.etcdVersion ?? '?'}, package ${d.record?.packageVersion ?? '?'})` : `${d.dataDir}: ${d.reason ?? 'nothing to do'}`), `data dir ${args.action ?? 'aside'}`);
   },
   examples: `- etcd_data_move_aside:
   register: aside
