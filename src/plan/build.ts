@@ -401,7 +401,7 @@ function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[
   const matched = matchHosts(inv, pattern);
   const hosts = matched.hosts.length ? playHosts({ ...play, hosts: pattern }, inv, opts.limit) : [];
   const pp: PlannedPlay = { index: play.index, name: play.name, pattern: play.hosts, hosts, batches: [], tasks: [], handlers: [], notes: [] };
-  if (play.confirm) pp.confirm = play.confirm;
+  if (play.confirm) pp.confirm = confirmText(play, inv, hosts, opts.extraVars);
   const st: PlayState = { play, inv, opts, hosts, batches: [], facts: new Map(), pending: new Set(), ds, started, pbDir, factsVersion: 0 };
   if (matched.hosts.length === 0 && !patternFailed) {
     const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
@@ -467,4 +467,18 @@ export function buildPlan(pb: Playbook, inv: Inventory, opts: PlanOptions): { pl
   }
   const plan: Plan = { playbook: pb.file, inventory: inv.sources, extraVars: opts.extraVars, check: opts.check, plays };
   return { plan, diagnostics: sortDiagnostics(ds) };
+}
+
+/**
+ * A play's `confirm:` question as the user will be asked it: rendered with the first host's
+ * variables (play vars, inventory, -e), or as written when it cannot be rendered yet.
+ */
+export function confirmText(p: Play, inv: Inventory, hosts: string[], extraVars: Vars): string {
+  const text = p.confirm ?? '';
+  if (!text.includes('{{') || !hosts.length) return text;
+  try {
+    return renderString(text, varsFor({ inv, host: hosts[0]!, play: p, extraVars, playHosts: hosts }));
+  } catch {
+    return text;
+  }
 }

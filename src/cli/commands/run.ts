@@ -15,13 +15,11 @@ import { loadInventory } from '../../load/inventory.js';
 import { loadPlaybook } from '../../load/playbook.js';
 import type { EngineEvent } from '../../model/event.js';
 import type { Inventory } from '../../model/inventory.js';
-import type { Play, Playbook } from '../../model/playbook.js';
+import type { Playbook } from '../../model/playbook.js';
 import type { Diagnostic } from '../../model/source.js';
 import type { Vars } from '../../model/vars.js';
-import { buildPlan, type PlanOptions } from '../../plan/build.js';
+import { buildPlan, confirmText, type PlanOptions } from '../../plan/build.js';
 import { playHosts } from '../../plan/hosts.js';
-import { varsFor } from '../../plan/vars.js';
-import { renderString } from '../../template/render.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
 import { PlainReporter } from '../../report/plain.js';
@@ -262,16 +260,6 @@ export function interruptController(): { signal: AbortSignal; hardSignal: AbortS
 }
 
 /** A play's confirmation text, rendered with its first host's variables when it has templates. */
-export function confirmText(p: Play, inv: Inventory, hosts: string[], extraVars: Vars): string {
-  const text = p.confirm ?? '';
-  if (!text.includes('{{') || !hosts.length) return text;
-  try {
-    return renderString(text, varsFor({ inv, host: hosts[0]!, play: p, extraVars, playHosts: hosts }));
-  } catch {
-    return text;
-  }
-}
-
 /** Plays that ask for confirmation, with hosts to run on. */
 export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string | undefined, yes: boolean, extraVars: Vars = {}): Promise<void> {
   const asking = pb.plays.filter((p) => p.confirm && playHosts(p, inv, limit).length > 0);

@@ -313,4 +313,20 @@ test('delegate_to "{{ item }}" with a loop: each item planned on its own host; a
   assert.equal(steps, ['[item=e1]', '[item=e2 -> e2]', '[item=e3 -> e3]']);
 });
 
+test('a play\'s confirm: question is planned as it will be asked: rendered with -e and play vars', () => {
+  const r = plan(`
+- hosts: etcd
+  gather_facts: false
+  confirm: "downgrade {{ groups.etcd | length }} members of {{ cluster }} to {{ target }}"
+  vars: { cluster: prod-a }
+  tasks: [{ command: 'true' }]
+- hosts: etcd
+  gather_facts: false
+  confirm: "only at run time: {{ later }}"
+  tasks: [{ command: 'true' }]
+`, { extraVars: { target: '3.4.23' } });
+  assert.is(r.plan.plays[0]!.confirm, 'downgrade 3 members of prod-a to 3.4.23');
+  assert.is(r.plan.plays[1]!.confirm, 'only at run time: {{ later }}', 'left as written when it cannot be rendered');
+});
+
 test.run();
