@@ -49,8 +49,11 @@ case $d in */*) r=\${d%/*}; r=\${r:-/}/runs ;; *) r=runs ;; esac
 { [ -d "$r" ] || mkdir -p -- "$r"; } && printf '%s\\n' "$3" > "$r/$2.json.tmp" && mv -f -- "$r/$2.json.tmp" "$r/$2.json"
 o=; [ -f "$d/owner" ] && read -r o < "$d/owner"
 case $o in
-  *"\\"runId\\":\\"$2\\""*) rm -f -- "$d/owner" "$d"/owner.tmp.* && rmdir -- "$d" && echo RELEASED ;;
-  *) if [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi ;;
+  *"\\"runId\\":\\"$2\\""*) rm -f -- "$d/owner" "$d"/owner.tmp.*; rmdir -- "$d" 2>/dev/null; [ -d "$d" ] || echo RELEASED ;;
+  *) # Several inventory hosts on one machine share the dir: another of them may be between its
+     # rm and its rmdir. Give it a moment before calling the lock someone else's.
+     i=0; while [ -d "$d" ] && [ ! -s "$d/owner" ] && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done
+     if [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi ;;
 esac`;
 
 export function lockOwner(runId: string, playbook: string): LockOwner {

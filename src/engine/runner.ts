@@ -304,7 +304,7 @@ export class Runner {
       bad = bad.filter((x) => x.state !== 'unreachable');
     }
     if (!held.length && !bad.length) {
-      if (this.locked.size) this.emit({ type: 'warning', message: `run lock taken on ${[...this.locked.keys()].join(', ')}${this.opts.breakLock ? ' (--break-lock)' : ''}` });
+      if (this.locked.size) this.emit({ type: this.opts.breakLock ? 'warning' : 'note', message: `run lock taken on ${[...this.locked.keys()].join(', ')}${this.opts.breakLock ? ' (--break-lock)' : ''}` });
       return undefined;
     }
     for (const b of bad) {

@@ -17,6 +17,8 @@ export type EngineEvent =
   | { type: 'handler.notify'; host: string; handler: string }
   | { type: 'play.end'; play: number }
   | { type: 'warning'; message: string; host?: string }
+  /** Worth knowing, nothing wrong (e.g. the run lock was taken). */
+  | { type: 'note'; message: string; host?: string }
   | { type: 'run.end'; runId: string; recap: Record<string, Recap>; exitCode: number; interrupted: boolean; durationMs: number };
 
 export type EventSink = (event: EngineEvent) => void;

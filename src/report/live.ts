@@ -99,6 +99,10 @@ export class LiveReporter implements Reporter {
         this.pendingText.push(c.magenta(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}`));
         this.flushText();
         break;
+      case 'note':
+        this.pendingText.push(c.gray(`${e.host ? `${e.host}: ` : ''}${e.message}`));
+        this.flushText();
+        break;
       case 'run.end':
         this.text('\n' + formatRecap(e.recap, { color: this.opts.color }));
         if (e.interrupted) this.text(c.red('interrupted: the run stopped before finishing'));

@@ -68,6 +68,9 @@ export class PlainReporter implements Reporter {
       case 'warning':
         this.line(c.magenta(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}`));
         break;
+      case 'note':
+        this.line(c.gray(`${e.host ? `${e.host}: ` : ''}${e.message}`));
+        break;
       case 'run.end':
         this.line();
         this.line(formatRecap(e.recap, { color: this.opts.color }));

@@ -28,6 +28,9 @@ test('the lock is held during the run and released after it, with a marker of th
     assert.is(r.exitCode, 0, JSON.stringify(r.events.filter((e) => e.type === 'warning')));
     const owner = JSON.parse(String(r.result('look', 'h1')!.stdout)) as { runId: string; pid: number; workstation: string; playbook: string };
     assert.is(owner.runId, 'run-a');
+    // taking the lock is a note, not a warning (nothing is wrong)
+    assert.equal(r.events.filter((e) => e.type === 'warning'), []);
+    assert.ok(r.events.some((e) => e.type === 'note' && /^run lock taken on h1, h2$|^run lock taken on h2, h1$/.test(e.message)));
     assert.is(owner.pid, process.pid);
     assert.is(owner.workstation, hostname());
     assert.not.ok(existsSync(join(dir, 'lock')), 'released');

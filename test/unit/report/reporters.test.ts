@@ -29,6 +29,7 @@ const EVENTS: EngineEvent[] = [
   { type: 'host.end', taskId: 'p0.tasks.0', host: 'etcd2', status: 'failed', result: { changed: false, failed: true, rc: 1, stderr: 'boom', msg: 'stop failed' }, durationMs: 30 },
   { type: 'task.end', play: 0, taskId: 'p0.tasks.0' },
   { type: 'warning', message: 'something odd', host: 'etcd2' },
+  { type: 'note', message: 'run lock taken on etcd1, etcd2' },
   { type: 'task.start', play: 0, taskId: 'p0.handlers.0', name: 'restart', module: 'debug', hosts: ['etcd1'] },
   { type: 'host.end', taskId: 'p0.handlers.0', host: 'etcd1', status: 'ok', result: { changed: false, failed: false, msg: 'hello' }, durationMs: 1 },
   { type: 'task.end', play: 0, taskId: 'p0.handlers.0' },
@@ -53,6 +54,7 @@ test('plain view: Ansible-like lines', async () => {
   assert.match(out, /^RUNNING HANDLER \[restart\] \*+$/m);
   assert.match(out, /^ok: \[etcd1\] => hello$/m);
   assert.match(out, /^\[WARNING\]: etcd2: something odd$/m);
+  assert.match(out, /^run lock taken on etcd1, etcd2$/m, 'a note: a plain line, no [WARNING]');
   assert.match(out, /^PLAY RECAP \*+$/m);
   assert.match(out, /^etcd1 +: ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0$/m);
   assert.not.match(out, /\x1b\[/);
