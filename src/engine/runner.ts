@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import type { Connection } from '../connection/connection.js';
 import { inventoryHostVars } from '../load/hostvars.js';
@@ -138,6 +139,7 @@ export class Runner {
       this.journal = new Journal(opts.runDir, meta);
     }
     this.journal.onError = (err) => this.emit({ type: 'warning', message: `cannot write the run journal: ${err.message}` });
+    unlimitedListeners(opts.signal, opts.hardSignal);
   }
 
   private addSecretValue(v: unknown): void {
@@ -634,6 +636,8 @@ export class Runner {
       }
     };
     this.taskSignal = this.opts.signal ? AbortSignal.any([this.opts.signal, this.taskAbort.signal]) : this.taskAbort.signal;
+    // Every command in flight listens on these (forks x channels): not a leak, no Node warning.
+    unlimitedListeners(this.taskSignal, this.taskAbort.signal);
     if (eff.runOnce) {
       const first = hosts[0]!;
       const out = await this.safeRunOnHost(play, task, eff, first);
@@ -1064,4 +1068,9 @@ function jsonSafe(v: unknown): unknown {
   } catch {
     return {};
   }
+}
+
+/** Signals shared by every command in flight (up to forks x 10 channels) take any number of listeners. */
+function unlimitedListeners(...signals: (AbortSignal | undefined)[]): void {
+  for (const s of signals) if (s) setMaxListeners(0, s);
 }
