@@ -2,15 +2,27 @@
 import { spawn } from 'node:child_process';
 import { labDown, labExec, labStatus, labUp, type Lab } from '../../../src/lab/index.js';
 import { ValidationError } from '../../../src/errors.js';
+import { creatorRunning } from '../../../src/lab/cleanup.js';
+import { readState } from '../../../src/lab/state.js';
 
-/** labUp, waiting (up to 15 min) while another lab holds the 127.0.1.x ports. */
+/**
+ * labUp, waiting (up to 15 min) while another lab holds the 127.0.1.x ports. A lab of the same
+ * name left up by a test process that is gone (a killed earlier run) is taken down first; one
+ * whose creator still runs (a concurrent run) is waited for like busy ports.
+ */
 export async function labUpWhenFree(opts: Parameters<typeof labUp>[0]): Promise<Lab> {
   const t0 = Date.now();
   for (;;) {
     try {
       return await labUp(opts);
     } catch (err) {
-      if (!(err instanceof ValidationError) || !/ports in use/.test(err.message) || Date.now() - t0 > 15 * 60_000) throw err;
+      if (!(err instanceof ValidationError) || Date.now() - t0 > 15 * 60_000) throw err;
+      if (/is already up/.test(err.message) && !creatorRunning(readState(opts.name)?.createdBy?.pid)) {
+        console.error(`[lab] ${opts.name}: left up by a process that is gone; taking it down`);
+        await labDown(opts.name);
+        continue;
+      }
+      if (!/ports in use|is already up/.test(err.message)) throw err;
       await new Promise((r) => setTimeout(r, 5000));
     }
   }
