@@ -56,26 +56,22 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/**
- * Write a file atomically: temp name, rename. With `durable` (default) also fsync the file before
- * the rename and the directory after it; without, a killed process still leaves the old or the new
- * file whole (the page cache keeps it), and syncFile() makes it durable later.
- */
-export function writeAtomic(file: string, text: string, durable = true): void {
+/** Write a file atomically and durably: temp name, fsync, rename, fsync of the directory. */
+export function writeAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     writeSync(fd, text);
-    if (durable) fsyncSync(fd);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
-  if (durable) fsyncDir(dirname(file));
+  fsyncDir(dirname(file));
 }
 
-/** writeAtomic without fsync, on libuv's thread pool. */
+/** Temp name + rename without fsync, on libuv's thread pool (syncFile() makes it durable later). */
 async function writeAtomicAsync(file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-async`;
   const fh = await open(tmp, 'w', 0o600);
@@ -87,7 +83,7 @@ async function writeAtomicAsync(file: string, text: string): Promise<void> {
   await rename(tmp, file);
 }
 
-/** fsync a file that is already in place, then its directory (makes a non-durable writeAtomic durable). */
+/** fsync a file that is already in place, then its directory. */
 export function syncFile(file: string): void {
   const fd = openSync(file, 'r');
   try {
@@ -184,7 +180,7 @@ export class Journal {
   async flush(): Promise<void> {
     await this.settle();
     this.data.updatedAt = new Date().toISOString();
-    writeAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n', true);
+    writeAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n');
     this.unsynced = false;
   }
 

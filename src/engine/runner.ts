@@ -138,7 +138,7 @@ export class Runner {
     } else {
       this.journal = new Journal(opts.runDir, meta);
     }
-    this.journal.onError = (err) => this.emit({ type: 'warning', message: `cannot write the run journal: ${err.message}` });
+    this.journal.onError = this.journalWarning;
     unlimitedListeners(opts.signal, opts.hardSignal);
   }
 
@@ -147,22 +147,16 @@ export class Runner {
     else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.addSecretValue(x);
   }
 
+  private readonly journalWarning = (err: Error): void => this.emit({ type: 'warning', message: `cannot write the run journal: ${err.message}` });
+
   /** Write the journal now and fsync it (run start and end, rescue). */
   private async flushJournal(): Promise<void> {
-    try {
-      await this.journal.flush();
-    } catch (err) {
-      this.emit({ type: 'warning', message: `cannot write the run journal: ${(err as Error).message}` });
-    }
+    await this.journal.flush().catch(this.journalWarning);
   }
 
   /** Before a task starts anywhere: the outcomes written since the last fsync reach the disk. */
   private async syncJournal(): Promise<void> {
-    try {
-      await this.journal.sync();
-    } catch (err) {
-      this.emit({ type: 'warning', message: `cannot write the run journal: ${(err as Error).message}` });
-    }
+    await this.journal.sync().catch(this.journalWarning);
   }
 
   private collectSecrets(vars: Vars): void {
