@@ -198,6 +198,12 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       reportOnce(st, task, host, new DelegateWarning(`delegate_to '${r}' is not a host of the inventory: it will be contacted by that name, with no inventory variables`), delegatePos);
     }
   };
+  /** delegate_to did not render: deferred to run time, or reported. */
+  const delegateFailed = (err: unknown): PlannedHostTask => {
+    if (err instanceof UndefinedVariableError && isPending(st, err.root)) out.deferred = `delegate_to ${deferReason(st, err.root)}`;
+    else reportOnce(st, task, host, err, delegatePos);
+    return out;
+  };
   // `delegate_to: "{{ item }}"` with a loop: each item runs on its own host (rendered per item below).
   let delegatePerItem = false;
   if (delegate !== undefined) {
@@ -208,12 +214,8 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     } catch (err) {
       if (err instanceof UndefinedVariableError && task.loop !== undefined && ['ansible_loop', 'ansible_loop_var', 'loop_index', loopVarOf(task)].includes(err.root)) {
         delegatePerItem = true;
-      } else if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
-        out.deferred = `delegate_to ${deferReason(st, err.root)}`;
-        return out;
       } else {
-        reportOnce(st, task, host, err, delegatePos);
-        return out;
+        return delegateFailed(err);
       }
     }
   }
@@ -258,12 +260,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
           try {
             d = renderString(delegate!, v);
           } catch (err) {
-            if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
-              out.deferred = `delegate_to ${deferReason(st, err.root)}`;
-              return out;
-            }
-            reportOnce(st, task, host, err, delegatePos);
-            return out;
+            return delegateFailed(err);
           }
           checkDelegate(d);
           if (d !== host) {

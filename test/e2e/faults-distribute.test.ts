@@ -9,9 +9,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { labLoad, type Lab } from '../../src/lab/index.js';
-import { dump, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, dgArgs, liveRun, ranOn } from './faults-lib.js';
+import type { Lab } from '../../src/lab/index.js';
+import { labDown, labExec } from '../integration/etcd/lab-helpers.js';
+import { assertCluster, faultLab, dgArgs, liveRun, ranOn } from './faults-lib.js';
 
 const NAME = 't-faults-d';
 
@@ -20,9 +20,9 @@ test('faults: sshd killed during the distribution, backup dir too small', async 
   const t0 = Date.now();
   let frozen: number | undefined;
   try {
-    lab = await labUpWhenFree({ name: NAME, nodes: 3, etcd: '3.5.16' });
-    await labLoad(lab.name, { keys: 300, leases: 2 });
-    const before = await dump(lab);
+    const start = await faultLab(NAME);
+    lab = start.lab;
+    const before = start.before;
     const l = lab;
     const e2 = l.hosts[1]!;
 

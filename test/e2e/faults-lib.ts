@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as assert from 'uvu/assert';
-import type { Lab } from '../../src/lab/index.js';
+import { labLoad, type Lab } from '../../src/lab/index.js';
 import type { EngineEvent } from '../../src/model/event.js';
-import { dump, labStatus, type Dump } from '../integration/etcd/lab-helpers.js';
+import { dump, labStatus, labUpWhenFree, type Dump } from '../integration/etcd/lab-helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -113,4 +113,11 @@ export function dgArgs(lab: Lab, ...extra: string[]): string[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The lab every fault scenario starts from: 3 members of etcd 3.5.16, 300 keys, 2 leases; and its data. */
+export async function faultLab(name: string): Promise<{ lab: Lab; before: Dump }> {
+  const lab = await labUpWhenFree({ name, nodes: 3, etcd: '3.5.16' });
+  await labLoad(lab.name, { keys: 300, leases: 2 });
+  return { lab, before: await dump(lab) };
 }

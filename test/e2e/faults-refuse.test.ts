@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultRunDir } from '../../src/engine/runid.js';
-import { labLoad, type Lab } from '../../src/lab/index.js';
-import { dump, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, dgArgs, liveRun, runIdOf } from './faults-lib.js';
+import type { Lab } from '../../src/lab/index.js';
+import { labDown, labExec } from '../integration/etcd/lab-helpers.js';
+import { assertCluster, faultLab, dgArgs, liveRun, runIdOf } from './faults-lib.js';
 
 const NAME = 't-faults-f';
 
@@ -36,9 +36,9 @@ test('faults: unreachable host, changed host key, shell injection, secrets', asy
   const tmp = mkdtempSync(join(tmpdir(), 'faults-f-'));
   let frozen: number | undefined;
   try {
-    lab = await labUpWhenFree({ name: NAME, nodes: 3, etcd: '3.5.16' });
-    await labLoad(lab.name, { keys: 300, leases: 2 });
-    const before = await dump(lab);
+    const start = await faultLab(NAME);
+    lab = start.lab;
+    const before = start.before;
     const l = lab;
     const e2 = l.hosts[1]!;
     const noLock = async (what: string) => {
