@@ -13,9 +13,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readJournal } from '../../src/engine/journal.js';
 import { defaultRunDir } from '../../src/engine/runid.js';
-import { labLoad, type Lab } from '../../src/lab/index.js';
-import { dump, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, dgArgs, isTask, liveRun, ranOn, runIdOf } from './faults-lib.js';
+import type { Lab } from '../../src/lab/index.js';
+import { labDown, labExec } from '../integration/etcd/lab-helpers.js';
+import { assertCluster, faultLab, dgArgs, isTask, liveRun, ranOn, runIdOf } from './faults-lib.js';
 
 const NAME = 't-faults-r';
 
@@ -23,9 +23,9 @@ test('faults: rescue on a failed start, lock refusal, interrupt + resume', async
   let lab: Lab | undefined;
   const t0 = Date.now();
   try {
-    lab = await labUpWhenFree({ name: NAME, nodes: 3, etcd: '3.5.16' });
-    await labLoad(lab.name, { keys: 300, leases: 2 });
-    const before = await dump(lab);
+    const start = await faultLab(NAME);
+    lab = start.lab;
+    const before = start.before;
     assert.is(before.kvs.length, 300);
     const l = lab;
     const e2 = l.hosts[1]!;
@@ -67,7 +67,17 @@ test('faults: rescue on a failed start, lock refusal, interrupt + resume', async
     let secondRun: ReturnType<typeof liveRun> | undefined;
     let interruptedAt = '';
     const first = liveRun(dgArgs(l), async (e, r) => {
-      if (isTask(e, r, 'task.start', 'Gather etcd facts (the original version and data dir, for the rescue)') && !secondRun) secondRun = liveRun(dgArgs(l));
+      // The second run is refused within a second or two; the first (lock held) is paused
+      // meanwhile, or it may reach the stop and its interrupt, and release the lock, first.
+      if (isTask(e, r, 'task.start', 'Gather etcd facts (the original version and data dir, for the rescue)') && !secondRun) {
+        r.child.kill('SIGSTOP');
+        try {
+          secondRun = liveRun(dgArgs(l));
+          await secondRun.done;
+        } finally {
+          r.child.kill('SIGCONT');
+        }
+      }
       if (isTask(e, r, 'task.end', 'Stop etcd everywhere') && !interruptedAt) {
         interruptedAt = new Date().toISOString();
         r.child.kill('SIGINT');
