@@ -15,7 +15,10 @@ export interface EtcdSnapshotRestoreArgs {
   wal_dir?: string;
   name?: string;
   initial_cluster?: string;
+  /** Used as given; default: the cluster's token plus the run id (a new cluster identity). */
   initial_cluster_token?: string;
+  /** Keep the cluster's token as it is (same member IDs as before the restore); default false. */
+  keep_cluster_token?: boolean;
   initial_advertise_peer_urls?: string;
   /** Revisions to add (default 1000000000; 0 = no bump). Only used when the tool supports it. */
   bump_revision?: number;
@@ -76,6 +79,25 @@ printf '{"dataDir":"%s","tool":"%s","toolVersion":"%s","bumpSupported":%s,"bumpe
 
 const NAME_RE = /^[A-Za-z0-9._:@-]+$/;
 
+/** Shown where the run id is not known yet (the offline plan). */
+export const RUN_ID_PLACEHOLDER = '<run id>';
+
+/**
+ * The cluster token a restore uses. A restored cluster is a new logical cluster: by default the
+ * old token plus the run id (the same on every member and across --resume), so member IDs change
+ * and a member still holding the old data cannot rejoin it. `initial_cluster_token` is used as
+ * given; `keep_cluster_token: true` keeps the old one.
+ */
+export function restoreToken(args: EtcdSnapshotRestoreArgs, ctx: PlanContext): string {
+  if (args.initial_cluster_token) return args.initial_cluster_token;
+  const f = etcdFacts(ctx);
+  const base = (ctx.vars.etcd_initial_cluster_token as string | undefined) ?? (f?.initialClusterToken as string | undefined) ?? 'etcd-cluster';
+  if (args.keep_cluster_token) return String(base);
+  const suffix = `-etcdplay-${ctx.runId ?? RUN_ID_PLACEHOLDER}`;
+  // a token restored by an earlier run keeps its base: old-etcdplay-RUN1 -> old-etcdplay-RUN2
+  return String(base).replace(/-etcdplay-(\d{8}T\d{6}Z-[0-9a-f]+|<run id>)$/, '') + suffix;
+}
+
 /** Members as the cluster knew them (facts), else as the inventory describes them. */
 export function restoreMembers(args: EtcdSnapshotRestoreArgs, ctx: PlanContext): { me: MemberSpec | { name: string; peerUrl: string }; initialCluster: string } {
   const inv = clusterMembers(ctx, args.members_group ?? 'etcd');
@@ -104,8 +126,11 @@ export const etcdSnapshotRestoreModule: Module<EtcdSnapshotRestoreArgs> = {
 \`ETCDCTL_API=3 etcdctl\` (3.4); \`tool\` forces one. The member's name, --initial-cluster and
 --initial-advertise-peer-urls come from the args, else from the inventory (hostvars of the
 \`members_group\`: etcd_name, etcd_address / ansible_host, etcd_peer_port, etcd_peer_scheme), else
-from the member list gathered by etcd_facts; the token from \`initial_cluster_token\`,
-etcd_initial_cluster_token or facts. \`--bump-revision N --mark-compacted\` (N = bump_revision,
+from the member list gathered by etcd_facts. A restored cluster is a new logical cluster: the
+token is the cluster's (etcd_initial_cluster_token or facts) plus \`-etcdplay-<run id>\` (the same
+on every member and across --resume), so member IDs change and a member still holding the old
+data cannot join it; \`initial_cluster_token\` is used as given, \`keep_cluster_token: true\` keeps
+the old token. The token is in data.clusterToken and the message. \`--bump-revision N --mark-compacted\` (N = bump_revision,
 default 1000000000, 0 disables) are added only when the tool's --help lists them: etcdutl 3.5 does,
 3.4.23's etcdctl does not (then data.bumpSupported is false and the revision stays the snapshot's).
 Restores into \`<dir>.etcdplay-restoring\`, renames into place, \`chmod 700\`, \`chown -R
@@ -121,7 +146,8 @@ owner:group\` (default etcd_user or etcd), and \`restorecon -R\` when selinuxena
       wal_dir: { type: 'string' },
       name: { type: 'string' },
       initial_cluster: { type: 'string' },
-      initial_cluster_token: { type: 'string' },
+      initial_cluster_token: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._:@<> -]+$' },
+      keep_cluster_token: { type: 'boolean', description: "keep the cluster's token (same member IDs as before); default: old token + '-etcdplay-' + run id" },
       initial_advertise_peer_urls: { type: 'string' },
       bump_revision: { type: 'integer', minimum: 0 },
       owner: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$' },
@@ -139,22 +165,24 @@ owner:group\` (default etcd_user or etcd), and \`restorecon -R\` when selinuxena
     if (wal) checkPath(wal, 'wal_dir');
     const { me, initialCluster } = restoreMembers(args, ctx);
     if (!NAME_RE.test(me.name)) throw new ValidationError(`member name ${JSON.stringify(me.name)} has characters etcd names do not use`);
-    const f = etcdFacts(ctx);
-    const token = args.initial_cluster_token ?? (ctx.vars.etcd_initial_cluster_token as string | undefined) ?? (f?.initialClusterToken as string | undefined) ?? 'etcd-cluster';
+    const token = restoreToken(args, ctx);
     const owner = args.owner ?? (ctx.vars.etcd_user as string | undefined) ?? 'etcd';
     const group = args.group ?? owner;
     const bump = args.bump_revision ?? 1_000_000_000;
     return [{
       kind: 'command',
-      description: `restore ${snap} into ${dd} as ${me.name} (${initialCluster}), owner ${owner}`,
+      description: `restore ${snap} into ${dd} as ${me.name} (${initialCluster}), cluster token ${token}, owner ${owner}`,
       mutates: true,
       changed: 'marker',
       command: shScript(SCRIPT, [snap, dd, wal, me.name, initialCluster, token, me.peerUrl, bump, owner, group, args.tool ?? 'auto', args.skip_hash_check ? '1' : '0', MARK]),
       timeoutMs: 30 * 60_000,
     }];
   },
-  interpret(_args, results) {
-    return scriptResult(results, (d) => `restored ${d.dataDir} with ${d.tool} ${d.toolVersion}${d.bumpedBy ? `, revision +${d.bumpedBy}` : d.bumpSupported ? '' : ' (no --bump-revision in this tool)'}; selinux ${d.selinux}`, 'snapshot restore');
+  interpret(args, results, ctx) {
+    const token = restoreToken(args, ctx);
+    const r = scriptResult(results, (d) => `restored ${d.dataDir} with ${d.tool} ${d.toolVersion}${d.bumpedBy ? `, revision +${d.bumpedBy}` : d.bumpSupported ? '' : ' (no --bump-revision in this tool)'}; cluster token ${token}; selinux ${d.selinux}`, 'snapshot restore');
+    if (r.data && typeof r.data === 'object') (r.data as Record<string, unknown>).clusterToken = token;
+    return r;
   },
   examples: `- etcd_snapshot_restore:
     snapshot: "{{ snap.data.file }}"`,

@@ -6,7 +6,7 @@ import type { PlanContext } from '../../../../src/modules/module.js';
 import type { CommandStep } from '../../../../src/model/step.js';
 import { etcdModules } from '../../../../src/modules/etcd/index.js';
 import { getModule } from '../../../../src/modules/registry.js';
-import { restoreMembers } from '../../../../src/modules/etcd/snapshot-restore.js';
+import { restoreMembers, restoreToken } from '../../../../src/modules/etcd/snapshot-restore.js';
 import { judgeHealth } from '../../../../src/modules/etcd/wait-healthy.js';
 import { compareWithManifest } from '../../../../src/modules/etcd/verify-data.js';
 import { decidePath } from '../../../../src/modules/etcd/version-path-module.js';
@@ -50,9 +50,21 @@ test('restore: initial cluster and this member from the inventory', () => {
   assert.equal(r.me, { name: 'etcd2', peerUrl: 'https://192.0.2.12:2380' });
   const [s] = getModule('etcd_snapshot_restore')!.plan({ snapshot: '/var/backups/etcd/s.db' }, ctx(1));
   const argv = (cmd(s) as { argv: string[] }).argv.slice(3);
-  assert.equal(argv.slice(0, 12), ['etcdplay', '/var/backups/etcd/s.db', '/var/lib/etcd/default', '', 'etcd2', r.initialCluster, 'tok', 'https://192.0.2.12:2380', '1000000000', 'etcd', 'etcd', 'auto']);
+  assert.equal(argv.slice(0, 12), ['etcdplay', '/var/backups/etcd/s.db', '/var/lib/etcd/default', '', 'etcd2', r.initialCluster, 'tok-etcdplay-<run id>', 'https://192.0.2.12:2380', '1000000000', 'etcd', 'etcd', 'auto']);
   assert.ok((s as CommandStep).mutates);
   assert.is((s as CommandStep).changed, 'marker');
+});
+
+test('restore: a new cluster identity by default (token + run id, the same on every member); explicit or kept on request', () => {
+  const run = '20261204T165232Z-a1b2c3';
+  const withRun = (i: number) => ({ ...ctx(i), runId: run });
+  assert.is(restoreToken({ snapshot: '/s.db' }, withRun(0)), `tok-etcdplay-${run}`);
+  assert.is(restoreToken({ snapshot: '/s.db' }, withRun(2)), `tok-etcdplay-${run}`);
+  // a cluster restored by an earlier run: the base is kept, the run id replaced
+  assert.is(restoreToken({ snapshot: '/s.db' }, { ...withRun(0), vars: { ...ctx(0).vars, etcd_initial_cluster_token: 'tok-etcdplay-20250101T000000Z-ffffff' } }), `tok-etcdplay-${run}`);
+  assert.is(restoreToken({ snapshot: '/s.db', keep_cluster_token: true }, withRun(0)), 'tok');
+  assert.is(restoreToken({ snapshot: '/s.db', initial_cluster_token: 'mine' }, withRun(0)), 'mine');
+  assert.is(restoreToken({ snapshot: '/s.db' }, ctx(0)), 'tok-etcdplay-<run id>', 'the offline plan shows where the run id goes');
 });
 
 test('restore: from facts (member list) when the inventory has no addresses', () => {
