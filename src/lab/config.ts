@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { ValidationError } from '../errors.js';
+import { CONTROL_PLANE_VARS } from './controlplane.js';
 
 export const CLIENT_PORT = 2379;
 export const PEER_PORT = 2380;
@@ -24,6 +25,8 @@ export interface LabSpec {
   tls: boolean;
   /** Third octet of the lab's addresses (127.0.NET.<10+i>); 1 unless another lab holds those. */
   net?: number;
+  /** Control plane hosts cp1..cpN (API-server-like etcd writers, see controlplane.ts); default 0. */
+  controlPlane?: number;
 }
 
 export const DEFAULT_NET = 1;
@@ -33,6 +36,19 @@ export function labHosts(nodes: number, net = DEFAULT_NET): LabHost[] {
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new RangeError(`nodes must be 1..9, got ${nodes}`);
   if (!Number.isInteger(net) || net < 1 || net > 254) throw new RangeError(`net must be 1..254, got ${net}`);
   return Array.from({ length: nodes }, (_, k) => ({ name: `etcd${k + 1}`, index: k + 1, address: `127.0.${net}.${10 + k + 1}` }));
+}
+
+export const MAX_CONTROL_PLANE = 5;
+
+/** Control plane host i (1-based): cpI on 127.0.NET.<30+i>, clear of the etcd hosts (.11-.19). */
+export function controlPlaneHosts(count: number, net = DEFAULT_NET): LabHost[] {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_CONTROL_PLANE) throw new RangeError(`control plane hosts must be 0..${MAX_CONTROL_PLANE}, got ${count}`);
+  return Array.from({ length: count }, (_, k) => ({ name: `cp${k + 1}`, index: k + 1, address: `127.0.${net}.${30 + k + 1}` }));
+}
+
+/** Every host of a lab: the etcd members, then the control plane hosts. */
+export function allLabHosts(spec: Pick<LabSpec, 'nodes' | 'net' | 'controlPlane'>): LabHost[] {
+  return [...labHosts(spec.nodes, spec.net), ...controlPlaneHosts(spec.controlPlane ?? 0, spec.net)];
 }
 
 export function clusterToken(labName: string): string {
@@ -151,14 +167,23 @@ export function renderInventory(spec: LabSpec, files: LabFiles): string {
       etcd_client_key_file: HOST_PKI.clientKey,
     });
   }
-  const doc = { all: { vars, children: { etcd: { hosts: hostsObj } } } };
-  return `# etcdplay lab '${spec.name}': ${spec.nodes} x etcd ${spec.etcdVersion}${spec.tls ? ' (TLS)' : ''}\n` + stringify(doc);
+  const children: Record<string, unknown> = { etcd: { hosts: hostsObj } };
+  const cps = controlPlaneHosts(spec.controlPlane ?? 0, spec.net);
+  if (cps.length) {
+    children.kube_control_plane = {
+      hosts: Object.fromEntries(cps.map((h) => [h.name, { ansible_host: h.address }])),
+      vars: CONTROL_PLANE_VARS,
+    };
+  }
+  const doc = { all: { vars, children } };
+  const cpNote = cps.length ? `, ${cps.length} control plane host(s)` : '';
+  return `# etcdplay lab '${spec.name}': ${spec.nodes} x etcd ${spec.etcdVersion}${spec.tls ? ' (TLS)' : ''}${cpNote}\n` + stringify(doc);
 }
 
 /** OpenSSH client config: `ssh -F <labdir>/ssh_config etcd1`. */
 export function renderSshConfig(spec: LabSpec, files: LabFiles): string {
   const out = [`# etcdplay lab '${spec.name}': ssh -F <this file> etcd1`];
-  for (const h of labHosts(spec.nodes, spec.net)) {
+  for (const h of allLabHosts(spec)) {
     out.push(
       '',
       `Host ${h.name}`,
@@ -268,9 +293,9 @@ const WILDCARD = /^(0\.0\.0\.0|\*|\[::\]):\d+$/;
  * (net -> lab name) and no listener (from `ss -ltnH`) on its ssh/client/peer ports. A listener on
  * all addresses blocks every range: that is an error naming it.
  */
-export function pickNet(name: string, ss: string, taken: Map<number, string>, nodes: number, wanted?: number): { net: number; note?: string } {
+export function pickNet(name: string, ss: string, taken: Map<number, string>, nodes: number, wanted?: number, controlPlane = 0): { net: number; note?: string } {
   const problem = (net: number): string | undefined => {
-    const conflicts = portConflicts(ss, labHosts(nodes, net));
+    const conflicts = portConflicts(ss, allLabHosts({ nodes, net, controlPlane }));
     const wildcard = conflicts.find((c) => WILDCARD.test(c));
     if (wildcard) {
       throw new ValidationError(wildcard.endsWith(':22')

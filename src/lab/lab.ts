@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { shQuote } from '../template/shell.js';
 import {
-  CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, labHosts, pickNet, renderEtcdDefaults, renderEtcHosts,
-  renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
+  CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, MAX_CONTROL_PLANE, controlPlaneHosts, labHosts, pickNet, renderEtcdDefaults,
+  renderEtcHosts, renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
 } from './config.js';
+import { READY_FILE, WRITER_PATH, WRITER_SERVICE, IDLE_SERVICES, controlPlaneInstallScript, controlPlaneServices, renderWriter } from './controlplane.js';
 import { removeTree } from './fsutil.js';
 import { hostExec, hostPaths, isHostAlive, processesUnder, sleep, startHost } from './host.js';
 import { ensureEtcdPackages } from './packages.js';
@@ -17,7 +18,7 @@ import { makePki } from './pki.js';
 import { checkPreconditions } from './preconditions.js';
 import { run, type RunResult } from './proc.js';
 import { ensureRootfs } from './rootfs.js';
-import { labFiles, listLabNames, readState, writeState, type LabState } from './state.js';
+import { allHostStates, labFiles, listLabNames, readState, writeState, type LabState } from './state.js';
 
 export interface LabUpOptions {
   name: string;
@@ -30,6 +31,8 @@ export interface LabUpOptions {
    * listener holds those addresses, the first free one from 2 up.
    */
   net?: number;
+  /** Control plane hosts cp1..cpN (0..5, default 0): etcd writers in group kube_control_plane. */
+  controlPlane?: number;
   log?: (line: string) => void;
 }
 
@@ -46,6 +49,8 @@ export interface Lab {
   /** Third octet of the hosts' addresses (127.0.NET.<10+i>). */
   net: number;
   hosts: { name: string; address: string; pid: number }[];
+  /** Control plane hosts (cp1..), not etcd members; empty unless `controlPlane` was asked for. */
+  controlPlane: { name: string; address: string; pid: number }[];
 }
 
 export const DEFAULT_ETCD = '3.5.16';
@@ -56,12 +61,13 @@ function toLab(dir: string, st: LabState): Lab {
     name: st.name, dir, inventoryPath: f.inventory, sshConfigPath: f.sshConfig, knownHostsPath: f.knownHosts, keyPath: f.key,
     etcdVersion: st.etcdVersion, debVersion: st.debVersion, tls: st.tls, net: st.net ?? DEFAULT_NET,
     hosts: st.hosts.map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
+    controlPlane: (st.cpHosts ?? []).map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
   };
 }
 
 /** etcdctl argv prefix (as shell text) for talking to `endpoints` from inside a lab host. */
-export function etcdctlPrefix(tls: boolean, endpoints: string[]): string {
-  const parts = ['env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${endpoints.join(',')}`, '--command-timeout=5s'];
+export function etcdctlPrefix(tls: boolean, endpoints: string[], commandTimeout = '5s'): string {
+  const parts = ['env', 'ETCDCTL_API=3', 'etcdctl', `--endpoints=${endpoints.join(',')}`, `--command-timeout=${commandTimeout}`];
   if (tls) parts.push(`--cacert=${HOST_PKI.ca}`, `--cert=${HOST_PKI.clientCert}`, `--key=${HOST_PKI.clientKey}`);
   return parts.map(shQuote).join(' ');
 }
@@ -69,6 +75,14 @@ export function etcdctlPrefix(tls: boolean, endpoints: string[]): string {
 function endpointOf(tls: boolean, h: { address: string }): string {
   return `${scheme(tls)}://${h.address}:${CLIENT_PORT}`;
 }
+
+/** Every member's client endpoint. */
+export function labEndpoints(lab: { tls: boolean; hosts: { address: string }[] }): string[] {
+  return lab.hosts.map((h) => endpointOf(lab.tls, h));
+}
+
+/** The writer's etcdctl: every member, a short timeout (well under the 10 s its stop waits before KILL). */
+export const WRITER_COMMAND_TIMEOUT = '3s';
 
 function stateOrThrow(name: string): LabState {
   const st = readState(checkLabName(name));
@@ -79,8 +93,9 @@ function stateOrThrow(name: string): LabState {
 /** Run a shell command inside a lab host (nsenter + its root), without ssh. */
 export async function labExec(name: string, node: string, shellCommand: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const st = stateOrThrow(name);
-  const h = st.hosts.find((x) => x.name === node || x.address === node);
-  if (!h) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${st.hosts.map((x) => x.name).join(', ')})`);
+  const all = allHostStates(st);
+  const h = all.find((x) => x.name === node || x.address === node);
+  if (!h) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${all.map((x) => x.name).join(', ')})`);
   if (!isHostAlive(h.pid, hostPaths(labDir(name), h.name).root)) throw new ValidationError(`lab '${name}': host ${h.name} is not running (etcdplay lab up --name ${name})`);
   return hostExec(h.pid, shellCommand, opts);
 }
@@ -94,27 +109,42 @@ async function mustExec(name: string, node: string, cmd: string, what: string, t
   return r.stdout;
 }
 
-/** Write one host's own files into its overlay upper dir (before it starts). */
-async function prepareHost(dir: string, spec: LabSpec, host: LabHost, all: LabHost[], authorizedKey: string): Promise<string> {
+type HostRole = 'etcd' | 'control-plane';
+
+/**
+ * Write one host's own files into its overlay upper dir (before it starts). An etcd member gets
+ * /etc/default/etcd and its server/peer certificates; a control plane host the writer, the init
+ * scripts of its services and only the client certificate.
+ */
+async function prepareHost(dir: string, spec: LabSpec, host: LabHost, role: HostRole, all: LabHost[], authorizedKey: string): Promise<string> {
   const p = hostPaths(dir, host.name);
-  const up = (rel: string) => join(p.upper, rel);
-  for (const d of ['etc/ssh/sshd_config.d', 'etc/default', 'root/.ssh']) mkdirSync(up(d), { recursive: true });
+  const up = (rel: string) => join(p.upper, rel.replace(/^\//, ''));
+  const write = (path: string, text: string, mode = 0o644) => {
+    mkdirSync(up(path.replace(/\/[^/]+$/, '')), { recursive: true });
+    writeFileSync(up(path), text, { mode });
+  };
+  for (const d of ['etc/ssh/sshd_config.d', 'root/.ssh']) mkdirSync(up(d), { recursive: true });
   chmodSync(up('root/.ssh'), 0o700);
-  writeFileSync(up('etc/hostname'), host.name + '\n');
-  writeFileSync(up('etc/hosts'), renderEtcHosts(all));
-  writeFileSync(up('etc/ssh/sshd_config.d/etcdplay.conf'), renderSshdConfig(host));
-  writeFileSync(up('root/.ssh/authorized_keys'), authorizedKey, { mode: 0o600 });
-  writeFileSync(up('etc/default/etcd'), renderEtcdDefaults(spec, host));
+  write('/etc/hostname', host.name + '\n');
+  write('/etc/hosts', renderEtcHosts(all));
+  write('/etc/ssh/sshd_config.d/etcdplay.conf', renderSshdConfig(host));
+  write('/root/.ssh/authorized_keys', authorizedKey, 0o600);
+  if (role === 'etcd') {
+    write('/etc/default/etcd', renderEtcdDefaults(spec, host));
+  } else {
+    write(WRITER_PATH, renderWriter(etcdctlPrefix(spec.tls, labEndpoints({ tls: spec.tls, hosts: labHosts(spec.nodes, spec.net) }), WRITER_COMMAND_TIMEOUT)), 0o755);
+    for (const [service, script] of Object.entries(controlPlaneServices())) write(`/etc/init.d/${service}`, script, 0o755);
+  }
   await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `root@${host.name}`, '-f', up('etc/ssh/ssh_host_ed25519_key')]);
   if (spec.tls) {
     const pki = labFiles(dir).pki;
-    mkdirSync(up(HOST_PKI_DIR.slice(1)), { recursive: true });
-    const copies: [string, string][] = [
-      ['ca.crt', HOST_PKI.ca], [`${host.name}-server.crt`, HOST_PKI.serverCert], [`${host.name}-server.key`, HOST_PKI.serverKey],
-      [`${host.name}-peer.crt`, HOST_PKI.peerCert], [`${host.name}-peer.key`, HOST_PKI.peerKey],
-      ['client.crt', HOST_PKI.clientCert], ['client.key', HOST_PKI.clientKey],
-    ];
-    for (const [src, dest] of copies) copyFileSync(join(pki, src), up(dest.slice(1)));
+    mkdirSync(up(HOST_PKI_DIR), { recursive: true });
+    const copies: [string, string][] = [['ca.crt', HOST_PKI.ca], ['client.crt', HOST_PKI.clientCert], ['client.key', HOST_PKI.clientKey]];
+    if (role === 'etcd') {
+      copies.push([`${host.name}-server.crt`, HOST_PKI.serverCert], [`${host.name}-server.key`, HOST_PKI.serverKey],
+        [`${host.name}-peer.crt`, HOST_PKI.peerCert], [`${host.name}-peer.key`, HOST_PKI.peerKey]);
+    }
+    for (const [src, dest] of copies) copyFileSync(join(pki, src), up(dest));
   }
   return readFileSync(up('etc/ssh/ssh_host_ed25519_key.pub'), 'utf8');
 }
@@ -156,11 +186,11 @@ async function waitHealthy(name: string, st: LabState, timeoutMs: number): Promi
 }
 
 /** The address range for a new lab (see pickNet): other labs' ranges and this machine's listeners. */
-async function chooseNet(name: string, nodes: number, wanted: number | undefined, log: (s: string) => void): Promise<number> {
+async function chooseNet(name: string, nodes: number, controlPlane: number, wanted: number | undefined, log: (s: string) => void): Promise<number> {
   const ss = (await run(['ss', '-ltnH'], { allowFail: true })).stdout;
   const taken = new Map<number, string>();
   for (const other of listLabNames().filter((n) => n !== name)) taken.set(readState(other)?.net ?? DEFAULT_NET, other);
-  const { net, note } = pickNet(name, ss, taken, nodes, wanted);
+  const { net, note } = pickNet(name, ss, taken, nodes, wanted, controlPlane);
   if (note) log(note);
   return net;
 }
@@ -171,10 +201,14 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const name = checkLabName(opts.name);
   const nodes = opts.nodes ?? 3;
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new ValidationError(`--nodes must be 1..9, got ${opts.nodes}`);
+  const controlPlane = opts.controlPlane ?? 0;
+  if (!Number.isInteger(controlPlane) || controlPlane < 0 || controlPlane > MAX_CONTROL_PLANE) {
+    throw new ValidationError(`--control-plane must be 0..${MAX_CONTROL_PLANE}, got ${opts.controlPlane}`);
+  }
   await checkPreconditions(log);
   const dir = labDir(name);
   const existing = readState(name);
-  if (existing?.state === 'up' && existing.hosts.every((h) => isHostAlive(h.pid, hostPaths(dir, h.name).root))) {
+  if (existing?.state === 'up' && allHostStates(existing).every((h) => isHostAlive(h.pid, hostPaths(dir, h.name).root))) {
     throw new ValidationError(`lab '${name}' is already up (etcdplay lab down --name ${name} first)`);
   }
   if (existsSync(dir)) {
@@ -184,32 +218,40 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   const [pk, lower] = await Promise.all([ensureEtcdPackages({ log }), ensureRootfs({ log })]);
   const v = pk.versions.find((x) => x.version === (opts.etcd ?? DEFAULT_ETCD) || x.debVersion === opts.etcd);
   if (!v) throw new ValidationError(`etcd ${opts.etcd} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
-  const net = await chooseNet(name, nodes, opts.net, log);
-  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls, net };
+  const net = await chooseNet(name, nodes, controlPlane, opts.net, log);
+  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls, net, controlPlane };
   const hosts = labHosts(nodes, net);
+  const cps = controlPlaneHosts(controlPlane, net);
+  const everyHost: [LabHost, HostRole][] = [...hosts.map((h): [LabHost, HostRole] => [h, 'etcd']), ...cps.map((h): [LabHost, HostRole] => [h, 'control-plane'])];
 
   const f = labFiles(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st: LabState = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting', createdAt: new Date().toISOString(), createdBy: { pid: process.pid }, hosts: [] };
+  const st: LabState = {
+    name, nodes, controlPlane, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting',
+    createdAt: new Date().toISOString(), createdBy: { pid: process.pid }, hosts: [], cpHosts: [],
+  };
   writeState(dir, st);
   try {
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `etcdplay-lab-${name}`, '-f', f.key]);
     if (spec.tls) { log('making TLS certificates'); await makePki(f.pki, name, hosts); }
     const pub = readFileSync(f.key + '.pub', 'utf8');
-    const hostKeys = await Promise.all(hosts.map((h) => prepareHost(dir, spec, h, hosts, pub)));
-    writeFileSync(f.knownHosts, renderKnownHosts(hosts.map((host, i) => ({ host, publicKey: hostKeys[i]! }))));
+    const hostKeys = await Promise.all(everyHost.map(([h, role]) => prepareHost(dir, spec, h, role, everyHost.map(([x]) => x), pub)));
+    writeFileSync(f.knownHosts, renderKnownHosts(everyHost.map(([host], i) => ({ host, publicKey: hostKeys[i]! }))));
     const files = { keyPath: f.key, knownHostsPath: f.knownHosts, sshConfigPath: f.sshConfig };
     writeFileSync(f.sshConfig, renderSshConfig(spec, files));
     writeFileSync(f.inventory, renderInventory(spec, files));
 
-    log(`starting ${nodes} hosts`);
-    for (const h of hosts) {
+    log(`starting ${nodes} hosts${cps.length ? ` and ${cps.length} control plane host(s)` : ''}`);
+    for (const [h, role] of everyHost) {
       const started = await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h);
-      st.hosts.push({ name: h.name, address: h.address, ...started });
+      (role === 'etcd' ? st.hosts : st.cpHosts!).push({ name: h.name, address: h.address, ...started });
       writeState(dir, st);
     }
-    log(`installing etcd ${v.debVersion} with apt-get from the local repository`);
-    await Promise.all(hosts.map((h) => mustExec(name, h.name, installScript(spec), `installing etcd ${v.debVersion}`)));
+    log(`installing etcd ${v.debVersion} with apt-get from the local repository${cps.length ? ' (etcd-client only on the control plane hosts)' : ''}`);
+    await Promise.all([
+      ...hosts.map((h) => mustExec(name, h.name, installScript(spec), `installing etcd ${v.debVersion}`)),
+      ...cps.map((h) => mustExec(name, h.name, controlPlaneInstallScript(v.debVersion), `installing etcd-client ${v.debVersion}`)),
+    ]);
     log('starting etcd on every host (service etcd start, over ssh)');
     const starts = await Promise.all(hosts.map((h) => sshRun(f.sshConfig, h.name, 'service etcd start')));
     starts.forEach((r, i) => {
@@ -217,6 +259,10 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     });
     log('waiting for the cluster to be healthy');
     await waitHealthy(name, st, 60_000);
+    if (cps.length) {
+      log(`starting the control plane services (${[WRITER_SERVICE, ...IDLE_SERVICES].join(', ')}), over ssh`);
+      await Promise.all(cps.map((h) => startControlPlane(name, f.sshConfig, h.name)));
+    }
     st.state = 'up';
     writeState(dir, st);
   } catch (err) {
@@ -225,6 +271,18 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     throw err;
   }
   return toLab(dir, st);
+}
+
+/** Start the services of a control plane host and wait until the writer has an acknowledged write. */
+async function startControlPlane(name: string, sshConfig: string, host: string): Promise<void> {
+  const cmd = [WRITER_SERVICE, ...IDLE_SERVICES].map((s) => `service ${s} start`).join(' && ');
+  const r = await sshRun(sshConfig, host, cmd);
+  if (r.rc !== 0) throw new ValidationError(`${host}: starting the control plane services failed over ssh (rc=${r.rc}): ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop()}`);
+  const deadline = Date.now() + 30_000;
+  while ((await labExec(name, host, `test -e ${shQuote(READY_FILE)}`)).rc !== 0) {
+    if (Date.now() > deadline) throw new ValidationError(`${host}: ${WRITER_SERVICE} has no acknowledged write after 30 s (see /var/log/${WRITER_SERVICE}.log in the host)`);
+    await sleep(200);
+  }
 }
 
 /** A lab that is up, as labUp returned it. */
@@ -240,7 +298,8 @@ export async function labDown(name: string): Promise<boolean> {
   const dir = labDir(name);
   if (!existsSync(dir)) return false;
   const st = readState(name);
-  for (const h of st?.hosts ?? []) {
+  const hosts = st ? allHostStates(st) : [];
+  for (const h of hosts) {
     if (isHostAlive(h.pid, hostPaths(dir, h.name).root)) try { process.kill(h.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   const deadline = Date.now() + 15_000;
@@ -251,7 +310,7 @@ export async function labDown(name: string): Promise<boolean> {
     for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     await sleep(100);
   }
-  for (const h of st?.hosts ?? []) {
+  for (const h of hosts) {
     // the unshare parent exits once its child (the host's PID 1) is gone
     for (let i = 0; i < 50 && alive(h.unsharePid); i++) await sleep(100);
   }
@@ -280,6 +339,17 @@ export interface MemberStatus {
   error?: string;
 }
 
+export interface ControlPlaneStatus {
+  name: string;
+  address: string;
+  pid: number;
+  running: boolean;
+  /** `service kube-apiserver status` says it runs. */
+  apiserver: boolean;
+  /** The writer's readiness file exists (it had an acknowledged write since it started). */
+  ready: boolean;
+}
+
 export interface LabStatus {
   name: string;
   dir: string;
@@ -288,6 +358,8 @@ export interface LabStatus {
   requestedVersion: string;
   inventoryPath: string;
   members: MemberStatus[];
+  /** Control plane hosts (empty when the lab has none). */
+  controlPlane: ControlPlaneStatus[];
   leader?: string;
   healthy: boolean;
 }
@@ -318,10 +390,17 @@ export async function labStatus(name: string): Promise<LabStatus> {
     }
     return m;
   }));
+  const controlPlane = await Promise.all((st.cpHosts ?? []).map(async (h): Promise<ControlPlaneStatus> => {
+    const c = { name: h.name, address: h.address, pid: h.pid, running: isHostAlive(h.pid, hostPaths(dir, h.name).root), apiserver: false, ready: false };
+    if (!c.running) return c;
+    const r = await hostExec(h.pid, `service ${WRITER_SERVICE} status >/dev/null; echo "$?"; test -e ${shQuote(READY_FILE)}; echo "$?"`);
+    const [svc, ready] = r.stdout.trim().split('\n');
+    return { ...c, apiserver: svc === '0', ready: ready === '0' };
+  }));
   const leader = members.find((m) => m.isLeader)?.name;
   return {
     name, dir, state: st.state, tls: st.tls, requestedVersion: st.debVersion, inventoryPath: labFiles(dir).inventory,
-    members, ...(leader ? { leader } : {}), healthy: members.every((m) => m.healthy) && !!leader,
+    members, controlPlane, ...(leader ? { leader } : {}), healthy: members.every((m) => m.healthy) && !!leader,
   };
 }
 

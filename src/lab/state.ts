@@ -18,7 +18,16 @@ export interface LabState {
   createdAt: string;
   /** The process that brought it up (a test file, or `etcdplay lab up`). */
   createdBy?: { pid: number };
+  /** The etcd members. */
   hosts: LabHostState[];
+  /** Control plane hosts (cp1..); absent in state files written before they existed. */
+  controlPlane?: number;
+  cpHosts?: LabHostState[];
+}
+
+/** Every host of the lab: etcd members and control plane hosts. */
+export function allHostStates(st: LabState): LabHostState[] {
+  return [...st.hosts, ...(st.cpHosts ?? [])];
 }
 
 export function labFiles(dir: string) {

@@ -1,31 +1,39 @@
 /**
  * `etcdplay lab`: real multi-host etcd clusters on this machine (see docs/lab.md).
  *
- *   etcdplay lab up [--nodes 3] [--etcd 3.5.16] [--tls] [--name lab]
+ *   etcdplay lab up [--nodes 3] [--etcd 3.5.16] [--tls] [--name lab] [--control-plane N]
  *   etcdplay lab status [--name lab] [--json]
  *   etcdplay lab ssh NODE [--name lab] [-- COMMAND...]
  *   etcdplay lab exec NODE [--name lab] -- COMMAND...      (inside the host, without ssh)
  *   etcdplay lab load [--keys 300] [--leases 1] [--name lab]
+ *   etcdplay lab writes [--name lab] [--json]
  *   etcdplay lab down [--name lab] [--all]
  *   etcdplay lab list
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../../errors.js';
-import { etcdctlPrefix, getLab, labDown, labExec, labLoad, labStatus, labUp, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus } from '../../lab/index.js';
+import {
+  etcdctlPrefix, getLab, labDown, labExec, labLoad, labStatus, labUp, labWrites, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus, type LabWrites,
+} from '../../lab/index.js';
 import { readState } from '../../lab/state.js';
 import { requireRootOnLinux } from '../../lab/preconditions.js';
 
 export const DEFAULT_LAB = 'lab';
 
-export const usage = `usage: etcdplay lab <up|status|ssh|exec|load|down|list> [options]
+export const usage = `usage: etcdplay lab <up|status|ssh|exec|load|writes|down|list> [options]
 
-  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME] [--net N]
+  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME] [--net N] [--control-plane C]
                                                               build (cached) and start a lab on 127.0.N.11..
+                                                              (C: 0..5 control plane hosts cp1.. on 127.0.N.31..,
+                                                              group kube_control_plane, each with a writing
+                                                              kube-apiserver stand-in)
   status  [--name NAME] [--json]                              hosts, addresses, versions, health, leader
   ssh     NODE [--name NAME] [-- COMMAND...]                  ssh into a host (strict host key checking)
   exec    NODE [--name NAME] -- COMMAND...                    run a shell command inside a host, without ssh
   load    [--keys N] [--leases M] [--name NAME]               write rehearsal keys, some on long leases
+  writes  [--name NAME] [--json]                              acknowledged writes of the control plane hosts that
+                                                              the cluster lacks (exit 0: none, 1: some, 2: can't tell)
   down    [--name NAME] [--all]                               stop every process, unmount, remove the lab dir
   list                                                        labs on this machine
 
@@ -44,6 +52,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   keys: { type: 'string' },
   leases: { type: 'string' },
+  'control-plane': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -61,6 +70,7 @@ export function describeLab(lab: Lab): string {
   const lines = [
     `lab '${lab.name}' is up: ${lab.hosts.length} x etcd ${lab.etcdVersion} (${lab.debVersion}), ${lab.tls ? 'TLS (https, client certificates)' : 'http'}`,
     ...lab.hosts.map((h) => `  ${h.name.padEnd(6)} ${h.address.padEnd(11)} pid ${h.pid}`),
+    ...lab.controlPlane.map((h) => `  ${h.name.padEnd(6)} ${h.address.padEnd(11)} pid ${h.pid}  control plane (kube-apiserver writing)`),
     '',
     `  inventory    ${lab.inventoryPath}`,
     `  ssh config   ${lab.sshConfigPath}`,
@@ -74,6 +84,7 @@ export function describeLab(lab: Lab): string {
     `  etcdplay inventory -i ${lab.inventoryPath} --graph`,
     `  etcdplay lab status --name ${lab.name}`,
     `  etcdplay lab load --name ${lab.name} --keys 300 --leases 1`,
+    ...(lab.controlPlane.length ? [`  etcdplay lab writes --name ${lab.name}`] : []),
     `  etcdplay lab down --name ${lab.name}`,
   ];
   return lines.join('\n');
@@ -87,15 +98,25 @@ export function formatStatus(st: LabStatus): string {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const cp = st.controlPlane.length ? [['HOST', 'ADDRESS', 'RUNNING', 'KUBE-APISERVER', 'READY']] : [];
+  for (const c of st.controlPlane) cp.push([c.name, c.address, c.running ? 'yes' : 'no', c.apiserver ? 'running' : 'stopped', c.ready ? 'yes' : 'no']);
+  const cpWidths = cp.length ? cp[0]!.map((_, i) => Math.max(...cp.map((r) => r[i]!.length))) : [];
+  const cpTable = cp.map((r) => r.map((c, i) => c.padEnd(cpWidths[i]!)).join('  ').trimEnd());
   const errors = st.members.filter((m) => m.error).map((m) => `  ${m.name}: ${m.error}`);
   const half = st.state === 'starting' ? [`lab '${st.name}' is half-started (its 'up' did not finish): 'etcdplay lab up --name ${st.name}' starts it again, 'etcdplay lab down --name ${st.name}' removes it`] : [];
   return [
     ...half,
     `lab '${st.name}' (${st.state}${st.tls ? ', TLS' : ''}): ${st.healthy ? 'healthy' : 'NOT healthy'}, leader ${st.leader ?? 'none'}`,
     ...table,
+    ...(cpTable.length ? ['control plane (group kube_control_plane):', ...cpTable] : []),
     ...(errors.length ? ['errors:', ...errors] : []),
     `inventory: ${st.inventoryPath}`,
   ].join('\n');
+}
+
+export function formatWrites(name: string, w: LabWrites): string {
+  const head = `lab '${name}': ${w.acked} acknowledged write(s) by ${w.writers.join(', ')}, ${w.missing} missing from the cluster`;
+  return w.missing ? `${head}:\n${w.missingKeys.map((k) => `  ${k}`).join('\n')}${w.missing > w.missingKeys.length ? `\n  ... and ${w.missing - w.missingKeys.length} more` : ''}` : head;
 }
 
 function passthrough(argv: string[]): Promise<number> {
@@ -127,7 +148,10 @@ export async function run(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const lab = await labUp({ name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, ...(o.net !== undefined ? { net: int('net', o.net, 1) } : {}), log: progress });
+      const lab = await labUp({
+        name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, controlPlane: int('control-plane', o['control-plane'], 0),
+        ...(o.net !== undefined ? { net: int('net', o.net, 1) } : {}), log: progress,
+      });
       out(describeLab(lab));
       return 0;
     }
@@ -156,6 +180,11 @@ export async function run(argv: string[]): Promise<number> {
       out(`lab '${name}': wrote ${r.keys} keys under /etcdplay/rehearsal/, ${r.leases.length} lease(s) ${r.leases.join(' ')} (TTL 86400s), revision ${r.revision ?? '?'}`);
       return 0;
     }
+    case 'writes': {
+      const w = await labWrites(name);
+      out(o.json ? JSON.stringify(w) : formatWrites(name, w));
+      return w.missing ? 1 : 0;
+    }
     case 'down': {
       const names = o.all ? listLabNames() : [name];
       if (!names.length) { out('no labs'); return 0; }
@@ -170,11 +199,11 @@ export async function run(argv: string[]): Promise<number> {
       if (!names.length) out('no labs');
       for (const n of names) {
         const st = readState(n);
-        out(st ? `${n}\t${st.state}\t${st.nodes} x etcd ${st.etcdVersion}${st.tls ? ' TLS' : ''}` : `${n}\t(unknown state)`);
+        out(st ? `${n}\t${st.state}\t${st.nodes} x etcd ${st.etcdVersion}${st.tls ? ' TLS' : ''}${st.cpHosts?.length ? `, ${st.cpHosts.length} control plane` : ''}` : `${n}\t(unknown state)`);
       }
       return 0;
     }
     default:
-      throw new ValidationError(`unknown lab command '${sub}' (up, status, ssh, exec, load, down, list)`);
+      throw new ValidationError(`unknown lab command '${sub}' (up, status, ssh, exec, load, writes, down, list)`);
   }
 }
