@@ -1,5 +1,6 @@
 /** Helpers for the etcd e2e tests (test/e2e/etcd-*.test.ts): the lab, the CLI, data dumps. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { labDown, labExec, labStatus, labUp, type Lab } from '../../../src/lab/index.js';
 import { ValidationError } from '../../../src/errors.js';
 import { creatorRunning } from '../../../src/lab/cleanup.js';
@@ -71,4 +72,32 @@ export async function dump(lab: Lab, host = lab.hosts[0]!.name): Promise<Dump> {
 
 export function countFromRecap(out: string, what: 'failed' | 'changed' | 'rescued'): number {
   return [...out.matchAll(new RegExp(`${what}=(\\d+)`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
+}
+
+/** The mount, PID and UTS namespaces of a process (to find what is left of a lab host after down). */
+export function namespacesOf(pid: number): string[] {
+  return ['mnt', 'pid', 'uts'].map((n) => { try { return readlinkSync(`/proc/${pid}/ns/${n}`); } catch { return ''; } }).filter(Boolean);
+}
+
+/**
+ * What a lab left behind after down: processes rooted in its dir or in one of `namespaces`, mounts
+ * under its dir, listeners on its addresses, the dir itself. Empty when the lab is really gone.
+ */
+export function labLeftovers(dir: string, addresses: string[], namespaces: Set<string>): string[] {
+  const found: string[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    for (const link of ['root', 'cwd']) {
+      try {
+        const t = readlinkSync(`/proc/${e}/${link}`);
+        if (t === dir || t.startsWith(dir + '/')) found.push(`pid ${e} ${link} ${t}`);
+      } catch { /* gone or not ours */ }
+    }
+    for (const ns of namespacesOf(Number(e))) if (namespaces.has(ns)) found.push(`pid ${e} in ${ns}`);
+  }
+  for (const l of readFileSync('/proc/mounts', 'utf8').split('\n')) if (l.split(' ')[1]?.startsWith(dir)) found.push(`mount ${l.split(' ')[1]}`);
+  const ss = spawnSync('ss', ['-ltnH'], { encoding: 'utf8' }).stdout.split('\n');
+  for (const l of ss) if (addresses.some((a) => l.includes(` ${a}:`))) found.push(`listener ${l.trim()}`);
+  if (existsSync(dir)) found.push(`dir ${dir}`);
+  return found;
 }
