@@ -159,3 +159,44 @@ export function statusTable(rows: EndpointStatus[]): string {
     '|' + cells.map((c, i) => ' ' + (hdr || i < 2 ? center(c, w[i]!) : c.padStart(w[i]!)) + ' ').join('|') + '|';
   return [sep, line(head, true), sep, ...body.map((b) => line(b, false)), sep].join('\n');
 }
+
+export interface Alarm {
+  /** Member id in hex, as the table prints it. */
+  memberId: string;
+  /** NOSPACE, CORRUPT, ... */
+  alarm: string;
+}
+
+const ALARM_NAMES = ['NONE', 'NOSPACE', 'CORRUPT'];
+
+/**
+ * `etcdctl alarm list -w json` ({"header":…,"alarms":[{"memberID":…,"alarm":1}]}; "alarms"
+ * omitted when none, 3.4.23 then prints just {}; the alarm is the enum number) or the simple format
+ * ("memberID:14066335222682560359 alarm:NOSPACE", one line each).
+ */
+export function parseAlarmList(text: string): Alarm[] {
+  const json = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{') && !l.startsWith('{"level"'));
+  if (json) {
+    const j = parseEtcdJson(json) as any;
+    return arr(j?.alarms).map((a: any) => ({
+      memberId: hexId(a.memberID),
+      alarm: typeof a.alarm === 'number' ? (ALARM_NAMES[a.alarm] ?? `ALARM${a.alarm}`) : String(a.alarm ?? ''),
+    }));
+  }
+  const out: Alarm[] = [];
+  for (const m of text.matchAll(/memberID:(\d+)\s+alarm:([A-Z_]+)/g)) out.push({ memberId: hexId(m[1]), alarm: m[2]! });
+  return out;
+}
+
+/**
+ * `etcdctl --endpoints=ONE endpoint health` in the simple format with its exit code (the `-w json`
+ * form is not JSON on 3.3): healthy when rc is 0; the reason is what follows "is unhealthy:", else
+ * the last line that is neither a zap log line nor "Error: unhealthy cluster".
+ */
+export function parseHealthText(endpoint: string, rc: number, text: string): EndpointHealth {
+  if (rc === 0) return { endpoint, health: true };
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('{"level"'));
+  const said = lines.map((l) => /is unhealthy:\s*(.*)$/.exec(l)?.[1]).find((x) => x !== undefined);
+  const other = lines.filter((l) => l !== 'Error: unhealthy cluster').pop();
+  return { endpoint, health: false, error: (said ?? other ?? `endpoint health rc=${rc}`).trim() };
+}
