@@ -1,6 +1,8 @@
 /**
  * Demo helper: record a lab's state (per member: package, server version, revision, keys, a hash of
- * every key and value, leases) and print a before/after table.
+ * every key and value, leases) and print a before/after table. The keys of the lab's control plane
+ * writers (/registry/etcdplay-writes/) are left out of the keys and the hash: they keep growing
+ * while the writers run; `etcdplay lab writes` checks that none of them was lost.
  *
  *   node --import tsx scripts/demo-table.ts capture LAB FILE
  *   node --import tsx scripts/demo-table.ts compare BEFORE AFTER
@@ -8,6 +10,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { etcdctlPrefix, labExec, labStatus } from '../src/lab/index.js';
+import { WRITES_PREFIX } from '../src/lab/controlplane.js';
+
+/** Every key and value but the writers', in key order, from `etcdctl get "" --prefix -w json`. */
+function dataOf(json: string): [string, string][] | undefined {
+  try {
+    const kvs = (JSON.parse(json) as { kvs?: { key: string; value?: string }[] }).kvs ?? [];
+    return kvs.map((kv): [string, string] => [Buffer.from(kv.key, 'base64').toString('latin1'), kv.value ?? ''])
+      .filter(([k]) => !k.startsWith(WRITES_PREFIX));
+  } catch {
+    return undefined;
+  }
+}
 
 interface Member { name: string; package?: string; version?: string; revision?: number; leader?: boolean; keys?: number; dataHash?: string; leases?: number; healthy: boolean }
 
@@ -17,13 +31,13 @@ async function capture(lab: string): Promise<Member[]> {
   for (const m of st.members) {
     const ep = `${st.tls ? 'https' : 'http'}://${m.address}:2379`;
     const ctl = etcdctlPrefix(st.tls, [ep]);
-    const dump = await labExec(lab, m.name, `${ctl} get "" --prefix --hex`, { timeoutMs: 60_000 });
-    const keys = await labExec(lab, m.name, `${ctl} get "" --prefix --keys-only | grep -c .`, { timeoutMs: 60_000 });
+    const dump = await labExec(lab, m.name, `${ctl} get "" --prefix -w json`, { timeoutMs: 60_000 });
+    const data = dump.rc === 0 ? dataOf(dump.stdout) : undefined;
     const leases = await labExec(lab, m.name, `${ctl} lease list | sed 1d | grep -c .`, { timeoutMs: 30_000 });
     out.push({
       name: m.name, package: m.package, version: m.version, revision: m.revision, leader: m.isLeader, healthy: m.healthy,
-      keys: keys.rc <= 1 ? Number(keys.stdout.trim()) : undefined,
-      dataHash: dump.rc === 0 ? createHash('sha256').update(dump.stdout).digest('hex').slice(0, 12) : undefined,
+      keys: data?.length,
+      dataHash: data ? createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 12) : undefined,
       leases: leases.rc <= 1 ? Number(leases.stdout.trim()) : undefined,
     });
   }

@@ -4,16 +4,21 @@
 # loads rehearsal data, shows its status and runs an ad-hoc command over SSH, previews the downgrade
 # playbook (etcdplay plan), downgrades the cluster to 3.4.23 with live progress (etcdplay run) and
 # prints a before/after table (versions, revision, keys, leases, a hash of every key and value).
+# The lab has 2 control plane hosts (cp1, cp2) whose kube-apiserver stand-ins write to etcd all
+# along; the playbook fences them, and the last step (writes) fails the demo if any write they saw
+# acknowledged is missing from the cluster afterwards.
 #
 # Extend it by writing a function step_<name> and adding <name> to STEPS (or set DEMO_STEPS).
 # Every step sees: $LAB (lab name), $INV (inventory), $SSH_CONFIG, and the helper `ep` (etcdplay).
-# Knobs: DEMO_LAB=demo DEMO_NODES=3 DEMO_ETCD=3.5.16 DEMO_TLS=1 DEMO_DOWN=1 (tear down at the end).
+# Knobs: DEMO_LAB=demo DEMO_NODES=3 DEMO_ETCD=3.5.16 DEMO_TLS=1 DEMO_DOWN=1 (tear down at the end)
+# DEMO_CP=2 (control plane hosts; 0: none, and the writes step is skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LAB=${DEMO_LAB:-demo}
 NODES=${DEMO_NODES:-3}
 ETCD=${DEMO_ETCD:-3.5.16}
+CP=${DEMO_CP:-2}
 TLS_FLAG=()
 [ -n "${DEMO_TLS:-}" ] && TLS_FLAG=(--tls)
 LABDIR=${ETCDPLAY_LAB_ROOT:-/run/etcdplay/labs}/$LAB
@@ -38,9 +43,9 @@ step_clean() {
 }
 
 step_up() {
-  say "etcdplay lab up --name $LAB --nodes $NODES --etcd $ETCD ${TLS_FLAG[*]:-}"
+  say "etcdplay lab up --name $LAB --nodes $NODES --etcd $ETCD --control-plane $CP ${TLS_FLAG[*]:-}"
   local t0=$SECONDS
-  ep lab up --name "$LAB" --nodes "$NODES" --etcd "$ETCD" "${TLS_FLAG[@]}"
+  ep lab up --name "$LAB" --nodes "$NODES" --etcd "$ETCD" --control-plane "$CP" "${TLS_FLAG[@]}"
   echo "(lab up took $((SECONDS - t0))s)"
 }
 
@@ -96,6 +101,21 @@ step_after() {
   node --import tsx scripts/demo-table.ts compare "$STATE_DIR/before.json" "$STATE_DIR/after.json"
 }
 
+step_writes() {
+  [ "$CP" != 0 ] || { echo "(no control plane hosts: no writes to check)"; return 0; }
+  say "etcdplay lab writes --name $LAB --json  (writes the API servers saw acknowledged, missing from the cluster)"
+  local line rc=0
+  line=$(ep lab writes --name "$LAB" --json) || rc=$?
+  echo "$line"
+  if [ "$rc" = 1 ]; then
+    echo "demo: acknowledged writes are MISSING from the cluster (etcdplay lab writes --name $LAB lists them)" >&2
+    exit 1
+  elif [ "$rc" != 0 ]; then
+    echo "demo: lab writes could not tell (exit $rc)" >&2
+    exit 1
+  fi
+}
+
 step_finish() {
   if [ -n "${DEMO_DOWN:-}" ]; then
     say "etcdplay lab down --name $LAB"
@@ -108,7 +128,7 @@ step_finish() {
   fi
 }
 
-STEPS=(${DEMO_STEPS:-build clean up load status adhoc before plan downgrade after finish})
+STEPS=(${DEMO_STEPS:-build clean up load status adhoc before plan downgrade after writes finish})
 
 [ "$(uname -s)" = Linux ] || { echo "demo: the lab needs Linux" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "demo: the lab needs root (namespaces, mounts, chroot): sudo npm run demo" >&2; exit 1; }

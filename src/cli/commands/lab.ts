@@ -162,9 +162,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'ssh': {
       const node = positionals[0];
-      if (!node) throw new ValidationError('lab ssh needs a host name (etcd1, etcd2, ...)');
+      if (!node) throw new ValidationError('lab ssh needs a host name (etcd1, etcd2, ..., cp1, ...)');
       const lab = getLab(name);
-      if (!lab.hosts.some((h) => h.name === node)) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${lab.hosts.map((h) => h.name).join(', ')})`);
+      const hosts = [...lab.hosts, ...lab.controlPlane].map((h) => h.name);
+      if (!hosts.includes(node)) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${hosts.join(', ')})`);
       return passthrough(['ssh', '-F', lab.sshConfigPath, node, ...command]);
     }
     case 'exec': {
