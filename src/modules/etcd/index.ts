@@ -11,13 +11,17 @@ import { etcdSnapshotRestoreModule } from './snapshot-restore.js';
 import { etcdWaitHealthyModule } from './wait-healthy.js';
 import { etcdVerifyDataModule } from './verify-data.js';
 import { etcdMoveLeaderModule } from './move-leader.js';
+import { etcdPreflightModule } from './preflight.js';
+import { etcdRevisionGuardModule } from './revision-guard.js';
 
 /** The etcd modules, in the order `etcdplay modules` lists them (roughly the downgrade order). */
 export const etcdModules: Module<any>[] = [
   etcdFactsModule,
   etcdStatusModule,
   etcdVersionPathModule,
+  etcdPreflightModule,
   etcdSnapshotSaveModule,
+  etcdRevisionGuardModule,
   etcdSnapshotDistributeModule,
   etcdMoveLeaderModule,
   etcdServiceModule,

@@ -6,6 +6,7 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
+import { toBool } from '../../template/expr.js';
 import { allEndpoints, clusterMembers, connArgsSchema, etcdctlEnv, shScript, type EtcdConnArgs, type MemberSpec } from './common.js';
 import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member } from './parse.js';
 
@@ -13,7 +14,7 @@ export interface EtcdPreflightArgs extends EtcdConnArgs {
   /** Largest accepted distance between a member's applied index and the leader's (default 1000). */
   max_applied_lag?: number;
   /** Compare the live member list with the inventory group (default true). */
-  check_membership?: boolean;
+  check_membership?: boolean | string;
 }
 
 export const DEFAULT_MAX_APPLIED_LAG = 1000;
@@ -162,10 +163,10 @@ export function judgePreflight(input: PreflightInput): PreflightVerdict {
 }
 
 /** One readable line for msg; the detail goes to stdout. */
+const refusalHead = (refusals: string[]) => `preflight refused: ${refusals.length} problem${refusals.length === 1 ? '' : 's'}`;
 export function refusalLine(refusals: string[]): string {
   return `${refusalHead(refusals)}: ${refusals.join('; ')}`;
 }
-const refusalHead = (refusals: string[]) => `preflight refused: ${refusals.length} problem${refusals.length === 1 ? '' : 's'}`;
 
 function inputOf(args: EtcdPreflightArgs, ctx: PlanContext, sections: Section[]): PreflightInput {
   const group = args.group ?? 'etcd';
@@ -175,7 +176,7 @@ function inputOf(args: EtcdPreflightArgs, ctx: PlanContext, sections: Section[])
     inventory: clusterMembers(ctx, group),
     group,
     maxAppliedLag: args.max_applied_lag === undefined ? DEFAULT_MAX_APPLIED_LAG : Number(args.max_applied_lag),
-    checkMembership: args.check_membership !== false && String(args.check_membership) !== 'false',
+    checkMembership: args.check_membership === undefined || toBool(args.check_membership),
   };
 }
 
