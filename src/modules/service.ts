@@ -11,17 +11,20 @@ export interface ServiceArgs {
 }
 
 /**
- * One script for every service operation; inputs are positional: $1 op, $2 name, $3 process
- * name (pattern), $4 timeout seconds. Works with systemd, or sysvinit through `service` or
- * /etc/init.d/NAME. Exit 0 from the `need-*` ops means "a change is needed" (onlyIf guards).
+ * Shell functions that control one service, shared by the scripts that stop and start services
+ * (this module, etcd_fence). They read the variables name (unit or /etc/init.d script), pat
+ * (process name waited for after a stop) and timeout (seconds). systemd when it runs the host,
+ * else sysvinit through `service` or /etc/init.d/NAME (ETCDPLAY_INIT_D in the environment names
+ * another directory: tests, hosts with init scripts elsewhere). start, stop and restart exit the
+ * script on failure. exists: the unit file or init script is there.
  */
-export const SERVICE_SH = `
-op=$1; name=$2; pat=$3; timeout=$4
+export const SERVICE_FNS = `
+initd=\${ETCDPLAY_INIT_D:-/etc/init.d}
 has_systemd() { command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; }
 is_running() {
   if has_systemd; then systemctl is-active --quiet "$name"; return; fi
   if command -v service >/dev/null 2>&1; then service "$name" status >/dev/null 2>&1; return; fi
-  if [ -x "/etc/init.d/$name" ]; then "/etc/init.d/$name" status >/dev/null 2>&1; return; fi
+  if [ -x "$initd/$name" ]; then "$initd/$name" status >/dev/null 2>&1; return; fi
   return 1
 }
 proc_alive() {
@@ -32,8 +35,8 @@ proc_alive() {
 ctl() {
   if has_systemd; then systemctl "$1" "$name"; return; fi
   if command -v service >/dev/null 2>&1; then service "$name" "$1"; return; fi
-  if [ -x "/etc/init.d/$name" ]; then "/etc/init.d/$name" "$1"; return; fi
-  echo "service $name: no systemd, no service command and no /etc/init.d/$name on this host" >&2
+  if [ -x "$initd/$name" ]; then "$initd/$name" "$1"; return; fi
+  echo "service $name: no systemd, no service command and no $initd/$name on this host" >&2
   exit 3
 }
 wait_for() {
@@ -73,6 +76,24 @@ stop() {
     exit 1
   }
 }
+restart() {
+  if has_systemd; then ctl restart || exit $?; wait_for running || { echo "service $name did not come back within \${timeout}s" >&2; exit 1; }
+  else stop; start; fi
+}
+exists() {
+  if has_systemd; then systemctl cat -- "$name" >/dev/null 2>&1; return; fi
+  [ -x "$initd/$name" ]
+}
+`;
+
+/**
+ * One script for every service operation; inputs are positional: $1 op, $2 name, $3 process
+ * name (pattern), $4 timeout seconds. Exit 0 from the `need-*` ops means "a change is needed"
+ * (onlyIf guards).
+ */
+export const SERVICE_SH = `
+op=$1; name=$2; pat=$3; timeout=$4
+${SERVICE_FNS}
 case $op in
   need-start) ! is_running ;;
   need-stop) is_running || proc_alive ;;
@@ -81,9 +102,7 @@ case $op in
   status) if is_running; then echo running; else echo stopped; fi ;;
   start) start ;;
   stop) stop ;;
-  restart)
-    if has_systemd; then ctl restart || exit $?; wait_for running || { echo "service $name did not come back within \${timeout}s" >&2; exit 1; }
-    else stop; start; fi ;;
+  restart) restart ;;
   reload)
     if is_running; then ctl reload || exit $?; else start; fi ;;
   enable) set_enabled enable ;;

@@ -13,6 +13,7 @@ import { etcdVerifyDataModule } from './verify-data.js';
 import { etcdMoveLeaderModule } from './move-leader.js';
 import { etcdPreflightModule } from './preflight.js';
 import { etcdRevisionGuardModule } from './revision-guard.js';
+import { etcdFenceModule } from './fence.js';
 
 /** The etcd modules, in the order `etcdplay modules` lists them (roughly the downgrade order). */
 export const etcdModules: Module<any>[] = [
@@ -20,6 +21,7 @@ export const etcdModules: Module<any>[] = [
   etcdStatusModule,
   etcdVersionPathModule,
   etcdPreflightModule,
+  etcdFenceModule,
   etcdSnapshotSaveModule,
   etcdRevisionGuardModule,
   etcdSnapshotDistributeModule,
