@@ -19,7 +19,7 @@ import { Connections } from './connections.js';
 import { emptyRecap, exitCodeFor } from './exitcode.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
 import { mapLimit, sleep } from './limit.js';
-import { Redactor } from './redact.js';
+import { Redactor, isSecretName, secretsInVars } from '../template/secret.js';
 import { newRunId } from './runid.js';
 import { runSteps, type StepsRun } from './steps.js';
 import type { RunOptions, RunOutcome } from './types.js';
@@ -107,14 +107,14 @@ export class Runner {
       }
     }
     this.collectSecrets(opts.extraVars);
-    for (const n of opts.journal?.secretVars ?? []) this.addSecretValue(opts.extraVars[n]);
+    for (const n of opts.journal?.secretVars ?? []) this.redactor.add(opts.extraVars[n], n);
     const file = opts.playbook.file;
     const extra: Vars = {};
     const secretNames = new Set([...(opts.journal?.secretVars ?? [])]);
     for (const [k, v] of Object.entries(opts.extraVars)) {
       if (secretNames.has(k) || isSecretName(k)) {
         secretNames.add(k);
-        this.addSecretValue(v);
+        this.redactor.add(v, k);
       } else extra[k] = this.redactor.value(v);
     }
     const meta = {
@@ -142,11 +142,6 @@ export class Runner {
     unlimitedListeners(opts.signal, opts.hardSignal);
   }
 
-  private addSecretValue(v: unknown): void {
-    if (typeof v === 'string' || typeof v === 'number') this.redactor.add(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.addSecretValue(x);
-  }
-
   private readonly journalWarning = (err: Error): void => this.emit({ type: 'warning', message: `cannot write the run journal: ${err.message}` });
 
   /** Write the journal now and fsync it (run start and end, rescue). */
@@ -160,23 +155,7 @@ export class Runner {
   }
 
   private collectSecrets(vars: Vars): void {
-    // Lazy variables render on read: a broken one must not fail the task here.
-    const read = (k: string): unknown => {
-      try {
-        return vars[k];
-      } catch {
-        return undefined;
-      }
-    };
-    for (const k of ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'etcd_password', 'etcdctl_password']) this.redactor.add(read(k));
-    const named = read('etcdplay_secret_vars');
-    if (Array.isArray(named)) {
-      for (const n of named) {
-        const v = read(String(n));
-        if (typeof v === 'string' || typeof v === 'number') this.redactor.add(v);
-        else if (v && typeof v === 'object') for (const x of Object.values(v as Record<string, unknown>)) this.redactor.add(x);
-      }
-    }
+    for (const [name, v] of secretsInVars(vars)) this.redactor.add(v, name);
   }
 
   private emit(e: EngineEvent): void {
@@ -1049,11 +1028,6 @@ function toList(v: unknown): unknown[] {
   throw new Error(`expected a list, got ${JSON.stringify(v)}`);
 }
 
-
-/** Extra var names treated as secret without being listed: *_password, *_passphrase, *_token, *_secret. */
-export function isSecretName(name: string): boolean {
-  return /(^|_)(password|passwd|pass|passphrase|secret|token)$/i.test(name);
-}
 
 /** A plain JSON copy (drops functions, lazy getters that throw, cycles). */
 function jsonSafe(v: unknown): unknown {

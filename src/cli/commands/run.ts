@@ -28,7 +28,7 @@ import { tee } from '../../report/reporter.js';
 import { RunDirReporter } from '../../report/rundir.js';
 import { dirname, join, resolve } from 'node:path';
 import { readJournal, sha256File, type JournalData } from '../../engine/journal.js';
-import { isSecretName } from '../../engine/runner.js';
+import { isSecretName } from '../../template/secret.js';
 import { parseExtraVars } from '../extravars.js';
 import { parseCli } from '../args.js';
 

@@ -7,14 +7,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import { tempDir, varsFor } from '../connection/_helpers.js';
+import { ROOT, cli as run, type CliResult } from './_cli.js';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/etcdplay.js');
 const BUNDLE = join(ROOT, 'dist/etcdplay.mjs');
 
 let tmp: ReturnType<typeof tempDir>;
@@ -29,14 +27,8 @@ test.after(async () => {
   tmp?.cleanup();
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: tmp.dir,
-    env: { ...process.env, NO_COLOR: '1', ETCDPLAY_HOME: join(tmp.dir, 'home'), ETCDPLAY_DEBUG_ENTRY: '1', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  return run(tmp.dir, args, env);
 }
 
 test('the build made a bundle, newer than dist/cli/main.js, and bin runs it', () => {

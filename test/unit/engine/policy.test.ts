@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Redactor, REDACTED } from '../../../src/engine/redact.js';
+import { Redactor, REDACTED } from '../../../src/template/secret.js';
 import { exitCodeFor, emptyRecap } from '../../../src/engine/exitcode.js';
 import { mapLimit } from '../../../src/engine/limit.js';
 import { newRunId } from '../../../src/engine/runid.js';
