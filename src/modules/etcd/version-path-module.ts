@@ -10,12 +10,15 @@ import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, memberHosts, shScr
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
+import { toBool } from '../../template/expr.js';
 
 export interface EtcdVersionPathArgs extends EtcdConnArgs {
   target: string;
   prefer?: 'offline' | 'online';
   method?: VersionPathInput['method'];
   allow_multi_step?: boolean;
+  /** Plan a snapshot restore across minors that is not proven (e.g. 3.6 -> 3.5); boolean or "true"/"false". */
+  allow_unproven_restore?: boolean | string;
   /** Methods the calling playbook implements; anything else fails with the reason. */
   allowed_methods?: PathMethod[];
   /** Ask the package manager which versions exist (default true). */
@@ -71,6 +74,7 @@ export function decidePath(args: EtcdVersionPathArgs, out: Record<string, any>, 
     ...(args.method ? { method: args.method } : {}),
     ...(args.auth_enabled !== undefined ? { authEnabled: args.auth_enabled } : {}),
     ...(args.allow_multi_step !== undefined ? { allowMultiStep: args.allow_multi_step } : {}),
+    ...(args.allow_unproven_restore !== undefined ? { allowUnprovenRestore: toBool(args.allow_unproven_restore) } : {}),
   };
   const path = planVersionPath(input);
   let reason = path.reason;
@@ -91,7 +95,9 @@ export const etcdVersionPathModule: Module<EtcdVersionPathArgs> = {
   docs: `Reads every member's server version (\`endpoint status\`), the cluster version (\`/version\`,
 when curl exists) and the versions the package manager offers, then runs the planner:
 same minor -> patch-rolling; one minor down -> snapshot-restore (offline; \`prefer: online\` picks
-rolling-compatible for 3.5 -> 3.4.32+ without auth); 3.6+ -> downgrade-api; several minors ->
+rolling-compatible for 3.5 -> 3.4.32+ without auth); 3.6+ -> downgrade-api; a snapshot restore
+across minors other than 3.5 -> 3.4 and 3.4 -> 3.3 (e.g. 3.6 -> 3.5 offline) is refused as not
+proven unless \`allow_unproven_restore\`; several minors ->
 refused (one minor at a time) unless \`allow_multi_step\`; upgrades, mixed minors, unavailable
 targets and forced in-place swaps across minors are refused with the reason (for the last, the
 exact etcd error: "cluster cannot be downgraded (current version: X is lower than determined
@@ -108,6 +114,7 @@ cluster version: Y)"). \`allowed_methods\` lists what the calling playbook imple
       prefer: { enum: ['offline', 'online'] },
       method: { enum: ['patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api'] },
       allow_multi_step: { type: 'boolean' },
+      allow_unproven_restore: { type: 'boolean', description: 'plan a snapshot restore across minors that is not proven (3.6 -> 3.5, 3.3 -> 3.2, ...); playbook variable etcd_allow_unproven_restore' },
       allowed_methods: { type: 'array', items: { enum: ['none', 'patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api', 'multi-step'] } },
       check_available: { type: 'boolean' },
       auth_enabled: { type: 'boolean' },
@@ -119,7 +126,7 @@ cluster version: Y)"). \`allowed_methods\` lists what the calling playbook imple
     const eps = allEndpoints(args, ctx);
     const f = etcdFacts(ctx);
     let preview = `decide the version path to ${args.target} from the members' versions`;
-    const opts = { ...(args.prefer ? { prefer: args.prefer } : {}), ...(args.method ? { method: args.method } : {}), ...(args.allow_multi_step !== undefined ? { allowMultiStep: args.allow_multi_step } : {}) };
+    const opts = { ...(args.prefer ? { prefer: args.prefer } : {}), ...(args.method ? { method: args.method } : {}), ...(args.allow_multi_step !== undefined ? { allowMultiStep: args.allow_multi_step } : {}), ...(args.allow_unproven_restore !== undefined ? { allowUnprovenRestore: toBool(args.allow_unproven_restore) } : {}) };
     const hv = ctx.hostvars ?? (ctx.vars.hostvars as Record<string, Record<string, unknown>> | undefined);
     const invVersions = memberHosts(ctx, args.group ?? 'etcd').map((h) => (h === ctx.host ? ctx.vars : hv?.[h])?.etcd_version).filter((v): v is string => typeof v === 'string' && v !== '');
     if (typeof f?.version === 'string') {

@@ -8,6 +8,12 @@
  *   3.6+ -> one minor down          -> downgrade-api      (etcdctl downgrade validate/enable, then swap)
  *   more than one minor             -> one minor at a time (refused unless allowMultiStep)
  *   in-place binary swap across minors, upgrades, mixed minors, v2 -> refused with the reason
+ *
+ * A snapshot restore across minors (a newer minor's snapshot restored by the older minor's tool)
+ * is not promised upstream (etcd #13070): only the pairs in PROVEN_RESTORES are planned; the
+ * others (3.6 -> 3.5, where the downgrade API is the supported way; 3.3 -> 3.2 and older) are
+ * refused unless allowUnprovenRestore. docs/downgrade.md "Version paths" lists every case; a unit
+ * test walks that table through this planner.
  */
 import { compareVersions, formatVersion, minorOf, parseVersion, sameMinor, type EtcdVersion } from './version.js';
 
@@ -35,7 +41,16 @@ export interface VersionPathInput {
   authEnabled?: boolean;
   /** Accept a path of several one-minor steps (each step is its own run). */
   allowMultiStep?: boolean;
+  /** Plan a snapshot restore across minors that is not in PROVEN_RESTORES (e.g. 3.6 -> 3.5). */
+  allowUnprovenRestore?: boolean;
 }
+
+/**
+ * Minor steps down whose snapshot restore (older minor's tool, newer minor's snapshot) is known to
+ * work: 3.5 -> 3.4 verified here (3.5.16 -> 3.4.23: integration test and e2e, plain and TLS);
+ * 3.4 -> 3.3 is the path being verified for 3.3 targets (its own issue) and stays planned.
+ */
+export const PROVEN_RESTORES: readonly string[] = ['3.5->3.4', '3.4->3.3'];
 
 export interface VersionPath {
   ok: boolean;
@@ -107,8 +122,12 @@ function minorStep(from: EtcdVersion, to: EtcdVersion, input: VersionPathInput, 
       }
       notes.push(`online path not possible: ${whyNoRolling}; using the offline snapshot restore`);
     }
-    if (apiOk && forced === 'snapshot-restore') {
-      notes.push(`restoring a ${minorOf(from)} snapshot with ${minorOf(to)} tools is not documented upstream (etcd #13070); rehearse it in the lab`);
+    if (!PROVEN_RESTORES.includes(`${minorOf(from)}->${minorOf(to)}`)) {
+      const unproven = `restoring a ${minorOf(from)} snapshot with ${minorOf(to)} tools is not proven: upstream does not promise that an older minor's tool restores a newer minor's snapshot (etcd #13070) and etcdplay has not verified ${minorOf(from)} -> ${minorOf(to)}`;
+      if (!input.allowUnprovenRestore) {
+        return `${unproven}${apiOk ? `; for ${minorOf(from)} the supported way is the downgrade API (method downgrade-api, not shipped)` : ''}. Rehearse it in the lab, then set allow_unproven_restore (etcd_allow_unproven_restore=true) to plan it anyway`;
+      }
+      notes.push(`${unproven}; planned because allow_unproven_restore is set: rehearse it in the lab`);
     }
     return {
       from: f,

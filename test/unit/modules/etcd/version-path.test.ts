@@ -59,8 +59,12 @@ test('3.6 -> 3.5: downgrade API', () => {
   assert.is(r.method, 'downgrade-api');
 });
 
-test('3.6 -> 3.5 offline when preferred, with a note', () => {
-  const r = p(['3.6.4'], '3.5.21', { prefer: 'offline', method: 'snapshot-restore' });
+test('3.6 -> 3.5 offline: refused as not proven; planned with a note when allowUnprovenRestore', () => {
+  const no = p(['3.6.4'], '3.5.21', { prefer: 'offline', method: 'snapshot-restore' });
+  assert.not.ok(no.ok);
+  assert.match(String(no.reason), 'not proven');
+  assert.match(String(no.reason), 'downgrade API');
+  const r = p(['3.6.4'], '3.5.21', { prefer: 'offline', method: 'snapshot-restore', allowUnprovenRestore: true });
   assert.ok(r.ok);
   assert.is(r.method, 'snapshot-restore');
   assert.match(r.notes.join(' '), '#13070');
