@@ -49,7 +49,7 @@ export interface FencePlan {
   goneCommand?: string;
   timeout: number;
   /** Were units / static_pods given (args or variables)? Then absent ones are worth a mention. */
-  explicit: boolean;
+  explicit: { units: boolean; pods: boolean };
   stateFile: string;
   runId?: string;
 }
@@ -103,7 +103,7 @@ export function fencePlan(args: EtcdFenceArgs, ctx: PlanContext): FencePlan {
     host, units, staticPods, restartUnits, timeout,
     ...(readyCommand ? { readyCommand } : {}),
     ...(goneCommand ? { goneCommand } : {}),
-    explicit: givenUnits !== undefined || givenPods !== undefined,
+    explicit: { units: givenUnits !== undefined, pods: givenPods !== undefined },
     stateFile: `${stateDir}/${rid}.state`,
     ...(runId ? { runId } : {}),
   };

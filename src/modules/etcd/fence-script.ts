@@ -153,7 +153,7 @@ do_unfence() {
           echo "etcdplay: not ready $TMO s after unfencing (ready command: $cmd); its last output: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')" >&2
           exit 3
         fi
-        sleep 1
+        sleep 0.5
       done
       READYOK=true; READYMS=$(( $(nowms) - t0 ))
     fi

@@ -25,7 +25,9 @@ function describe(p: FencePlan, d: Record<string, any>, state: EtcdFenceArgs['st
     say('moved away', 'would move away', words(d.moved), ' (static pods)');
     let msg = `${p.host}: ${parts.join(', ') || 'nothing was running'}`;
     if (words(d.alreadyStopped).length) msg += `; ${words(d.alreadyStopped).join(' ')} already stopped (left stopped)`;
-    if (p.explicit && words(d.absent).length) msg += `; not on this host: ${words(d.absent).join(' ')}`;
+    // Absent defaults are expected (a host has one kind of writer); absent names given are worth a word.
+    const absent = words(d.absent).filter((a) => (a.startsWith('/') ? p.explicit.pods : p.explicit.units));
+    if (absent.length) msg += `; not on this host: ${absent.join(' ')}`;
     return msg;
   }
   if (d.noState) return `${p.host}: nothing was fenced by this run (no ${d.stateFile}): nothing to unfence`;
@@ -115,7 +117,7 @@ mode and owner, then renamed: atomic), then, if it unfenced anything, restarts \
 atomic-openshift-master-controllers, origin-master-controllers) where the unit exists and runs;
 for manifests moved back, a restart name that is not a running unit but a running container is
 restarted with \`crictl stop\` (kubelet starts it again; no docker variant). Then it runs
-\`ready_command\` / \`etcd_fence_ready_command\` (shell text, run with \`sh -c\`) every second until it
+\`ready_command\` / \`etcd_fence_ready_command\` (shell text, run with \`sh -c\`) every half second until it
 exits 0, or fails after \`timeout\` with the host and the command's last output. Default: after
 kube-apiserver (unit or manifest) \`${'`'}curl -fsSk --max-time 5 https://127.0.0.1:6443/readyz${'`'}\`, after
 the OpenShift 3 API \`${'`'}curl -fsSk --max-time 5 https://127.0.0.1:8443/healthz/ready${'`'}\`; otherwise no wait
@@ -148,7 +150,9 @@ stopped, moved, started, restarted, alreadyStopped, absent, ready, stateFile}\` 
     const p = fencePlan(args, ctx);
     const fence = args.state === 'fenced';
     const rid = p.runId ?? '<run id>';
-    const timeoutMs = (p.timeout * 2 + 60) * 1000;
+    // Each stop, gone wait, start, restart (stop + start) and the ready wait may take the timeout.
+    const waits = p.units.length + p.staticPods.length + 2 * p.restartUnits.length + 1;
+    const timeoutMs = (p.timeout * waits + 60) * 1000;
     const probe: CommandStep = {
       kind: 'command',
       description: fence ? `find the writers to fence on ${p.host}` : `find what run ${rid} fenced on ${p.host}`,

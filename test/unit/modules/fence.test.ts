@@ -37,7 +37,7 @@ test('defaults: the writers of Kubernetes and OpenShift 3, the state file named 
   assert.is(p.timeout, 120, "the etcd host's etcd_fence_timeout does not apply to cp1");
   assert.is(p.stateFile, `/var/lib/etcdplay/fence/${RUN}.state`);
   assert.is(p.readyCommand, undefined);
-  assert.not.ok(p.explicit);
+  assert.equal(p.explicit, { units: false, pods: false });
   const a = fenceScriptArgs(p, 'fence');
   assert.ok(a.includes('curl -fsSk --max-time 5 https://127.0.0.1:6443/readyz'));
   assert.ok(a.includes('curl -fsSk --max-time 5 https://127.0.0.1:8443/healthz/ready'));
@@ -59,7 +59,7 @@ test('precedence: explicit args > the delegate host variables > defaults; the ta
   assert.equal(p.staticPods, [], 'an empty list is a choice, not "use the default"');
   assert.is(p.timeout, 30);
   assert.is(p.stateFile, `/srv/fence/${RUN}.state`);
-  assert.ok(p.explicit);
+  assert.equal(p.explicit, { units: true, pods: true });
   const q = fencePlan({ state: 'unfenced', host: 'cp1', units: ['origin-master-api'], timeout: 5, ready_command: 'true' }, ctx(cp1));
   assert.equal(q.units, ['origin-master-api']);
   assert.is(q.timeout, 5);
@@ -136,6 +136,10 @@ test('interpret: fenced, fenced in --check, unfenced, nothing fenced, refused, n
   assert.is(r.msg, 'cp1: stopped kube-apiserver; x already stopped (left stopped)');
   assert.equal(r.data, { host: 'cp1', state: 'fenced', stopped: ['kube-apiserver'], moved: [], started: [], restarted: [], alreadyStopped: ['x'], absent: [], ready: null, stateFile: `/var/lib/etcdplay/fence/${RUN}.state` });
   assert.ok(r.changed && !r.failed);
+  // Absent defaults are not mentioned; absent names that were given are.
+  const lab = { etcd_fence_units: ['kube-apiserver', 'nope'] };
+  r = m.interpret!(args, [out(probe!, 'ran', { dry: true }), out(act!, 'ran', { stopped: ['kube-apiserver'], absent: ['nope', '/etc/kubernetes/manifests/kube-apiserver.yaml'] })], ctx(lab));
+  assert.is(r.msg, 'cp1: stopped kube-apiserver; not on this host: nope');
 
   r = m.interpret!(args, [out(probe!, 'ran', { dry: true, stopped: ['kube-apiserver'], moved: ['/etc/kubernetes/manifests/kube-apiserver.yaml'] }), out(act!, 'check')], ctx({}, { check: true }));
   assert.is(r.msg, 'cp1: would stop kube-apiserver, would move away /etc/kubernetes/manifests/kube-apiserver.yaml (static pods)');
