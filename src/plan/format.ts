@@ -7,6 +7,8 @@ import type { PlannedHostTask, PlannedTask, Plan } from '../model/plan.js';
 import type { Step } from '../model/step.js';
 import type { Command } from '../model/command.js';
 import { displayCommand } from '../template/shell.js';
+import { isSecretName } from '../template/secret.js';
+import { secretLabel } from './secrets.js';
 
 export interface FormatOptions {
   color?: boolean;
@@ -157,8 +159,6 @@ export function summarize(plan: Plan): { plays: number; tasks: number; steps: nu
   return n;
 }
 
-const SECRET_KEY = /pass(word|phrase)?|secret|token/i;
-
 function redactStep(s: Step): Step {
   if (s.kind !== 'command') return s;
   const red = (c: Command): Command => {
@@ -183,7 +183,7 @@ function redactTask(t: PlannedTask): PlannedTask {
 export function redactPlan(plan: Plan): Plan {
   return {
     ...plan,
-    extraVars: Object.fromEntries(Object.entries(plan.extraVars).map(([k, v]) => [k, SECRET_KEY.test(k) ? '********' : v])),
+    extraVars: Object.fromEntries(Object.entries(plan.extraVars).map(([k, v]) => [k, isSecretName(k) ? secretLabel(k) : v])),
     plays: plan.plays.map((p) => ({ ...p, tasks: p.tasks.map(redactTask), handlers: p.handlers.map(redactTask) })),
   };
 }

@@ -46,7 +46,9 @@ const MIN_FORM = 6;
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
   const inSingle = secret.replace(/'/g, `'\\''`);
-  for (const f of [secret, inSingle, shQuote(secret), secret.replace(/[\\"$`]/g, '\\$&'), secret.replace(/[^A-Za-z0-9_@%+=:,./-]/g, '\\$&'), secret.replace(/'/g, "''")]) {
+  const quoted = [secret, inSingle, shQuote(secret), secret.replace(/[\\"$`]/g, '\\$&'), secret.replace(/[^A-Za-z0-9_@%+=:,./-]/g, '\\$&'), secret.replace(/'/g, "''")];
+  // Quoted again: a quoted script inside `sh -c '...'`.
+  for (const f of [...quoted, ...quoted.map((q) => q.replace(/'/g, `'\\''`))]) {
     const json = JSON.stringify(f).slice(1, -1);
     forms.add(f).add(json).add(JSON.stringify(json).slice(1, -1)); // JSON inside JSON: a log line of an event
   }

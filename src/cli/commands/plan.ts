@@ -11,6 +11,7 @@ import { buildPlan } from '../../plan/build.js';
 import { parseExtraVars } from '../extravars.js';
 import { formatPlan, redactPlan } from '../../plan/format.js';
 import { parseTagList } from '../../plan/tags.js';
+import { planRedactor } from '../../plan/secrets.js';
 
 export const usage = `usage: etcdplay plan PLAYBOOK -i INVENTORY [options]
 
@@ -27,6 +28,7 @@ known at run time (registered results, facts) are marked.
   -C, --check                plan for --check (mutating steps are marked as not run)
       --format text|json     output format (default text; json prints the Plan)
       --full                 show the full text of module helper scripts (sh -c ...)
+      --show-secrets         show secret values instead of <secret:NAME> (only on a terminal)
   -h, --help                 this help
 
 Exit status: 0 planned, 2 problems found (printed as file:line:col).`;
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
         check: { type: 'boolean', short: 'C' },
         format: { type: 'string' },
         full: { type: 'boolean' },
+        'show-secrets': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -80,6 +83,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`etcdplay plan: give an inventory with -i\n\n${usage}\n`);
     return 2;
   }
+  const showSecrets = Boolean(values['show-secrets']);
+  if (showSecrets && !process.stdout.isTTY) {
+    process.stderr.write('etcdplay plan: --show-secrets prints secrets only to a terminal, and stdout is not one (a pipe or a file would keep them); run it on a terminal, or leave --show-secrets out to see <secret:NAME> placeholders\n');
+    return 2;
+  }
   const extraVars = parseExtraVars(values['extra-vars']);
   const ds: Diagnostic[] = [];
   const inv = loadInventory(sources);
@@ -87,6 +95,9 @@ export async function run(argv: string[]): Promise<number> {
   const pb = loadPlaybook(positionals[0]!);
   ds.push(...pb.diagnostics);
   const errColor = color(process.stderr);
+  // Diagnostics may quote values: they pass the same redaction as the plan.
+  const secrets = pb.playbook && !hasErrors(ds) && !showSecrets ? planRedactor(pb.playbook, inv.inventory, extraVars) : undefined;
+  const show = (text: string): string => (secrets ? secrets.text(text) : text);
   if (hasErrors(ds) || !pb.playbook) {
     process.stderr.write(formatDiagnostics(sortDiagnostics(ds), { color: errColor }));
     return 2;
@@ -103,11 +114,11 @@ export async function run(argv: string[]): Promise<number> {
   ds.push(...diagnostics);
   const all = sortDiagnostics(ds);
   if (hasErrors(all)) {
-    process.stderr.write(formatDiagnostics(all, { color: errColor }));
+    process.stderr.write(show(formatDiagnostics(all, { color: errColor })));
     return 2;
   }
-  if (all.length) process.stderr.write(formatDiagnostics(all, { color: errColor }));
-  if (format === 'json') process.stdout.write(JSON.stringify(redactPlan(plan), null, 2) + '\n');
-  else process.stdout.write(formatPlan(plan, { color: color(process.stdout), full: Boolean(values.full) }));
+  if (all.length) process.stderr.write(show(formatDiagnostics(all, { color: errColor })));
+  if (format === 'json') process.stdout.write(JSON.stringify(showSecrets ? plan : secrets!.value(redactPlan(plan)), null, 2) + '\n');
+  else process.stdout.write(show(formatPlan(plan, { color: color(process.stdout), full: Boolean(values.full) })));
   return 0;
 }
