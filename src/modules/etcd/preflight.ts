@@ -12,12 +12,17 @@ import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, 
 
 export interface EtcdPreflightArgs extends EtcdConnArgs {
   /** Largest accepted distance between a member's applied index and the leader's (default 1000). */
-  max_applied_lag?: number;
+  max_applied_lag?: number | string;
   /** Compare the live member list with the inventory group (default true). */
   check_membership?: boolean | string;
 }
 
 export const DEFAULT_MAX_APPLIED_LAG = 1000;
+
+/** Schema of a flag that may come from a template as text ("true"/"false"); read it with toBool. */
+export const flagArg = (description: string) => ({ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^(true|false|True|False|yes|no)$' }], description });
+/** Schema of a whole number that may come from a template as text; read it with Number. */
+export const countArg = (description: string) => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }], description });
 
 // $1 endpoints (comma separated). Each section starts with "#etcdplay NAME RC [ENDPOINT]"; the
 // script always exits 0: what failed is judged from the sections.
@@ -84,7 +89,7 @@ export function compareMembership(live: Member[], inventory: MemberSpec[], group
     if (inv) left.delete(inv);
     pairs.push([m, inv]);
     const who = m.name || `unstarted member ${m.id}`;
-    if (!inv) refusals.push(`live member ${who} (${urls(m)}) is not in inventory group ${group}`);
+    if (!inv) refusals.push(`${m.name ? `live member ${m.name}` : who} (${urls(m)}) is not in inventory group ${group}`);
     else if (!m.name) refusals.push(`inventory member ${inv.name} is in the member list but was never started (id ${m.id}, ${urls(m)})`);
     else if (m.name !== inv.name) refusals.push(`live member ${m.name} has the peer URL of inventory member ${inv.name} (${inv.peerUrl}): names differ`);
     else if (m.peerURLs.length !== 1 || m.peerURLs[0] !== inv.peerUrl) refusals.push(`${m.name}: peer URLs differ: live ${urls(m)}, inventory ${inv.peerUrl}`);
@@ -231,8 +236,8 @@ maxLag, membership (text), refusals (strings), maxAppliedLag, checkMembership.`,
     additionalProperties: false,
     properties: {
       ...connArgsSchema,
-      max_applied_lag: { type: 'integer', minimum: 0, description: `largest accepted applied-index distance to the leader (default ${DEFAULT_MAX_APPLIED_LAG})` },
-      check_membership: { type: 'boolean', description: 'compare the live member list with the inventory group (default true)' },
+      max_applied_lag: countArg(`largest accepted applied-index distance to the leader (default ${DEFAULT_MAX_APPLIED_LAG})`),
+      check_membership: flagArg('compare the live member list with the inventory group (default true)'),
     },
   },
   checkMode: true,

@@ -9,6 +9,7 @@ import type { Module, PlanContext, StepOutcome } from '../module.js';
 import type { EndpointStatus } from './parse.js';
 import { allEndpoints, connArgsSchema, type EtcdConnArgs } from './common.js';
 import { etcdStatusModule, interpretStatus } from './status.js';
+import { countArg, flagArg } from './preflight.js';
 import { toBool } from '../../template/expr.js';
 
 export type RevisionGuardMode = 'unchanged' | 'not_behind';
@@ -102,9 +103,9 @@ Read-only; use with run_once.`,
     required: ['revision'],
     properties: {
       ...connArgsSchema,
-      revision: { type: 'integer', minimum: 0, description: "the snapshot's revision" },
+      revision: countArg("the snapshot's revision"),
       mode: { enum: ['unchanged', 'not_behind'], description: 'unchanged (default): nothing written since; not_behind: no member below' },
-      allow_lost_writes: { type: 'boolean', description: 'mode unchanged: succeed (with a warning and data.lost) when writes were made after the snapshot' },
+      allow_lost_writes: flagArg('mode unchanged: succeed (with a warning and data.lost) when writes were made after the snapshot'),
     },
   },
   checkMode: true,

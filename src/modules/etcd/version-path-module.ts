@@ -11,6 +11,7 @@ import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
 import { toBool } from '../../template/expr.js';
+import { flagArg } from './preflight.js';
 
 export interface EtcdVersionPathArgs extends EtcdConnArgs {
   target: string;
@@ -114,7 +115,7 @@ cluster version: Y)"). \`allowed_methods\` lists what the calling playbook imple
       prefer: { enum: ['offline', 'online'] },
       method: { enum: ['patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api'] },
       allow_multi_step: { type: 'boolean' },
-      allow_unproven_restore: { type: 'boolean', description: 'plan a snapshot restore across minors that is not proven (3.6 -> 3.5, 3.3 -> 3.2, ...); playbook variable etcd_allow_unproven_restore' },
+      allow_unproven_restore: flagArg('plan a snapshot restore across minors that is not proven (3.6 -> 3.5, 3.3 -> 3.2, ...); playbook variable etcd_allow_unproven_restore'),
       allowed_methods: { type: 'array', items: { enum: ['none', 'patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api', 'multi-step'] } },
       check_available: { type: 'boolean' },
       auth_enabled: { type: 'boolean' },
