@@ -111,6 +111,10 @@ export function compareMembership(live: Member[], inventory: MemberSpec[], group
 export function judgePreflight(input: PreflightInput): PreflightVerdict {
   const sec = (n: string) => input.sections.find((s) => s.name === n);
   const refusals: string[] = [];
+  if (sec('status')?.rc === 127) {
+    const none = { rows: [], table: statusTable([]), members: [], alarms: [], health: [], membership: '' };
+    return { ...none, refusals: [`etcdctl cannot be run on the host running the preflight: ${lastWords(sec('status'))}`] };
+  }
   const statusText = firstLine(sec('status')?.text ?? '', '[');
   const rows = statusText ? parseEndpointStatus(statusText) : [];
   const membersSec = sec('members');

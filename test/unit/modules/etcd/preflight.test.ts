@@ -141,6 +141,13 @@ test('args from templates or k=v text: "0", "false"', () => {
   assert.equal(data(r).refusals, [], 'etcd3 is one entry ahead of the leader (228 vs 227): not a lag');
 });
 
+test('no etcdctl on the host: one refusal saying so, not every member "not answering"', () => {
+  const text = ['status', 'alarms', 'members'].map((n) => `#etcdplay ${n} 127 -\netcdplay: 3: etcdctl: not found\n`).join('') + hosts.map((h, k) => `#etcdplay health 127 http://127.0.2.${11 + k}:2379\netcdplay: 3: etcdctl: not found\n`).join('');
+  const c = ctx(2);
+  const v = judgePreflight({ sections: splitSections(text), endpoints: [], inventory: hosts.map((h) => memberFromVars(h, c.hostvars![h]!)), group: 'etcd', maxAppliedLag: 1000, checkMembership: true });
+  assert.equal(v.refusals, ['etcdctl cannot be run on the host running the preflight: etcdplay: 3: etcdctl: not found']);
+});
+
 test('one readable line: count and every refusal', () => {
   assert.is(refusalLine(['etcd3: alarm NOSPACE', 'live member etcd4 (https://10.0.0.4:2380) is not in inventory group etcd']), 'preflight refused: 2 problems: etcd3: alarm NOSPACE; live member etcd4 (https://10.0.0.4:2380) is not in inventory group etcd');
 });
