@@ -13,7 +13,8 @@
  *   moving MANIFEST STASH / moved ...  a static pod manifest this run moves / moved away
  *   starting|started NAME, returning|returned MANIFEST, restarting|restarted NAME   (unfence)
  * Appending never forgets an earlier record, so fencing again in the same run (--resume) keeps
- * what the first fence stopped. Unfence acts only on what the log says this run stopped or moved,
+ * what the first fence stopped. Fencing also takes over the records other runs left (never
+ * unfenced: a run that stopped and was not resumed), so the writers they stopped start again. Unfence acts only on what the log says this run stopped or moved,
  * then renames the log to `.done` (never deleted).
  *
  * Output: one JSON line (names and paths are validated plain text, so printf is safe). Exit 3:
@@ -38,7 +39,24 @@ done
 ${SERVICE_FNS}
 STOPPED=; ALREADY=; MOVED=; STARTED=; RESTARTED=; ABSENT=; CHANGED=; READYOK=null; READYMS=null
 add() { case " $(eval "echo \"\$$1\"") " in *" $2 "*) ;; *) eval "$1=\"\${$1:+\$$1 }\$2\"" ;; esac; }
-has() { [ -f "$STATE" ] && grep -Fqx -- "$*" "$STATE"; }
+# Records of other runs that were never unfenced (a run that stopped and was not resumed).
+# has: the record says so (while fencing, also those other runs' records: PEND).
+OTHER=; for _f in "$(dirname "$STATE")"/*.state; do [ -f "$_f" ] && [ "$_f" != "$STATE" ] && OTHER="$OTHER $_f"; done
+PEND=
+has() { for _f in "$STATE" $PEND; do [ -f "$_f" ] && grep -Fqx -- "$*" "$_f" && return 0; done; return 1; }
+# Where a manifest was last moved to (moving: the move may have happened, its record not), by
+# this run or (while fencing) another.
+moved_to() { for _g in "$STATE" $PEND; do [ -f "$_g" ] && awk -v m="$1" '($1 == "moving" || $1 == "moved") && $2 == m { print $3 }' "$_g"; done | tail -n 1; }
+# Fencing takes over what other runs left fenced: their stops become this run's, so this run's
+# unfence starts them; their record is renamed .adopted-by-<this run> (never deleted).
+adopt() {
+  for _f in $PEND; do
+    grep -E '^(stopping|stopped|moving|moved) ' "$_f" | while read -r k a b; do
+      l="$k $a${'$'}{b:+ $b}"; { [ -f "$STATE" ] && grep -Fqx -- "$l" "$STATE"; } || rec "$l"
+    done
+    act mv "$_f" "$_f.adopted-by-$(basename "$STATE" .state)"
+  done
+}
 rec() {
   [ -n "$DRY" ] && return 0
   mkdir -p "$(dirname "$STATE")" && printf '%s\n' "$*" >> "$STATE" || die "cannot write $STATE"
@@ -48,9 +66,9 @@ jarr() { printf '['; _s=; for _x in $1; do printf '%s"%s"' "$_s" "$_x"; _s=,; do
 nowms() { _t=$(date +%s%N); case "$_t" in *[!0-9]*) _t=$(date +%s)000000000 ;; esac; echo $((_t / 1000000)); }
 deadline() { echo $(( $(date +%s) + TMO )); }
 report() {
-  printf '{"state":"%s","dry":%s,"stopped":%s,"moved":%s,"started":%s,"restarted":%s,"alreadyStopped":%s,"absent":%s,"ready":%s,"readyMs":%s,"stateFile":"%s","noState":%s,"nothing":%s}\n' \
+  printf '{"state":"%s","dry":%s,"stopped":%s,"moved":%s,"started":%s,"restarted":%s,"alreadyStopped":%s,"absent":%s,"ready":%s,"readyMs":%s,"stateFile":"%s","noState":%s,"nothing":%s,"otherRuns":%s}\n' \
     "$ACT" "$( [ -n "$DRY" ] && echo true || echo false)" "$(jarr "$STOPPED")" "$(jarr "$MOVED")" "$(jarr "$STARTED")" \
-    "$(jarr "$RESTARTED")" "$(jarr "$ALREADY")" "$(jarr "$ABSENT")" "$READYOK" "$READYMS" "$STATE" "${'$'}{NOSTATE:-false}" "${'$'}{NOTHING:-false}"
+    "$(jarr "$RESTARTED")" "$(jarr "$ALREADY")" "$(jarr "$ABSENT")" "$READYOK" "$READYMS" "$STATE" "${'$'}{NOSTATE:-false}" "${'$'}{NOTHING:-false}" "$(jarr "$OTHER")"
   [ -n "$CHANGED" ] && echo "$MARK"
   return 0
 }
@@ -71,11 +89,13 @@ wait_gone() {
 }
 
 do_fence() {
+  PEND=$OTHER
   found=
   for name in $UNITS; do exists && found=1 || { has "stopped $name" && found=1; }; done
   set -- $PODS
-  while [ $# -gt 0 ]; do { [ -e "$1" ] || has "moved $1 $2"; } && found=1; shift 3; done
+  while [ $# -gt 0 ]; do { [ -e "$1" ] || [ -n "$(moved_to "$1")" ]; } && found=1; shift 3; done
   if [ -z "$found" ]; then NOTHING=true; report; exit 3; fi
+  adopt
   for name in $UNITS; do
     pat=$name
     ours=; { has "stopping $name" || has "stopped $name"; } && ours=1
@@ -93,7 +113,7 @@ do_fence() {
       has "moving $m $s" || rec "moving $m $s"
       act mkdir -p "$(dirname "$s")" && act mv -f "$m" "$s" || die "cannot move $m to $s"
       rec "moved $m $s"; add MOVED "$m"; wait_gone "$c"
-    elif has "moved $m $s" && [ -e "$s" ]; then add MOVED "$m"; wait_gone "$c"
+    elif s=$(moved_to "$m") && [ -n "$s" ] && [ -e "$s" ]; then add MOVED "$m"; wait_gone "$c"
     else add ABSENT "$m"
     fi
   done
@@ -102,11 +122,11 @@ do_fence() {
 
 do_unfence() {
   if [ ! -f "$STATE" ]; then NOSTATE=true; report; exit 0; fi
-  OURS=; POD_PAIRS=
+  OURS=; PODS_BACK=
   while read -r k a b; do
     case "$k" in
       stopping|stopped) add OURS "$a" ;;
-      moving|moved) case " $POD_PAIRS " in *" $a $b "*) ;; *) POD_PAIRS="$POD_PAIRS $a $b" ;; esac ;;
+      moving|moved) add PODS_BACK "$a" ;;
     esac
   done < "$STATE"
   for name in $OURS; do
@@ -115,9 +135,8 @@ do_unfence() {
     elif has "started $name"; then add STARTED "$name"
     fi
   done
-  set -- $POD_PAIRS
-  while [ $# -gt 0 ]; do
-    m=$1; s=$2; shift 2
+  for m in $PODS_BACK; do
+    s=$(moved_to "$m")
     if [ ! -e "$m" ]; then
       [ -e "$s" ] || die "neither $m nor its moved-away copy $s exists"
       # copy next to the manifest under a hidden name (kubelet ignores dot files), then rename: atomic
@@ -127,12 +146,12 @@ do_unfence() {
     elif has "returned $m"; then add MOVED "$m"
     fi
   done
-  if [ -n "$OURS$POD_PAIRS" ]; then
+  if [ -n "$OURS$PODS_BACK" ]; then
     for name in $RESTART; do
       pat=$name
       if has "restarted $name"; then add RESTARTED "$name"
       elif exists && is_running; then rec "restarting $name"; act restart >&2; rec "restarted $name"; add RESTARTED "$name"
-      elif [ -n "$POD_PAIRS" ] && command -v crictl >/dev/null 2>&1; then
+      elif [ -n "$PODS_BACK" ] && command -v crictl >/dev/null 2>&1; then
         ids=$(crictl ps -q --name "^$name\$" 2>/dev/null)
         # kubelet starts a stopped static pod container again
         if [ -n "$ids" ]; then rec "restarting $name"; act crictl stop $ids >&2; rec "restarted $name"; add RESTARTED "$name"; fi
@@ -142,7 +161,7 @@ do_unfence() {
     if [ -z "$cmd" ]; then
       for i in $READYKEYS; do
         eval "k=\$RK_$i; c=\$RC_$i"
-        case " $OURS $POD_PAIRS " in *" $k "*) cmd=$c; break ;; esac
+        case " $OURS $PODS_BACK " in *" $k "*) cmd=$c; break ;; esac
       done
     fi
     if [ -n "$cmd" ] && [ -z "$DRY" ]; then

@@ -28,16 +28,18 @@ function describe(p: FencePlan, d: Record<string, any>, state: EtcdFenceArgs['st
     // Absent defaults are expected (a host has one kind of writer); absent names given are worth a word.
     const absent = words(d.absent).filter((a) => (a.startsWith('/') ? p.explicit.pods : p.explicit.units));
     if (absent.length) msg += `; not on this host: ${absent.join(' ')}`;
+    if (words(d.otherRuns).length) msg += `; ${would ? 'would take' : 'took'} over what earlier runs left fenced (${words(d.otherRuns).join(' ')})`;
     return msg;
   }
-  if (d.noState) return `${p.host}: nothing was fenced by this run (no ${d.stateFile}): nothing to unfence`;
+  const others = words(d.otherRuns).length ? `; WARNING: writers left fenced by other runs, never unfenced: ${words(d.otherRuns).join(' ')} (the next fence takes them over)` : '';
+  if (d.noState) return `${p.host}: nothing was fenced by this run (no ${d.stateFile}): nothing to unfence${others}`;
   say('started', 'would start', words(d.started));
   say('moved back', 'would move back', words(d.moved), ' (static pods)');
   say('restarted', 'would restart', words(d.restarted));
   let msg = `${p.host}: ${parts.join(', ') || 'everything this run fenced is running already'}`;
   if (d.ready === true) msg += `; ready after ${(Number(d.readyMs) / 1000).toFixed(1)} s`;
   else if (!would) msg += '; no ready check (no ready_command given and no default applies)';
-  return msg;
+  return msg + others;
 }
 
 function failedStep(r: StepOutcome): boolean {
@@ -64,6 +66,7 @@ export function interpretFence(args: EtcdFenceArgs, results: StepOutcome[], ctx:
     restarted: words(raw.restarted),
     alreadyStopped: words(raw.alreadyStopped),
     absent: words(raw.absent),
+    otherRuns: words(raw.otherRuns),
     ready: typeof raw.ready === 'boolean' ? raw.ready : null,
     stateFile: p.stateFile,
   };
@@ -108,7 +111,10 @@ The record is \`<state_dir>/<run id>.state\` on the host (\`state_dir\` / \`etcd
 default ${'`'}/var/lib/etcdplay/fence${'`'}; the run id is the same across --resume), an append-only log of
 one line per fact (\`stopping NAME\` before acting, \`stopped NAME\` after; \`moving|moved
 MANIFEST STASH\`; \`already NAME\`). Fencing again in the same run adds to it and never turns a
-recorded stop into "already stopped".
+recorded stop into "already stopped". Fencing also takes over the records other runs left in
+\`state_dir\` (a run that stopped and was never resumed nor unfenced): their stops are added to this
+run's record, theirs is renamed \`.adopted-by-<run id>\`, so this run's unfence starts those
+writers too (\`data.otherRuns\`; an unfence that finds such records only warns).
 
 \`state: unfenced\` acts only on what this run's record says: starts the units it stopped (if not
 running), moves the manifests back (copied next to the original under a hidden name with the same
@@ -126,7 +132,7 @@ record (nothing fenced by this run) it changes nothing and is ok.
 
 \`timeout\` / \`etcd_fence_timeout\`: seconds for each wait (default 120). --check reports what
 would be stopped, moved, started and restarted, and runs no wait. \`data\`: \`{host, state,
-stopped, moved, started, restarted, alreadyStopped, absent, ready, stateFile}\` (for unfenced,
+stopped, moved, started, restarted, alreadyStopped, absent, otherRuns, ready, stateFile}\` (for unfenced,
 \`moved\` = manifests moved back; \`ready\` null when no ready command ran).`,
   argsSchema: {
     type: 'object',

@@ -236,6 +236,30 @@ if (hasSystemd) {
     assert.ok(running(U.api), 'started anyway');
   });
 
+  test('a run that fenced and was never unfenced: the next run takes its record over and starts its writer', async () => {
+    const inv = join(W, 'inv-cp1.yml');
+    assert.ok(running(U.api));
+    const crashed = `${RUN}-c`;
+    const next = `${RUN}-d`;
+    const f = await run('fence-crashed', inv, 'fenced', { runId: crashed });
+    assert.is(f.exitCode, 0, f.result.msg);
+    assert.not.ok(running(U.api));
+    const u0 = await run('unfence-other', inv, 'unfenced', { runId: next });
+    assert.is(u0.exitCode, 0, u0.result.msg);
+    assert.match(u0.result.msg ?? '', `WARNING: writers left fenced by other runs, never unfenced: ${W}/state/${crashed}.state`);
+    const g = await run('fence-next', inv, 'fenced', { runId: next });
+    assert.is(g.exitCode, 0, g.result.msg);
+    const d = g.result.data as Record<string, unknown>;
+    assert.equal(d.stopped, [U.api], 'stopped by the earlier run: recorded as this run\'s stop, not "already stopped"');
+    assert.equal(d.otherRuns, [`${W}/state/${crashed}.state`]);
+    assert.ok(existsSync(`${W}/state/${crashed}.state.adopted-by-${next}`));
+    const u = await run('unfence-next', inv, 'unfenced', { runId: next });
+    assert.is(u.exitCode, 0, u.result.msg);
+    assert.equal((u.result.data as Record<string, unknown>).started, [U.api]);
+    assert.ok(running(U.api));
+    assert.ok(existsSync(manifest()), 'the manifest the earlier run moved is back');
+  });
+
   test('a control-plane host with nothing to fence is refused, also in check mode, and nothing is written', async () => {
     const inv = inventory('inv-cp2', 'cp2', `          etcd_fence_units: [fa${R}-none]
           etcd_fence_static_pods: ["@W@/manifests/none.yaml"]

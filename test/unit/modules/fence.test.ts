@@ -134,13 +134,17 @@ test('interpret: fenced, fenced in --check, unfenced, nothing fenced, refused, n
   const [probe, act] = steps(args);
   let r = m.interpret!(args, [out(probe!, 'ran', { dry: true, stopped: ['kube-apiserver'] }), out(act!, 'ran', { stopped: ['kube-apiserver'], alreadyStopped: ['x'] })], ctx());
   assert.is(r.msg, 'cp1: stopped kube-apiserver; x already stopped (left stopped)');
-  assert.equal(r.data, { host: 'cp1', state: 'fenced', stopped: ['kube-apiserver'], moved: [], started: [], restarted: [], alreadyStopped: ['x'], absent: [], ready: null, stateFile: `/var/lib/etcdplay/fence/${RUN}.state` });
+  assert.equal(r.data, { host: 'cp1', state: 'fenced', stopped: ['kube-apiserver'], moved: [], started: [], restarted: [], alreadyStopped: ['x'], absent: [], otherRuns: [], ready: null, stateFile: `/var/lib/etcdplay/fence/${RUN}.state` });
   assert.ok(r.changed && !r.failed);
   // Absent defaults are not mentioned; absent names that were given are.
   const lab = { etcd_fence_units: ['kube-apiserver', 'nope'] };
   r = m.interpret!(args, [out(probe!, 'ran', { dry: true }), out(act!, 'ran', { stopped: ['kube-apiserver'], absent: ['nope', '/etc/kubernetes/manifests/kube-apiserver.yaml'] })], ctx(lab));
   assert.is(r.msg, 'cp1: stopped kube-apiserver; not on this host: nope');
 
+  r = m.interpret!(args, [out(probe!, 'ran', { dry: true, stopped: ['kube-apiserver'], moved: ['/etc/kubernetes/manifests/kube-apiserver.yaml'] }), out(act!, 'check')], ctx({}, { check: true }));
+  assert.ok(r.wouldChange);
+  r = m.interpret!(args, [out(probe!, 'ran', { dry: false, alreadyStopped: ['kube-apiserver'], otherRuns: ['/var/lib/etcdplay/fence/R0.state'] }), out(act!, 'ran', { otherRuns: ['/var/lib/etcdplay/fence/R0.state'], stopped: ['kube-apiserver'] })], ctx());
+  assert.is(r.msg, 'cp1: stopped kube-apiserver; took over what earlier runs left fenced (/var/lib/etcdplay/fence/R0.state)');
   r = m.interpret!(args, [out(probe!, 'ran', { dry: true, stopped: ['kube-apiserver'], moved: ['/etc/kubernetes/manifests/kube-apiserver.yaml'] }), out(act!, 'check')], ctx({}, { check: true }));
   assert.is(r.msg, 'cp1: would stop kube-apiserver, would move away /etc/kubernetes/manifests/kube-apiserver.yaml (static pods)');
   assert.ok(r.wouldChange);
