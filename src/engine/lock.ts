@@ -1,18 +1,22 @@
 /**
  * The per-cluster run lock: a directory created atomically with `mkdir` on every host of the run
  * (default /var/lib/etcdplay/lock, host var `etcdplay_lock_dir`), with an `owner` file (JSON: run
- * id, workstation, pid, time, playbook). A second run is refused with the holder's details; a stale
- * lock is explained with the command that breaks it, never broken silently. The same run id
- * (`--resume`) takes its own lock over. Each host also keeps a marker of the runs that touched it:
- * <lock dir>/../runs/<runId>.json (last completed task, status).
+ * id, workstation, pid, time, playbook, lease) and a `heartbeat` file the holder touches every
+ * lease/4 seconds. A second run is refused with the holder's details. `--break-lock` breaks a lock
+ * only when its holder is proven dead: same workstation and its pid gone, or its heartbeat older
+ * than its lease (judged by the host's own clock, so a holder on another workstation can be judged
+ * too); a live holder's lock is never broken. The same run id (`--resume`) takes its own lock
+ * over. Each host also keeps a marker of the runs that touched it: <lock dir>/../runs/<runId>.json.
  */
 import { hostname } from 'node:os';
 import type { Connection } from '../connection/connection.js';
 import type { Become } from '../model/command.js';
 
 export const DEFAULT_LOCK_DIR = '/var/lib/etcdplay/lock';
-/** A lock older than this is reported as stale (still never broken without --break-lock). */
+/** A lock without a heartbeat (taken by an older etcdplay) counts as dead after this long. */
 export const STALE_LOCK_HOURS = 12;
+/** Default lease (host var etcdplay_lock_lease): a holder silent for longer is dead. Renewed every lease/4. */
+export const DEFAULT_LOCK_LEASE_S = 120;
 
 export interface LockOwner {
   runId: string;
@@ -21,27 +25,42 @@ export interface LockOwner {
   time: string;
   playbook: string;
   user?: string;
+  /** Seconds after the last heartbeat at which the holder counts as dead. */
+  lease?: number;
 }
 
 export type LockOutcome =
   | { state: 'acquired'; host: string }
-  | { state: 'held'; host: string; owner?: LockOwner; raw: string; stale?: string }
+  | { state: 'held'; host: string; owner?: LockOwner; raw: string; stale?: string; heartbeatAge?: number }
   | { state: 'error'; host: string; msg: string };
 
 // The two scripts below run once per host per run: shell builtins where they do (parent dir by
 // expansion, owner file by `read`), so each costs 3 processes instead of 7.
-// $1 lock dir, $2 owner JSON, $3 mode: try | force. Prints ACQUIRED, or HELD and the owner file.
+// $1 lock dir, $2 owner JSON, $3 mode: try | force, $4 (force) the run id of the dead holder to
+// replace ('' = no readable owner). Prints ACQUIRED, or `HELD <seconds since the holder's last
+// heartbeat, by this host's clock>` and the owner file.
 const ACQUIRE = `d=$1
 case $d in */*) p=\${d%/*}; p=\${p:-/} ;; *) p=. ;; esac
 [ -d "$p" ] || mkdir -p -- "$p" || exit 3
-if mkdir -- "$d" 2>/dev/null || [ "$3" = force ]; then
-  t="$d/owner.tmp.$$"; { [ -d "$d" ] || mkdir -p -- "$d"; } && printf '%s\\n' "$2" > "$t" && { sync "$t" 2>/dev/null; mv -f -- "$t" "$d/owner"; } || exit 3
+dead=
+if [ "$3" = force ]; then
+  o=; [ -f "$d/owner" ] && read -r o < "$d/owner"
+  case $o in *"\\"runId\\":\\"$4\\""*) dead=1 ;; "") [ -z "$4" ] && dead=1 ;; esac
+fi
+if mkdir -- "$d" 2>/dev/null || [ -n "$dead" ]; then
+  t="$d/owner.tmp.$$"; { [ -d "$d" ] || mkdir -p -- "$d"; } && : > "$d/heartbeat" && printf '%s\\n' "$2" > "$t" && { sync "$t" 2>/dev/null; mv -f -- "$t" "$d/owner"; } || exit 3
   echo ACQUIRED
 else
   # the holder may be between its mkdir and its owner file: give it a moment
   i=0; while [ ! -s "$d/owner" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done
-  echo HELD; cat -- "$d/owner" 2>/dev/null; exit 0
+  now=$(date +%s)
+  m=$(stat -c %Y -- "$d/heartbeat" 2>/dev/null || stat -c %Y -- "$d/owner" 2>/dev/null || stat -c %Y -- "$d" 2>/dev/null)
+  echo "HELD $((now - \${m:-$now}))"; cat -- "$d/owner" 2>/dev/null; exit 0
 fi`;
+
+// $1 lock dir, $2 run id. Touches the heartbeat only while this run holds the lock.
+const RENEW = `d=$1; o=; [ -f "$d/owner" ] && read -r o < "$d/owner"
+case $o in *"\\"runId\\":\\"$2\\""*) touch -- "$d/heartbeat" && echo RENEWED ;; *) echo NOTMINE ;; esac`;
 
 // $1 lock dir, $2 run id, $3 marker JSON. Removes the lock only if this run holds it; writes the marker.
 const RELEASE = `d=$1
@@ -49,26 +68,50 @@ case $d in */*) r=\${d%/*}; r=\${r:-/}/runs ;; *) r=runs ;; esac
 { [ -d "$r" ] || mkdir -p -- "$r"; } && printf '%s\\n' "$3" > "$r/$2.json.tmp" && mv -f -- "$r/$2.json.tmp" "$r/$2.json"
 o=; [ -f "$d/owner" ] && read -r o < "$d/owner"
 case $o in
-  *"\\"runId\\":\\"$2\\""*) rm -f -- "$d/owner" "$d"/owner.tmp.*; rmdir -- "$d" 2>/dev/null; [ -d "$d" ] || echo RELEASED ;;
+  *"\\"runId\\":\\"$2\\""*) rm -f -- "$d/owner" "$d/heartbeat" "$d"/owner.tmp.*; rmdir -- "$d" 2>/dev/null; [ -d "$d" ] || echo RELEASED ;;
   *) # Several inventory hosts on one machine share the dir: another of them may be between its
      # rm and its rmdir. Give it a moment before calling the lock someone else's.
      i=0; while [ -d "$d" ] && [ ! -s "$d/owner" ] && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done
      if [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi ;;
 esac`;
 
-export function lockOwner(runId: string, playbook: string): LockOwner {
-  return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME };
+export function lockOwner(runId: string, playbook: string, lease = DEFAULT_LOCK_LEASE_S): LockOwner {
+  return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME, lease };
 }
 
-/** Why a held lock looks stale, or undefined when its holder may still be running. */
-export function staleReason(owner: LockOwner | undefined, now = Date.now(), maxHours = STALE_LOCK_HOURS, here = hostname()): string | undefined {
-  if (!owner) return 'its owner file is missing or unreadable';
-  if (owner.workstation === here && Number.isInteger(owner.pid) && owner.pid > 0 && !processAlive(owner.pid)) {
-    return `process ${owner.pid} on ${here} is gone`;
+/**
+ * Why the holder of a lock is proven dead, or undefined when it may still be running (then
+ * --break-lock refuses). `heartbeatAge`: seconds since the holder last renewed, by the host's clock.
+ * - same workstation: dead iff its pid is gone (a live pid is never overruled by a late heartbeat:
+ *   a suspended laptop resumes);
+ * - a holder with a lease: dead iff its heartbeat is older than the lease;
+ * - a holder without one (an older etcdplay): dead after STALE_LOCK_HOURS;
+ * - no readable owner file: dead when nothing touched the lock for DEFAULT_LOCK_LEASE_S.
+ */
+export function staleReason(owner: LockOwner | undefined, now = Date.now(), maxHours = STALE_LOCK_HOURS, here = hostname(), heartbeatAge?: number): string | undefined {
+  if (!owner) {
+    if (heartbeatAge === undefined) return 'its owner file is missing or unreadable';
+    return heartbeatAge > DEFAULT_LOCK_LEASE_S ? `its owner file is missing or unreadable and nothing touched the lock for ${heartbeatAge} s` : undefined;
+  }
+  if (owner.workstation === here && Number.isInteger(owner.pid) && owner.pid > 0) {
+    return processAlive(owner.pid) ? undefined : `process ${owner.pid} on ${here} is gone`;
+  }
+  if (typeof owner.lease === 'number' && owner.lease > 0) {
+    if (heartbeatAge === undefined) return undefined;
+    return heartbeatAge > owner.lease ? `its heartbeat stopped: last renewed ${heartbeatAge} s ago, lease ${owner.lease} s` : undefined;
   }
   const t = Date.parse(owner.time);
-  if (Number.isFinite(t) && now - t > maxHours * 3600_000) return `it is older than ${maxHours} hours (taken ${owner.time})`;
+  if (Number.isFinite(t) && now - t > maxHours * 3600_000) return `it has no heartbeat and is older than ${maxHours} hours (taken ${owner.time})`;
   return undefined;
+}
+
+/** Why a holder counts as alive (for the refusal of --break-lock). */
+function aliveReason(h: Extract<LockOutcome, { state: 'held' }>, here = hostname()): string {
+  const o = h.owner;
+  if (!o) return `its owner file is unreadable but the lock was touched ${h.heartbeatAge ?? '?'} s ago`;
+  if (o.workstation === here) return `process ${o.pid} is running on this workstation`;
+  if (o.lease) return `its heartbeat was renewed ${h.heartbeatAge ?? '?'} s ago (lease ${o.lease} s)`;
+  return `it has no heartbeat and is younger than ${STALE_LOCK_HOURS} hours`;
 }
 
 function processAlive(pid: number): boolean {
@@ -96,7 +139,7 @@ export interface LockArgs {
   owner: LockOwner;
   become?: Become;
   becomePassword?: string;
-  /** Take the lock even when held: --break-lock, or --resume of the run that holds it. */
+  /** --break-lock: take the lock when its holder is proven dead (never from a live holder). */
   force?: boolean;
   /** A lock held by this run id is taken over (resume). */
   takeOver?: string;
@@ -108,22 +151,33 @@ export function lockPath(dir: string): string {
   return dir.replace(/\/+$/, '') || '/';
 }
 
-export async function acquireLock(a: LockArgs): Promise<LockOutcome> {
-  const ex = (mode: 'try' | 'force') =>
-    a.conn.exec({ kind: 'exec', argv: ['sh', '-c', ACQUIRE, 'sh', lockPath(a.dir), JSON.stringify(a.owner), mode] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000, signal: a.signal });
-  const r = await ex(a.force ? 'force' : 'try');
+export async function acquireLock(a: LockArgs, attempt = 1): Promise<LockOutcome> {
+  const ex = (mode: 'try' | 'force', holder = '') =>
+    a.conn.exec({ kind: 'exec', argv: ['sh', '-c', ACQUIRE, 'sh', lockPath(a.dir), JSON.stringify(a.owner), mode, holder] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000, signal: a.signal });
+  const r = await ex('try');
   if (r.rc !== 0) return { state: 'error', host: a.host, msg: `cannot create the run lock ${a.dir}: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? `rc ${r.rc}`}` };
   const lines = r.stdout.split('\n');
   if (lines[0] === 'ACQUIRED') return { state: 'acquired', host: a.host };
+  const age = Number(/^HELD (-?\d+)$/.exec(lines[0] ?? '')?.[1]);
+  const heartbeatAge = Number.isFinite(age) ? Math.max(0, age) : undefined;
   const raw = lines.slice(1).join('\n').trim();
   const owner = parseOwner(raw);
-  // Re-entrant (several inventory hosts on one machine) and --resume of the holder.
-  if (owner && (owner.runId === a.owner.runId || owner.runId === a.takeOver)) {
-    const again = await ex('force');
+  const stale = staleReason(owner, Date.now(), STALE_LOCK_HOURS, hostname(), heartbeatAge);
+  // Re-entrant (several inventory hosts on one machine), --resume of the holder, --break-lock of a dead holder.
+  if ((owner && (owner.runId === a.owner.runId || owner.runId === a.takeOver)) || (a.force && stale)) {
+    const again = await ex('force', owner?.runId ?? '');
     if (again.rc === 0 && again.stdout.startsWith('ACQUIRED')) return { state: 'acquired', host: a.host };
+    // The owner changed in between (another inventory host on the same machine took it for this
+    // run, or a new run did): judge again.
+    if (attempt < 3) return acquireLock(a, attempt + 1);
   }
-  const stale = staleReason(owner);
-  return { state: 'held', host: a.host, raw, ...(owner ? { owner } : {}), ...(stale ? { stale } : {}) };
+  return { state: 'held', host: a.host, raw, ...(owner ? { owner } : {}), ...(stale ? { stale } : {}), ...(heartbeatAge !== undefined ? { heartbeatAge } : {}) };
+}
+
+/** Touch the heartbeat of a lock this run holds; false when it is not this run's any more. */
+export async function renewLock(a: Omit<LockArgs, 'owner' | 'force' | 'takeOver'> & { runId: string }): Promise<boolean> {
+  const r = await a.conn.exec({ kind: 'exec', argv: ['sh', '-c', RENEW, 'sh', lockPath(a.dir), a.runId] }, { become: a.become, becomePassword: a.becomePassword, timeoutMs: 30_000 });
+  return r.rc === 0 && r.stdout.includes('RENEWED');
 }
 
 export async function releaseLock(a: Omit<LockArgs, 'owner' | 'force' | 'takeOver'> & { runId: string; marker: Record<string, unknown> }): Promise<boolean> {
@@ -131,13 +185,13 @@ export async function releaseLock(a: Omit<LockArgs, 'owner' | 'force' | 'takeOve
   return r.rc === 0 && r.stdout.includes('RELEASED');
 }
 
-/** The message for a refused run: who holds the lock, and (if stale) how to break it. */
-export function heldMessage(held: Extract<LockOutcome, { state: 'held' }>[], resumeHint: string): string {
+/** The message for a refused run: who holds the lock, and whether (and how) it can be broken. */
+export function heldMessage(held: Extract<LockOutcome, { state: 'held' }>[], resumeHint: string, breakLock = false): string {
   const lines: string[] = [];
   for (const h of held) {
     const o = h.owner;
     const who = o ? `run ${o.runId} (${o.playbook}) by ${o.user ? `${o.user}@` : ''}${o.workstation} pid ${o.pid}, since ${o.time}` : `an unreadable owner file (${h.raw.slice(0, 200) || 'empty'})`;
-    lines.push(`  ${h.host}: locked by ${who}${h.stale ? `; looks stale: ${h.stale}` : ''}`);
+    lines.push(`  ${h.host}: locked by ${who}${h.stale ? `; its holder is dead: ${h.stale}` : `; alive: ${aliveReason(h)}`}`);
   }
   const stale = held.every((h) => h.stale);
   const runIds = [...new Set(held.map((h) => h.owner?.runId).filter(Boolean))];
@@ -145,7 +199,7 @@ export function heldMessage(held: Extract<LockOutcome, { state: 'held' }>[], res
   if (stale) {
     msg += `the lock looks stale. If no etcdplay run is working on these hosts any more, ${runIds.length === 1 ? `either resume that run: etcdplay run --resume ${runIds[0]} ..., or ` : ''}break the lock by rerunning with --break-lock: ${resumeHint} --break-lock`;
   } else {
-    msg += `wait until that run ends. If you are sure it is dead (e.g. its workstation crashed), rerun with --break-lock: ${resumeHint} --break-lock`;
+    msg += `${breakLock ? '--break-lock refused: it breaks only the lock of a holder proven dead (its pid gone on this workstation, or its heartbeat older than its lease). ' : ''}wait until that run ends. A holder that died on another workstation stops renewing its heartbeat: once it is older than the lease, --break-lock takes the lock (${resumeHint} --break-lock)`;
   }
   return msg;
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import type { Connection } from '../connection/connection.js';
@@ -25,7 +26,17 @@ import { runSteps, type StepsRun } from './steps.js';
 import type { RunOptions, RunOutcome } from './types.js';
 import { existsSync } from 'node:fs';
 import { Journal, sha256File, type JournalStatus } from './journal.js';
-import { DEFAULT_LOCK_DIR, acquireLock, heldMessage, lockOwner, releaseLock, type LockOutcome } from './lock.js';
+import { DEFAULT_LOCK_DIR, DEFAULT_LOCK_LEASE_S, acquireLock, heldMessage, lockOwner, releaseLock, renewLock, type LockOutcome } from './lock.js';
+
+/** Where and how a host's run lock is taken. */
+interface LockTarget {
+  vars: Vars;
+  become?: Become;
+  becomePassword?: string;
+  dir: string;
+  /** Seconds: the heartbeat is renewed every lease/4. */
+  lease: number;
+}
 
 /** What a block passes down to the tasks inside it. */
 interface Inherited {
@@ -84,7 +95,8 @@ export class Runner {
   private taskAbort?: AbortController;
   private taskSignal?: AbortSignal;
   private fatalAbort = false;
-  private readonly locked = new Map<string, { vars: Vars; become?: Become; dir: string }>();
+  private readonly locked = new Map<string, LockTarget>();
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(private readonly opts: RunOptions) {
     this.runId = opts.runId ?? newRunId();
@@ -232,8 +244,8 @@ export class Runner {
     return { exitCode, recap: this.recap, runId: this.runId, ...(refused ? { refused } : {}) };
   }
 
-  /** The connection vars and become of a host, from the first play that runs on it. */
-  private lockTarget(plays: Play[], perPlay: string[][], h: string): { vars: Vars; become?: Become; dir: string; wanted: boolean } {
+  /** The connection vars, become and lock settings of a host, from the first play that runs on it. */
+  private lockTarget(plays: Play[], perPlay: string[][], h: string): LockTarget & { wanted: boolean } {
     const pi = plays.findIndex((p) => (perPlay[p.index] ?? []).includes(h));
     const play = plays[pi] ?? plays[0]!;
     const vars = this.varsOf(play, h, undefined, {});
@@ -243,13 +255,15 @@ export class Runner {
     // tasks share one machine, a cluster lock there would serialise unrelated runs.
     const wanted = explicit || (conn !== 'local' && h !== 'localhost');
     const eff: Inherited = { when: [], vars: {}, tags: [], rescuable: false };
-    return { vars, become: this.become(play, eff, vars), dir: explicit ? String(vars.etcdplay_lock_dir) : DEFAULT_LOCK_DIR, wanted };
+    const varPw = vars.ansible_become_password ?? vars.ansible_become_pass;
+    const becomePassword = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
+    const lease = Number(vars.etcdplay_lock_lease ?? DEFAULT_LOCK_LEASE_S);
+    return { vars, become: this.become(play, eff, vars), becomePassword, dir: explicit ? String(vars.etcdplay_lock_dir) : DEFAULT_LOCK_DIR, lease: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LOCK_LEASE_S, wanted };
   }
 
   /** Take the run lock on every host; returns why the run is refused, or undefined. */
   private async lockAll(plays: Play[], perPlay: string[][]): Promise<string | undefined> {
     const hosts = [...new Set(perPlay.flat())];
-    const owner = lockOwner(this.runId, this.opts.playbook.file);
     const outcomes: (LockOutcome | { state: 'unreachable'; host: string; msg: string })[] = [];
     await mapLimit(hosts, this.forks, async (h) => {
       let t: ReturnType<Runner['lockTarget']>;
@@ -261,10 +275,9 @@ export class Runner {
       if (!t.wanted) return;
       try {
         const conn = await this.conns.get(h, t.vars);
-        const varPw = t.vars.ansible_become_password ?? t.vars.ansible_become_pass;
-        const bp = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
-        const o = await acquireLock({ conn, host: h, dir: t.dir, owner, become: t.become, becomePassword: bp, force: this.opts.breakLock, takeOver: this.opts.resume?.runId, signal: this.opts.signal });
-        if (o.state === 'acquired') this.locked.set(h, { vars: t.vars, become: t.become, dir: t.dir });
+        const owner = lockOwner(this.runId, this.opts.playbook.file, t.lease);
+        const o = await acquireLock({ conn, host: h, dir: t.dir, owner, become: t.become, becomePassword: t.becomePassword, force: this.opts.breakLock, takeOver: this.opts.resume?.runId, signal: this.opts.signal });
+        if (o.state === 'acquired') this.locked.set(h, t);
         outcomes.push(o);
       } catch (err) {
         outcomes.push({ state: 'unreachable', host: h, msg: (err as Error).message });
@@ -279,7 +292,10 @@ export class Runner {
       bad = bad.filter((x) => x.state !== 'unreachable');
     }
     if (!held.length && !bad.length) {
-      if (this.locked.size) this.emit({ type: this.opts.breakLock ? 'warning' : 'note', message: `run lock taken on ${[...this.locked.keys()].join(', ')}${this.opts.breakLock ? ' (--break-lock)' : ''}` });
+      if (this.locked.size) {
+        this.emit({ type: this.opts.breakLock ? 'warning' : 'note', message: `run lock taken on ${[...this.locked.keys()].join(', ')}${this.opts.breakLock ? ' (--break-lock)' : ''}` });
+        this.startHeartbeat();
+      }
       return undefined;
     }
     for (const b of bad) {
@@ -293,21 +309,44 @@ export class Runner {
     const hint = this.opts.commandHint ?? 'etcdplay run ...';
     const parts: string[] = [];
     if (bad.length) parts.push(`the run lock could not be taken on every host, so no host was changed:\n${bad.map((b) => `  ${b.host}: ${b.state === 'unreachable' ? 'unreachable: ' : ''}${b.msg}`).join('\n')}`);
-    if (held.length) parts.push(heldMessage(held, hint));
+    if (held.length) parts.push(heldMessage(held, hint, !!this.opts.breakLock));
     return parts.join('\n');
   }
 
+  /** Renew the lock's heartbeat on every locked host every lease/4 s, so others can tell this run is alive. */
+  private startHeartbeat(): void {
+    const lease = Math.min(...[...this.locked.values()].map((t) => t.lease));
+    let busy = false;
+    const lost = new Set<string>();
+    this.heartbeat = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void mapLimit([...this.locked.entries()], this.forks, async ([h, t]) => {
+        try {
+          const conn = await this.conns.get(h, t.vars);
+          const mine = await renewLock({ conn, host: h, dir: t.dir, become: t.become, becomePassword: t.becomePassword, runId: this.runId });
+          if (!mine && !lost.has(h) && this.locked.has(h)) {
+            lost.add(h);
+            this.emit({ type: 'warning', host: h, message: `the run lock on ${h} is not held by this run any more (broken by another run?)` });
+          }
+        } catch {
+          /* the host's tasks report a lost connection */
+        }
+      }).finally(() => (busy = false));
+    }, (lease * 1000) / 4);
+    this.heartbeat.unref();
+  }
+
   private async unlockAll(status: JournalStatus): Promise<void> {
+    clearInterval(this.heartbeat);
     const hosts = [...this.locked.entries()];
     this.locked.clear();
     await mapLimit(hosts, this.forks, async ([h, t]) => {
       try {
         const conn = await this.conns.get(h, t.vars);
-        const varPw = t.vars.ansible_become_password ?? t.vars.ansible_become_pass;
-        const bp = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
         const jh = this.journal.data.hosts[h];
-        const marker = { runId: this.runId, playbook: this.opts.playbook.file, status, lastCompleted: jh?.lastCompleted, time: new Date().toISOString(), workstation: lockOwner(this.runId, '').workstation };
-        const ok = await releaseLock({ conn, host: h, dir: t.dir, become: t.become, becomePassword: bp, runId: this.runId, marker });
+        const marker = { runId: this.runId, playbook: this.opts.playbook.file, status, lastCompleted: jh?.lastCompleted, time: new Date().toISOString(), workstation: hostname() };
+        const ok = await releaseLock({ conn, host: h, dir: t.dir, become: t.become, becomePassword: t.becomePassword, runId: this.runId, marker });
         if (!ok && status !== 'refused') this.emit({ type: 'warning', host: h, message: `the run lock on ${h} was not held by this run any more (broken by another run?)` });
       } catch (err) {
         this.emit({ type: 'warning', host: h, message: `could not release the run lock on ${h}: ${(err as Error).message}; break it with --break-lock on the next run` });

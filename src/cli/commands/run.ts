@@ -58,8 +58,9 @@ export const usage = `usage: etcdplay run PLAYBOOK -i INVENTORY [options]
       --run-dir DIR          record the run here (default ~/.etcdplay/runs/<id>)
       --resume RUN_ID        continue an interrupted or failed run where it stopped (same
                              playbook, inventory and vars; completed tasks are not repeated)
-      --break-lock           take the cluster lock even if another run holds it (only when
-                             that run is dead: the refusal message says who holds it)
+      --break-lock           take the cluster lock from a run proven dead (its pid gone on this
+                             workstation, or its heartbeat older than its lease); a live run's
+                             lock is never broken
       --secret-var NAME      ask for the value of extra var NAME (no echo); it is kept out of
                              output, logs, the journal and every command line (repeatable)
 

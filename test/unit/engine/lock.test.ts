@@ -3,7 +3,7 @@
  * etcdplay_lock_dir, as local hosts are not locked otherwise): taken and released, a second run
  * refused naming the holder, a stale holder explained with --break-lock, resume takes it over.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -108,6 +108,72 @@ test('a lock dir given with a trailing slash, under parents that do not exist ye
     assert.is((JSON.parse(String(r.result('look', 'h2')!.stdout)) as { runId: string }).runId, 'run-deep');
     assert.not.ok(existsSync(deep), 'released');
     assert.is((JSON.parse(readFileSync(join(dir, 'a', 'b', 'runs', 'run-deep.json'), 'utf8')) as { status: string }).status, 'ok');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+const warnings = (r: { events: { type: string }[] }): string => r.events.filter((e) => e.type === 'warning').map((e) => (e as { message?: string }).message).join('\n');
+
+test('--break-lock refuses to break the lock of a live holder on this workstation (its pid runs)', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'lock'));
+    const holder = { runId: 'live-run', workstation: hostname(), pid: process.pid, time: new Date(Date.now() - 13 * 3600_000).toISOString(), playbook: 'x.yml', lease: 120 };
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify(holder));
+    const r = await runYaml(PB, inv(dir), { dir, runId: 'run-f', breakLock: true, commandHint: 'etcdplay run x.yml -i inv' });
+    assert.is(r.exitCode, 2, warnings(r));
+    assert.equal(r.taskNames(), []);
+    assert.match(warnings(r), `alive: process ${process.pid} is running on this workstation`);
+    assert.match(warnings(r), '--break-lock refused');
+    assert.is(JSON.parse(readFileSync(join(dir, 'lock', 'owner'), 'utf8')).runId, 'live-run', 'the live holder keeps its lock');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('a holder on another workstation: its lock is broken only once its heartbeat is older than its lease', async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'lock'));
+    const holder = { runId: 'far-run', workstation: 'other-workstation', pid: 4242, time: new Date().toISOString(), playbook: 'x.yml', lease: 60 };
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify(holder));
+    writeFileSync(join(dir, 'lock', 'heartbeat'), '');
+    const r = await runYaml(PB, inv(dir), { dir, runId: 'run-g', breakLock: true });
+    assert.is(r.exitCode, 2, warnings(r));
+    assert.match(warnings(r), /alive: its heartbeat was renewed \d+ s ago \(lease 60 s\)/);
+    assert.is(JSON.parse(readFileSync(join(dir, 'lock', 'owner'), 'utf8')).runId, 'far-run');
+    const old = (Date.now() - 600_000) / 1000;
+    utimesSync(join(dir, 'lock', 'heartbeat'), old, old);
+    const plain = await runYaml(PB, inv(dir), { dir, runId: 'run-h' });
+    assert.is(plain.exitCode, 2, 'never broken without --break-lock');
+    assert.match(warnings(plain), /its holder is dead: its heartbeat stopped: last renewed \d+ s ago, lease 60 s/);
+    const b = await runYaml(PB, inv(dir), { dir, runId: 'run-i', breakLock: true });
+    assert.is(b.exitCode, 0, warnings(b));
+    assert.is(JSON.parse(String(b.result('look', 'h1')!.stdout)).runId, 'run-i');
+  } finally {
+    cleanup(dir);
+  }
+});
+
+test('a running holder renews its heartbeat: judged from another workstation mid-run, it is alive', async () => {
+  const dir = tempDir();
+  try {
+    const invText = inv(dir).replace(`etcdplay_lock_dir: ${dir}/lock\n`, `etcdplay_lock_dir: ${dir}/lock\n    etcdplay_lock_lease: 1\n`);
+    const long = `- hosts: nodes\n  gather_facts: false\n  tasks:\n    - name: long\n      command: sleep 3\n`;
+    const a = runYaml(long, invText, { dir, runId: 'run-long' });
+    await new Promise((res) => setTimeout(res, 2200));
+    // Seen from elsewhere: the same owner file, another workstation (so only the heartbeat can tell).
+    const owner = JSON.parse(readFileSync(join(dir, 'lock', 'owner'), 'utf8')) as { runId: string; lease: number };
+    assert.is(owner.runId, 'run-long');
+    assert.is(owner.lease, 1);
+    writeFileSync(join(dir, 'lock', 'owner'), JSON.stringify({ ...owner, workstation: 'other-workstation' }) + '\n');
+    const b = await runYaml(PB, invText, { dir, runId: 'run-breaker', breakLock: true });
+    assert.is(b.exitCode, 2, warnings(b));
+    assert.match(warnings(b), /alive: its heartbeat was renewed [01] s ago \(lease 1 s\)/);
+    const ra = await a;
+    assert.is(ra.exitCode, 0, warnings(ra));
+    assert.not.ok(existsSync(join(dir, 'lock')), 'released by its holder');
   } finally {
     cleanup(dir);
   }
