@@ -36,6 +36,11 @@ export const connArgsSchema: Record<string, unknown> = {
   group: { type: 'string', description: "inventory group of the members (default 'etcd')" },
 };
 
+/** Schema of a flag that may come from a template as text ("true"/"false"); read it with toBool. */
+export const flagArg = (description: string) => ({ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^(true|false|True|False|yes|no)$' }], description });
+/** Schema of a whole number that may come from a template as text; read it with Number. */
+export const countArg = (description: string) => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }], description });
+
 export interface MemberSpec {
   host: string;
   name: string;

@@ -7,7 +7,7 @@
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { toBool } from '../../template/expr.js';
-import { allEndpoints, clusterMembers, connArgsSchema, etcdctlEnv, shScript, type EtcdConnArgs, type MemberSpec } from './common.js';
+import { allEndpoints, clusterMembers, connArgsSchema, countArg, etcdctlEnv, flagArg, shScript, type EtcdConnArgs, type MemberSpec } from './common.js';
 import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member } from './parse.js';
 
 export interface EtcdPreflightArgs extends EtcdConnArgs {
@@ -18,11 +18,6 @@ export interface EtcdPreflightArgs extends EtcdConnArgs {
 }
 
 export const DEFAULT_MAX_APPLIED_LAG = 1000;
-
-/** Schema of a flag that may come from a template as text ("true"/"false"); read it with toBool. */
-export const flagArg = (description: string) => ({ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^(true|false|True|False|yes|no)$' }], description });
-/** Schema of a whole number that may come from a template as text; read it with Number. */
-export const countArg = (description: string) => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }], description });
 
 // $1 endpoints (comma separated). Each section starts with "#etcdplay NAME RC [ENDPOINT]"; the
 // script always exits 0: what failed is judged from the sections.

@@ -7,9 +7,8 @@
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import type { EndpointStatus } from './parse.js';
-import { allEndpoints, connArgsSchema, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, countArg, flagArg, type EtcdConnArgs } from './common.js';
 import { etcdStatusModule, interpretStatus } from './status.js';
-import { countArg, flagArg } from './preflight.js';
 import { toBool } from '../../template/expr.js';
 
 export type RevisionGuardMode = 'unchanged' | 'not_behind';

@@ -35,7 +35,7 @@ export function interpretStatus(args: EtcdStatusArgs, results: StepOutcome[], en
     stdout_lines: table.split('\n'),
     stderr: r.stderr ?? '',
     msg,
-    data: { rows, table, missing, leader: rows.find((x) => x.isLeader)?.endpoint, sameRaftIndex: new Set(rows.map((x) => x.raftIndex)).size <= 1, sameRevision: new Set(rows.map((x) => x.revision)).size <= 1 },
+    data: { rows, table, missing, leader: rows.find((x) => x.isLeader)?.endpoint, sameRaftIndex: new Set(rows.map((x) => x.raftIndex)).size <= 1, sameRevision: new Set(rows.map((x) => x.revision)).size <= 1, revision: rows.length ? Math.max(...rows.map((x) => Number(x.revision))) : null },
   };
 }
 
@@ -45,7 +45,7 @@ export const etcdStatusModule: Module<EtcdStatusArgs> = {
   docs: `Runs \`etcdctl endpoint status -w json\` against every member (endpoints from the inventory
 group, default 'etcd', or \`endpoints\`) and prints the table of the manual procedure. \`data.rows\`
 holds one object per member (endpoint, id (hex), version, dbSize, isLeader, raftTerm, raftIndex,
-revision); \`data.leader\`, \`data.sameRaftIndex\`, \`data.sameRevision\`, \`data.missing\`.
+revision); \`data.leader\`, \`data.sameRaftIndex\`, \`data.sameRevision\`, \`data.revision\` (the highest), \`data.missing\`.
 Fails when a member does not answer unless \`require_all: false\`. Read-only; use with run_once.`,
   argsSchema: {
     type: 'object',

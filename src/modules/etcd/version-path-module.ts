@@ -6,12 +6,11 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, memberHosts, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, flagArg, memberHosts, shScript, type EtcdConnArgs } from './common.js';
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
 import { toBool } from '../../template/expr.js';
-import { flagArg } from './preflight.js';
 
 export interface EtcdVersionPathArgs extends EtcdConnArgs {
   target: string;
