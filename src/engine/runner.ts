@@ -709,6 +709,8 @@ export class Runner {
     }
     this.account(h, out, eff);
     this.record(task, h, out.status);
+    // A module's warnings (e.g. writes accepted as lost) are shown like the engine's own.
+    if (!eff.noLog) for (const w of warningsOf(out.result)) this.emit({ type: 'warning', host: h, message: `${this.taskName(task)}: ${w}` });
     let shown = eff.noLog ? censor(out.result) : out.result;
     // Where it ran (delegate_to, or the host a run_once result was copied from), for the views.
     if (out.runsOn && out.runsOn !== h) shown = { ...shown, runsOn: out.runsOn };
@@ -1067,6 +1069,12 @@ function toList(v: unknown): unknown[] {
   throw new Error(`expected a list, got ${JSON.stringify(v)}`);
 }
 
+
+/** The `warnings` a module put in its result (strings only), for every loop item too. */
+function warningsOf(r: TaskResult): string[] {
+  const own = Array.isArray(r.warnings) ? r.warnings.filter((w): w is string => typeof w === 'string') : [];
+  return [...own, ...(r.results ?? []).flatMap(warningsOf)];
+}
 
 /** A plain JSON copy (drops functions, lazy getters that throw, cycles). */
 function jsonSafe(v: unknown): unknown {

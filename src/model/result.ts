@@ -38,6 +38,8 @@ export interface TaskResult {
   facts?: Record<string, unknown>;
   attempts?: number;
   durationMs?: number;
+  /** Things the operator must see although the task succeeded: shown as [WARNING] lines, kept in events.jsonl. */
+  warnings?: string[];
   /** Results of every loop item, when the task loops. */
   results?: TaskResult[];
   [key: string]: unknown;

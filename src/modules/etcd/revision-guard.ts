@@ -71,8 +71,7 @@ export function interpretRevisionGuard(args: EtcdRevisionGuardArgs, results: Ste
   const lines = Object.entries(v.revisions).map(([ep, rev]) => `${ep} revision ${rev}`);
   const stdout = [...lines, v.msg].join('\n') + '\n';
   const out: TaskResult = { changed: false, failed: !v.ok, rc: 0, stdout, stdout_lines: stdout.trimEnd().split('\n'), stderr: status.stderr ?? '', msg: v.msg, data };
-  // No task-level warning field exists in TaskResult / the reporters: the loss is in msg (shown
-  // with -v and in the run dir), data.allowedLoss, and `warnings` for whoever reads the result.
+  // The engine shows a result's warnings as [WARNING] lines (and keeps them in events.jsonl).
   if (v.allowedLoss) out.warnings = [v.msg];
   return out;
 }
@@ -89,7 +88,7 @@ compares it with \`revision\` (the snapshot's, e.g. \`{{ snap.data.revision }}\`
   writer is still running, so stopping etcd now would lose them. Fence every writer ... or set
   etcd_allow_lost_writes=true to accept the loss." With \`allow_lost_writes: true\` (a boolean or
   "true"/"false" from a template) it succeeds with \`data.lost\` = N, \`data.allowedLoss\` = true,
-  a msg starting with "WARNING:" and \`warnings\` in the result. A member below the snapshot
+  a msg starting with "WARNING:", shown as a [WARNING] line of the run. A member below the snapshot
   fails too (the snapshot is not from the current data).
 - \`mode: not_behind\` (after a restore): every member's revision >= \`revision\`, else fails
   naming the members behind.

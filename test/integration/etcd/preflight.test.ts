@@ -64,6 +64,7 @@ test('preflight and revision guard on a real 3.5.16 cluster', async () => {
     assert.match(lost.out, `1 revision was written after the snapshot (snapshot at ${r0}, cluster now at ${r0 + 1}): a writer is still running`);
     const allowed = await run('unchanged', ...snap(r0), '-e', 'etcd_allow_lost_writes=true');
     assert.is(allowed.code, 0, allowed.out);
+    assert.match(allowed.out, /\[WARNING\]: \S+: No write since the snapshot \(just before the stop\): WARNING: .*LOST/, 'the accepted loss is shown as a warning');
     assert.is((await run('not_behind', ...snap(r0))).code, 0);
     const behind = await run('not_behind', ...snap(r0 + 5));
     assert.is(behind.code, 2);
