@@ -12,6 +12,8 @@ import { SshConnection } from './ssh.js';
 
 export interface ConnectOptions {
   hostKeyChecking: HostKeyChecking;
+  /** --host-key-checking was given on the command line. */
+  hostKeyCheckingExplicit?: boolean;
   /** --ask-pass */
   password?: string;
   /** -K */
@@ -46,6 +48,7 @@ export function createConnection(host: string, vars: Vars, opts: ConnectOptions)
   if (isLocalHost(host, vars)) return new LocalConnection(host);
   const target = resolveSshTarget(host, vars, {
     hostKeyChecking: opts.hostKeyChecking,
+    ...(opts.hostKeyCheckingExplicit ? { hostKeyCheckingExplicit: true } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
     ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),

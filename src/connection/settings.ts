@@ -38,7 +38,10 @@ export interface SshTarget extends HopSettings {
 }
 
 export interface SettingsInput {
+  /** The operator's --host-key-checking (default strict): inventories, playbooks and -e never go below it. */
   hostKeyChecking: HostKeyChecking;
+  /** Given on the command line: then ~/.ssh/config cannot relax it either. */
+  hostKeyCheckingExplicit?: boolean;
   password?: string;
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
@@ -205,10 +208,12 @@ function buildHop(inp: HopInput, cfg: SshConfigHost, run: SettingsInput): HopSet
   const userFiles = (inp.knownHostsFiles?.length ? inp.knownHostsFiles : cfgKnown?.length ? cfgKnown : defaultKnownHostsFiles()).map(expandHome);
   const knownHostsFiles = [...userFiles];
   for (const g of ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']) if (existsSync(g)) knownHostsFiles.push(g);
-  // Policy: per-host args win; a relaxed run option (--host-key-checking) beats ~/.ssh/config; else the config; else strict.
+  // Policy: per-host args win (weakerFromFiles refused any below the run option); a relaxed run
+  // option (--host-key-checking) beats ~/.ssh/config; else the config (unless the option was
+  // given on the command line); else strict.
   const hostKeyChecking = inp.hostKeyChecking
     ?? (run.hostKeyChecking !== 'strict' ? run.hostKeyChecking : undefined)
-    ?? hostKeyCheckingFrom(cfg.strictHostKeyChecking)
+    ?? (run.hostKeyCheckingExplicit ? undefined : hostKeyCheckingFrom(cfg.strictHostKeyChecking))
     ?? run.hostKeyChecking;
   const connectTimeoutMs = run.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : undefined);
   const keepaliveIntervalMs = run.keepaliveIntervalMs ?? (cfg.serverAliveIntervalSec !== undefined ? cfg.serverAliveIntervalSec * 1000 : undefined);
@@ -254,8 +259,48 @@ function resolveJumps(value: string | undefined, run: SettingsInput, shared: Pic
   return hops;
 }
 
+const STRENGTH: Record<HostKeyChecking, number> = { off: 0, 'accept-new': 1, strict: 2 };
+const NO_FILE = (f: string) => ['/dev/null', 'none'].includes(f.toLowerCase());
+
+/**
+ * Host variables (inventory, play vars, vars_files, -e: all files or text an operator may not have
+ * read) must not weaken host-key checking below the operator's --host-key-checking: no
+ * StrictHostKeyChecking weaker than it, no known_hosts of /dev/null (every key new, so trusted
+ * under accept-new) unless the run is `off` already. Returns the variable and what is wrong and
+ * how to fix it; the caller may add where the variable was set.
+ */
+export function weakerHostKeyChecking(name: string, vars: Vars, run: SettingsInput): { variable: string; message: string } | undefined {
+  const problem = (variable: string, what: string, flag: string) => ({
+    variable,
+    message:
+      `${name}: ${variable} ${what}, which would weaken host-key checking below this run's ${run.hostKeyChecking} (--host-key-checking${run.hostKeyCheckingExplicit ? '' : ', default strict'}); ` +
+      `an inventory, a playbook or -e cannot weaken host-key checking, only the operator's --host-key-checking can. ` +
+      `Fix: remove it from ${variable}, or, if this host really must be reached without checking its key, pass --host-key-checking ${flag} on the command line`,
+  });
+  for (const v of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
+    const text = str(vars[v]);
+    if (!text) continue;
+    let o: Map<string, string>;
+    try {
+      o = parseSshArgs(text).options;
+    } catch {
+      continue; // resolveSshTarget reports it
+    }
+    const raw = o.get('stricthostkeychecking');
+    const hkc = hostKeyCheckingFrom(raw);
+    if (hkc && STRENGTH[hkc] < STRENGTH[run.hostKeyChecking]) return problem(v, `sets StrictHostKeyChecking=${raw}`, hkc);
+    const files = o.get('userknownhostsfile');
+    if (files !== undefined && run.hostKeyChecking !== 'off' && shellWords(files).every(NO_FILE)) return problem(v, `sets UserKnownHostsFile=${files} (no known_hosts: every host key would be new)`, 'off');
+  }
+  const known = str(vars['etcdplay_known_hosts_file']);
+  if (known && NO_FILE(known) && run.hostKeyChecking !== 'off') return problem('etcdplay_known_hosts_file', `is ${known} (no known_hosts: every host key would be new)`, 'off');
+  return undefined;
+}
+
 /** Everything needed to reach inventory host `name` over SSH. */
 export function resolveSshTarget(name: string, vars: Vars, run: SettingsInput): SshTarget {
+  const weaker = weakerHostKeyChecking(name, vars, run);
+  if (weaker) throw new ValidationError(weaker.message);
   const common = [str(vars['ansible_ssh_common_args']), str(vars['ansible_ssh_extra_args'])].filter(Boolean).join(' ');
   let args: ReturnType<typeof parseSshArgs>;
   try {

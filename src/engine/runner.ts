@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { isLocalHost } from '../connection/factory.js';
+import { weakerHostKeyChecking } from '../connection/settings.js';
+import { varOrigin } from './varorigin.js';
 import { setMaxListeners } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import type { Connection } from '../connection/connection.js';
@@ -212,7 +215,8 @@ export class Runner {
     let refused: string | undefined;
     await this.flushJournal();
     try {
-      if (this.opts.lock ?? !this.opts.check) refused = await this.lockAll(playbook.plays, perPlay);
+      refused = this.weakerHostKeyChecking(playbook.plays, perPlay);
+      if (!refused && (this.opts.lock ?? !this.opts.check)) refused = await this.lockAll(playbook.plays, perPlay);
       if (refused) {
         this.emit({ type: 'warning', message: refused });
         this.failedRun = true;
@@ -242,6 +246,27 @@ export class Runner {
     this.emit({ type: 'run.end', runId: this.runId, recap: this.recap, exitCode, interrupted: this.interrupted, durationMs: Date.now() - this.t0 });
     if (crash) throw crash;
     return { exitCode, recap: this.recap, runId: this.runId, ...(refused ? { refused } : {}) };
+  }
+
+  /**
+   * Refuse the run, before any connection, when a host's variables (inventory, play vars, -e)
+   * would weaken host-key checking below the operator's --host-key-checking: what, where, the fix.
+   */
+  private weakerHostKeyChecking(plays: Play[], perPlay: string[][]): string | undefined {
+    const problems = new Set<string>();
+    for (const play of plays) {
+      for (const h of perPlay[play.index] ?? []) {
+        try {
+          const vars = this.varsOf(play, h, undefined, {});
+          if (isLocalHost(h, vars)) continue;
+          const w = weakerHostKeyChecking(h, vars, this.opts.connect);
+          if (w) problems.add(`  ${w.message}.\n    ${w.variable} is set in ${varOrigin(w.variable, { extraVars: this.opts.extraVars, play, inventory: this.opts.inventory, host: h })}`);
+        } catch {
+          /* vars that do not render, or a bad ansible_connection: the host's first task reports it */
+        }
+      }
+    }
+    return problems.size ? `refusing to run, nothing was contacted: host-key checking would be weakened by a file\n${[...problems].join('\n')}` : undefined;
   }
 
   /** The connection vars, become and lock settings of a host, from the first play that runs on it. */

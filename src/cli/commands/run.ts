@@ -183,6 +183,7 @@ export async function connectOptions(v: ConnectFlags): Promise<ConnectOptions> {
   if (!hkc) throw new ValidationError(`--host-key-checking must be strict, accept-new or off, got ${JSON.stringify(v['host-key-checking'])}`);
   const opts: ConnectOptions = {
     hostKeyChecking: hkc,
+    ...(v['host-key-checking'] !== undefined ? { hostKeyCheckingExplicit: true } : {}),
     promptPassphrase: (keyFile) => readSecret(`Passphrase for ${keyFile}: `),
   };
   if (v['ask-pass']) opts.password = await readSecret('SSH password: ');

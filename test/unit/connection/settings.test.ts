@@ -58,6 +58,21 @@ test('host key checking: args > relaxed run option > config > strict', () => {
   assert.is(resolveSshTarget('h', {}, { ...run, hostKeyChecking: 'accept-new' }).hostKeyChecking, 'accept-new');
 });
 
+test('host variables never weaken host-key checking below the run option; an explicit option beats ~/.ssh/config too', () => {
+  const weak = (args: string, hkc: 'strict' | 'accept-new' | 'off') => () => resolveSshTarget('h', { ansible_ssh_common_args: args }, { ...run, hostKeyChecking: hkc });
+  assert.throws(weak('-o StrictHostKeyChecking=no', 'strict'), (e: unknown) => e instanceof ValidationError && /ansible_ssh_common_args sets StrictHostKeyChecking=no.*--host-key-checking off/.test(e.message));
+  assert.throws(weak('-oStrictHostKeyChecking=accept-new', 'strict'), /StrictHostKeyChecking=accept-new/);
+  assert.throws(weak('-o StrictHostKeyChecking=no', 'accept-new'), /below this run's accept-new/);
+  assert.throws(weak('-o UserKnownHostsFile=/dev/null', 'accept-new'), /UserKnownHostsFile=\/dev\/null/);
+  assert.throws(weak('-o "UserKnownHostsFile /dev/null"', 'strict'), /UserKnownHostsFile/);
+  assert.throws(() => resolveSshTarget('h', { ansible_ssh_extra_args: '-o StrictHostKeyChecking=no' }, run), /ansible_ssh_extra_args/);
+  assert.is(weak('-o StrictHostKeyChecking=no', 'off')().hostKeyChecking, 'off');
+  assert.is(weak('-o StrictHostKeyChecking=yes', 'off')().hostKeyChecking, 'strict');
+  writeFileSync(cfg, 'Host *\n  StrictHostKeyChecking no\n');
+  assert.is(resolveSshTarget('h', {}, { ...run, hostKeyCheckingExplicit: true }).hostKeyChecking, 'strict');
+  writeFileSync(cfg, '');
+});
+
 test('a ProxyJump loop and a bad port are validation errors', () => {
   writeFileSync(cfg, 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
   assert.throws(() => resolveSshTarget('t', { ansible_ssh_common_args: '-J a' }, run), (e: unknown) => e instanceof ValidationError);
