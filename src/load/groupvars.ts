@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readInputFile } from './bounds.js';
 import { basename, extname, join } from 'node:path';
 import type { Inventory } from '../model/inventory.js';
 import type { Diagnostic } from '../model/source.js';
@@ -36,13 +37,12 @@ function varFiles(path: string): string[] {
 }
 
 function readVars(file: string, ds: Diagnostic[]): Vars {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    ds.push(diag('file-unreadable', { file, line: 1, col: 1 }, `cannot read vars file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+  const read = readInputFile(file, 'vars file');
+  if ('diagnostic' in read) {
+    ds.push(read.diagnostic);
     return {};
   }
+  const text = read.text;
   if (text.startsWith('$ANSIBLE_VAULT')) {
     ds.push(diag('vault-unsupported', { file, line: 1, col: 1 }, 'Ansible Vault encrypted files are not supported', { hint: 'decrypt it, or pass secrets with -e @file' }));
     return {};

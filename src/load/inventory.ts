@@ -1,4 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { MAX_FILE_BYTES } from '../template/limits.js';
+import { readInputFile } from './bounds.js';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Inventory } from '../model/inventory.js';
 import type { Diagnostic } from '../model/source.js';
@@ -52,7 +54,8 @@ export function loadInventory(sources: string[]): { inventory: Inventory; diagno
 
 function readText(file: string): string | undefined {
   try {
-    return statSync(file).isFile() ? readFileSync(file, 'utf8') : undefined;
+    const st = statSync(file);
+    return st.isFile() && st.size <= MAX_FILE_BYTES ? readFileSync(file, 'utf8') : undefined;
   } catch {
     return undefined;
   }
@@ -79,12 +82,9 @@ export function parseInventory(text: string, file: string): { inventory: Invento
 }
 
 function parseInventoryFile(file: string, b: InventoryBuilder): Diagnostic[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return [diag('file-unreadable', { file, line: 1, col: 1 }, `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)];
-  }
+  const r = readInputFile(file, 'inventory');
+  if ('diagnostic' in r) return [r.diagnostic];
+  const text = r.text;
   if (text.startsWith('$ANSIBLE_VAULT')) {
     return [diag('vault-unsupported', { file, line: 1, col: 1 }, 'Ansible Vault encrypted files are not supported', { hint: 'decrypt it (ansible-vault decrypt) before use' })];
   }

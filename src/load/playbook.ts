@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { expansionSizes, MAX_RENDERED_BYTES, MAX_YAML_ALIASES, tooLarge } from '../template/limits.js';
+import { readInputFile } from './bounds.js';
 import { isMap, isScalar, isSeq, visit } from 'yaml';
 import type { Node, Scalar, YAMLMap } from 'yaml';
 import type { ErrorObject } from 'ajv';
@@ -33,13 +34,9 @@ export interface LoadOptions {
 export const registryLookup: ModuleLookup = { get: getModule, names: moduleNames };
 
 export function loadPlaybook(file: string, opts: LoadOptions = {}): { playbook?: Playbook; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    return { diagnostics: [diag('file-unreadable', { file, line: 1, col: 1 }, `cannot read playbook: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)] };
-  }
-  return parsePlaybook(text, file, opts);
+  const r = readInputFile(file, 'playbook');
+  if ('diagnostic' in r) return { diagnostics: [r.diagnostic] };
+  return parsePlaybook(r.text, file, opts);
 }
 
 const MODULE_KEY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -100,7 +97,7 @@ function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { p
     L.err('not-a-list', root, 'a playbook must be a list of plays', hint);
     return { diagnostics: sortDiagnostics(L.ds) };
   }
-  const data = src.doc.toJS({ maxAliasCount: 1000 });
+  const data = src.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   schemaDiagnostics(L, validatePlaybookData(data), data);
   octalWarnings(L);
 
@@ -369,7 +366,10 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
     }
   }
   const varsRaw = js('vars');
-  if (m.has('vars')) L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
+  if (m.has('vars')) {
+    L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
+    expansionCheck(L, m.get('vars')!.value, varsRaw);
+  }
   const play: Play = {
     index,
     name: str(js('name')) ?? hosts,
@@ -523,7 +523,10 @@ function buildTask(L: Loader, item: unknown, id: string, inHandlers: boolean): T
   if ((m.has('loop_control')) && !m.has('loop') && !m.has('with_items')) L.warn('loop-control-without-loop', m.get('loop_control')!.keyNode, "'loop_control' has no effect without 'loop'");
   const vars = js('vars');
   if (vars && typeof vars === 'object' && !Array.isArray(vars)) task.vars = vars as Vars;
-  if (m.has('vars')) L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
+  if (m.has('vars')) {
+    L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
+    expansionCheck(L, m.get('vars')!.value, vars);
+  }
   const env = js('environment');
   if (env && typeof env === 'object' && !Array.isArray(env)) {
     task.environment = Object.fromEntries(Object.entries(env as Record<string, unknown>).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)).map(([k, v]) => [k, String(v)]));
@@ -749,4 +752,16 @@ function checkNotify(L: Loader, play: Play): void {
     }
   };
   walk([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers]);
+}
+
+/** Variables whose templates would expand beyond MAX_RENDERED_BYTES (estimated without rendering): an error at the variable. */
+function expansionCheck(L: Loader, node: unknown, vars: unknown): void {
+  if (!vars || typeof vars !== 'object' || Array.isArray(vars)) return;
+  const map = deref(L.src, node);
+  if (!isMap(map)) return;
+  const sizes = expansionSizes(vars as Record<string, unknown>);
+  for (const e of entries(L.src, map)) {
+    const n = sizes.get(e.key) ?? 0;
+    if (n > MAX_RENDERED_BYTES) L.err('template-too-large', e.keyNode ?? e.pair, tooLarge(n, `variable '${e.key}' rendered`), 'a variable may hold at most 1 MiB once its templates are expanded');
+  }
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { MAX_YAML_ALIASES } from '../template/limits.js';
+import { readInputFile } from './bounds.js';
 import { isMap } from 'yaml';
 import type { Diagnostic } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
@@ -22,7 +23,7 @@ function parseVarsTextUnsafe(text: string, file: string): { vars: Vars; diagnost
   if (ds.some((d) => d.severity === 'error' && d.code !== 'duplicate-key')) return { vars: {}, diagnostics: sortDiagnostics(ds) };
   const root = deref(src, src.doc.contents);
   if (root === null || root === undefined) return { vars: {}, diagnostics: ds };
-  const data = src.doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  const data = src.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown;
   if (data === null || data === undefined) return { vars: {}, diagnostics: ds };
   if (!isMap(root) || typeof data !== 'object' || Array.isArray(data)) {
     ds.push(diag('vars-not-mapping', nodePos(src, root), 'a vars file must be a mapping of variable names to values', { lines: src.lines }));
@@ -39,12 +40,9 @@ function parseVarsTextUnsafe(text: string, file: string): { vars: Vars; diagnost
 
 /** Load a vars file (YAML or JSON). A missing or unreadable file is an error diagnostic. */
 export function loadVarsFile(path: string): { vars: Vars; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { vars: {}, diagnostics: [diag('file-unreadable', { file: path, line: 1, col: 1 }, `cannot read vars file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)] };
-  }
+  const r = readInputFile(path, 'vars file');
+  if ('diagnostic' in r) return { vars: {}, diagnostics: [r.diagnostic] };
+  const text = r.text;
   if (text.startsWith('$ANSIBLE_VAULT')) {
     return { vars: {}, diagnostics: [diag('vault-unsupported', { file: path, line: 1, col: 1 }, 'Ansible Vault encrypted files are not supported', { hint: 'decrypt it, or pass secrets with -e @file' })] };
   }

@@ -2,6 +2,8 @@ import { parseAllDocuments, LineCounter, isAlias, isMap, isScalar, isSeq, isPair
 import type { Document, Node, Pair, YAMLMap, Scalar } from 'yaml';
 import type { Diagnostic, SourcePos } from '../model/source.js';
 import { diag } from './diagnostics.js';
+import { tooDeep } from './bounds.js';
+import { MAX_YAML_ALIASES, MAX_YAML_DEPTH } from '../template/limits.js';
 
 /**
  * A parsed YAML source with everything needed to point at any node: file name, line counter and
@@ -19,6 +21,12 @@ export interface YamlSource {
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lc = new LineCounter();
   const lines = text.split('\n');
+  const deep = tooDeep(text);
+  if (deep) {
+    // Not parsed at all: the parser recurses per level.
+    const d = diag('yaml-too-deep', { file, line: deep.line, col: deep.col }, `YAML nests deeper than ${MAX_YAML_DEPTH} levels here (mappings and lists inside each other)`, { lines, hint: 'no playbook, inventory or vars file needs this; is the file generated or hostile?' });
+    return { file, text, lines, lc, doc: parseEmpty(lc), diagnostics: [d] };
+  }
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
   const list = Array.isArray(docs) ? docs : [];
@@ -32,7 +40,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   // Aliases and merge keys are resolved only when converting; find what would make that throw.
   if (!diagnostics.some((d) => d.severity === 'error' && d.code !== 'duplicate-key') && list[0]) {
     try {
-      list[0].toJS({ maxAliasCount: 1000 });
+      list[0].toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (e) {
       diagnostics.push(...conversionDiagnostics(src, (e as Error).message));
     }
@@ -173,7 +181,7 @@ export function entries(src: YamlSource, map: YAMLMap): Entry[] {
 export function toJS(src: YamlSource, node: unknown): unknown {
   const n = deref(src, node);
   if (n === null || n === undefined) return null;
-  if (isScalar(n) || isMap(n) || isSeq(n)) return (n as { toJS(doc: Document, opts?: unknown): unknown }).toJS(src.doc, { maxAliasCount: 1000 });
+  if (isScalar(n) || isMap(n) || isSeq(n)) return (n as { toJS(doc: Document, opts?: unknown): unknown }).toJS(src.doc, { maxAliasCount: MAX_YAML_ALIASES });
   return n;
 }
 

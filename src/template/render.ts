@@ -10,6 +10,7 @@
  * Undefined variables raise UndefinedVariableError naming the variable (the caller attaches
  * the source position). Jinja spellings (`x | default('y')`, `a['b']`) are translated first.
  */
+import { MAX_RENDERED_BYTES, tooLarge } from './limits.js';
 import { createRequire } from 'node:module';
 import type { Vars } from '../model/vars.js';
 import { HELPERS, LENIENT_FIRST_ARG, Quoted, Raw } from './helpers.js';
@@ -277,15 +278,20 @@ function checkProgram(prog: Node, vars: Vars, tpl: string): void {
 
 function run(c: Compiled, vars: Vars, tpl: string): string {
   checkProgram(c.ast, vars, tpl);
+  let out: string;
   try {
-    return c.run(vars);
+    out = c.run(vars);
   } catch (err) {
     if (err instanceof UndefinedVariableError || err instanceof TemplateError) throw err;
     const msg = firstLine(err);
     const m = /^"([^"]+)" not defined in/.exec(msg);
     if (m) throw new UndefinedVariableError(m[1]!, tpl);
+    if (err instanceof RangeError && /string length/.test(msg)) throw new TemplateError(tooLarge(2 ** 29, `the result of ${JSON.stringify(tpl.slice(0, 200))}`), tpl);
     throw new TemplateError(`template failed: ${msg} in ${JSON.stringify(tpl)}`, tpl);
   }
+  // Checked at every rendering, so a variable made of copies of another fails at the first one too large.
+  if (out.length > MAX_RENDERED_BYTES) throw new TemplateError(tooLarge(out.length, `the result of ${JSON.stringify(tpl.slice(0, 200))}`), tpl);
+  return out;
 }
 
 /** Does this string contain template syntax at all? */

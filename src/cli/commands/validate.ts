@@ -8,6 +8,7 @@ import { countDiagnostics, formatDiagnostics, hasErrors, sortDiagnostics } from 
 import { loadInventory } from '../../load/inventory.js';
 import { loadPlaybook } from '../../load/playbook.js';
 import { parseExtraVars } from '../extravars.js';
+import { buildPlan } from '../../plan/build.js';
 
 export const usage = `usage: etcdplay validate [PLAYBOOK|DIR...] [-i INVENTORY...] [-e NAME=VALUE...] [--json]
 
@@ -25,22 +26,6 @@ Exit status: 0 no errors (warnings allowed), 2 errors found.`;
 function useColor(): boolean {
   return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
 }
-
-type BuildPlan = (pb: Playbook, inv: Inventory, opts: { extraVars: Record<string, unknown>; check: boolean }) => { diagnostics: Diagnostic[] };
-
-/** The planner, when src/plan/ provides it (it is optional for validate). */
-async function loadPlanner(): Promise<BuildPlan | undefined> {
-  const spec = '../../plan/index.js';
-  try {
-    const mod = (await import(spec)) as { buildPlan?: BuildPlan };
-    return typeof mod.buildPlan === 'function' ? mod.buildPlan : undefined;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    process.stderr.write(`etcdplay validate: the planner could not be loaded (${(e as Error).message}); checking without it\n`);
-    return undefined;
-  }
-}
-
 
 /** A directory argument stands for the playbooks (*.yml, *.yaml) directly in it. */
 function expandDir(path: string): string[] {
@@ -96,16 +81,13 @@ export async function run(argv: string[]): Promise<number> {
     if (r.playbook) playbooks.push(r.playbook);
   }
   if (inventory && playbooks.length) {
-    const buildPlan = await loadPlanner();
-    if (buildPlan) {
-      for (const pb of playbooks) {
-        try {
-          diagnostics.push(...buildPlan(pb, inventory, { extraVars, check: true }).diagnostics);
-        } catch (e) {
-          const ds = (e as { diagnostics?: Diagnostic[] }).diagnostics;
-          if (ds?.length) diagnostics.push(...ds);
-          else diagnostics.push({ severity: 'error', code: 'plan-failed', message: `planning failed: ${(e as Error).message}`, pos: { file: pb.file, line: 1, col: 1 } });
-        }
+    for (const pb of playbooks) {
+      try {
+        diagnostics.push(...buildPlan(pb, inventory, { extraVars, check: true }).diagnostics);
+      } catch (e) {
+        const ds = (e as { diagnostics?: Diagnostic[] }).diagnostics;
+        if (ds?.length) diagnostics.push(...ds);
+        else diagnostics.push({ severity: 'error', code: 'plan-failed', message: `planning failed: ${(e as Error).message}`, pos: { file: pb.file, line: 1, col: 1 } });
       }
     }
   }
