@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import { ValidationError } from '../errors.js';
 import { CONTROL_PLANE_VARS } from './controlplane.js';
+import type { LabInit } from './init.js';
 
 export const CLIENT_PORT = 2379;
 export const PEER_PORT = 2380;
@@ -27,6 +28,8 @@ export interface LabSpec {
   net?: number;
   /** Control plane hosts cp1..cpN (API-server-like etcd writers, see controlplane.ts); default 0. */
   controlPlane?: number;
+  /** The hosts' init (default sysv): systemd hosts log etcd to the journal. */
+  init?: LabInit;
 }
 
 export const DEFAULT_NET = 1;
@@ -74,7 +77,10 @@ function q(v: string): string {
   return `"${v.replace(/(["\\$`])/g, '\\$1')}"`;
 }
 
-/** /etc/default/etcd for one member (sourced by the init script under `set -a`). */
+/**
+ * /etc/default/etcd for one member (sourced by the init script under `set -a`; systemd hosts: the
+ * EnvironmentFile of the package's etcd.service, and etcd logs to stderr, i.e. the journal).
+ */
 export function renderEtcdDefaults(spec: LabSpec, host: LabHost): string {
   const s = scheme(spec.tls);
   const hosts = labHosts(spec.nodes, spec.net);
@@ -89,7 +95,7 @@ export function renderEtcdDefaults(spec: LabSpec, host: LabHost): string {
     ['ETCD_INITIAL_CLUSTER_TOKEN', clusterToken(spec.name)],
     ['ETCD_INITIAL_CLUSTER_STATE', 'new'],
     ['ETCD_LOGGER', 'zap'],
-    ['ETCD_LOG_OUTPUTS', ETCD_LOG_FILE],
+    ['ETCD_LOG_OUTPUTS', spec.init === 'systemd' ? 'stderr' : ETCD_LOG_FILE],
   ];
   if (spec.tls) {
     vars.push(
@@ -104,7 +110,7 @@ export function renderEtcdDefaults(spec: LabSpec, host: LabHost): string {
     );
   }
   return [
-    `# Written by etcdplay lab '${spec.name}' for ${host.name}. Sourced by /etc/init.d/etcd (set -a).`,
+    `# Written by etcdplay lab '${spec.name}' for ${host.name}. ${spec.init === 'systemd' ? 'EnvironmentFile of etcd.service.' : 'Sourced by /etc/init.d/etcd (set -a).'}`,
     ...vars.map(([k, v]) => `${k}=${q(v)}`),
     '',
   ].join('\n');

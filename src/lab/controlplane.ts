@@ -151,20 +151,56 @@ esac
 `;
 }
 
-/** The three services of a control plane host: init.d name -> script. */
-export function controlPlaneServices(): Record<string, string> {
-  const out: Record<string, string> = {
-    [WRITER_SERVICE]: renderServiceScript({
-      name: WRITER_SERVICE, description: 'etcdplay lab etcd writer (kube-apiserver stand-in)', daemon: [WRITER_PATH], runtimeFiles: [READY_FILE],
-    }),
-  };
-  for (const name of IDLE_SERVICES) {
-    out[name] = renderServiceScript({
+/** The three services of a control plane host (the same specs for init scripts and systemd units). */
+export function controlPlaneSpecs(): ServiceSpec[] {
+  return [
+    { name: WRITER_SERVICE, description: 'etcdplay lab etcd writer (kube-apiserver stand-in)', daemon: [WRITER_PATH], runtimeFiles: [READY_FILE] },
+    ...IDLE_SERVICES.map((name): ServiceSpec => ({
       name, description: `etcdplay lab idle daemon (${name} stand-in)`, daemon: ['/bin/sleep', 'infinity'],
       afterStart: `date -Is >> ${shQuote(`/var/log/${name}.starts`)}`,
-    });
-  }
-  return out;
+    })),
+  ];
+}
+
+/** The three services of a control plane host: init.d name -> script. */
+export function controlPlaneServices(): Record<string, string> {
+  return Object.fromEntries(controlPlaneSpecs().map((s) => [s.name, renderServiceScript(s)]));
+}
+
+/** The three services of a control plane host as systemd units: unit file name -> text. */
+export function controlPlaneUnits(): Record<string, string> {
+  return Object.fromEntries(controlPlaneSpecs().map((s) => [`${s.name}.service`, renderUnit(s)]));
+}
+
+/**
+ * The systemd unit equivalent of renderServiceScript: the same daemon, the same exact stop. TERM
+ * goes to the daemon only (KillMode=mixed), so the writer finishes the put in flight and exits;
+ * after 10 s whatever is left of the unit (an etcdctl in flight too) is killed, and `systemctl
+ * stop` returns only once the unit's cgroup is empty. Not enabled: the lab starts it.
+ */
+export function renderUnit(s: ServiceSpec): string {
+  const files = (s.runtimeFiles ?? []).map(shQuote).join(' ');
+  const lines = [
+    '# Written by etcdplay lab (a stand-in for a Kubernetes control plane service).',
+    '[Unit]',
+    `Description=${s.description}`,
+    'After=network.target',
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${s.daemon.map(shQuote).join(' ')}`,
+    ...(files ? [`ExecStartPre=/bin/rm -f ${files}`] : []),
+    ...(s.afterStart ? [`ExecStartPost=/bin/sh -c ${shQuote(s.afterStart)}`] : []),
+    'KillMode=mixed',
+    'KillSignal=SIGTERM',
+    'TimeoutStopSec=10',
+    ...(files ? [`ExecStopPost=/bin/rm -f ${files}`] : []),
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ];
+  return lines.join('\n');
 }
 
 /** Shell run inside a control plane host: etcdctl (etcd-client) only, from the lab's repo. */

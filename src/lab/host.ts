@@ -109,9 +109,9 @@ export function sshBanner(address: string, timeoutMs = 1000): Promise<boolean> {
 
 export const HOST_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'DEBIAN_FRONTEND=noninteractive'];
 
-/** Run a shell command inside the host (its namespaces and root), without ssh. */
+/** Run a shell command inside the host (its namespaces and root), without ssh. pid: the host's PID 1. */
 export function hostExec(pid: number, shellCommand: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return run(['nsenter', '--target', String(pid), '--mount', '--uts', '--pid', '--root', '--wd',
+  return run(['nsenter', '--target', String(pid), '--mount', '--uts', '--ipc', '--pid', '--root', '--wd',
     '--', '/usr/bin/env', '-i', ...HOST_ENV, '/bin/sh', '-c', shellCommand], { allowFail: true, ...opts });
 }
 

@@ -9,16 +9,19 @@ import {
   CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, MAX_CONTROL_PLANE, controlPlaneHosts, labHosts, pickNet, renderEtcdDefaults,
   renderEtcHosts, renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,
 } from './config.js';
-import { READY_FILE, WRITER_PATH, WRITER_SERVICE, IDLE_SERVICES, controlPlaneInstallScript, controlPlaneServices, renderWriter } from './controlplane.js';
+import { randomBytes } from 'node:crypto';
+import { READY_FILE, WRITER_PATH, WRITER_SERVICE, IDLE_SERVICES, controlPlaneInstallScript, controlPlaneServices, controlPlaneUnits, renderWriter } from './controlplane.js';
 import { removeTree } from './fsutil.js';
 import { hostExec, hostPaths, isHostAlive, processesUnder, sleep, startHost } from './host.js';
+import { DEFAULT_INIT, type LabInit } from './init.js';
+import { inHostCgroup, killCgroup, labCgroup, removeCgroup, startSystemdHost, systemdLeftovers } from './nspawn.js';
 import { ensureEtcdPackages } from './packages.js';
 import { checkLabName, labDir } from './paths.js';
 import { makePki } from './pki.js';
 import { checkPreconditions } from './preconditions.js';
 import { run, type RunResult } from './proc.js';
 import { ensureRootfs } from './rootfs.js';
-import { allHostStates, labFiles, listLabNames, readState, writeState, type LabState } from './state.js';
+import { allHostStates, labFiles, listLabNames, readState, writeState, type LabHostState, type LabState } from './state.js';
 
 export interface LabUpOptions {
   name: string;
@@ -33,6 +36,8 @@ export interface LabUpOptions {
   net?: number;
   /** Control plane hosts cp1..cpN (0..5, default 0): etcd writers in group kube_control_plane. */
   controlPlane?: number;
+  /** sysv (sshd as PID 1, init scripts) or systemd (each host boots systemd); default DEFAULT_INIT. */
+  init?: LabInit;
   log?: (line: string) => void;
 }
 
@@ -51,6 +56,7 @@ export interface Lab {
   hosts: { name: string; address: string; pid: number }[];
   /** Control plane hosts (cp1..), not etcd members; empty unless `controlPlane` was asked for. */
   controlPlane: { name: string; address: string; pid: number }[];
+  init: LabInit;
 }
 
 export const DEFAULT_ETCD = '3.5.16';
@@ -62,7 +68,13 @@ function toLab(dir: string, st: LabState): Lab {
     etcdVersion: st.etcdVersion, debVersion: st.debVersion, tls: st.tls, net: st.net ?? DEFAULT_NET,
     hosts: st.hosts.map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
     controlPlane: (st.cpHosts ?? []).map((h) => ({ name: h.name, address: h.address, pid: h.pid })),
+    init: st.init ?? 'sysv',
   };
+}
+
+/** The host's PID 1 still runs (sysv: rooted in its overlay; systemd: in its cgroup). */
+function hostRunning(st: LabState, h: LabHostState): boolean {
+  return st.init === 'systemd' ? inHostCgroup(h.pid, st.name, h.name) : isHostAlive(h.pid, hostPaths(labDir(st.name), h.name).root);
 }
 
 /** etcdctl argv prefix (as shell text) for talking to `endpoints` from inside a lab host. */
@@ -96,7 +108,7 @@ export async function labExec(name: string, node: string, shellCommand: string, 
   const all = allHostStates(st);
   const h = all.find((x) => x.name === node || x.address === node);
   if (!h) throw new ValidationError(`lab '${name}' has no host '${node}' (hosts: ${all.map((x) => x.name).join(', ')})`);
-  if (!isHostAlive(h.pid, hostPaths(labDir(name), h.name).root)) throw new ValidationError(`lab '${name}': host ${h.name} is not running (etcdplay lab up --name ${name})`);
+  if (!hostRunning(st, h)) throw new ValidationError(`lab '${name}': host ${h.name} is not running (etcdplay lab up --name ${name})`);
   return hostExec(h.pid, shellCommand, opts);
 }
 
@@ -129,11 +141,13 @@ async function prepareHost(dir: string, spec: LabSpec, host: LabHost, role: Host
   write('/etc/hosts', renderEtcHosts(all));
   write('/etc/ssh/sshd_config.d/etcdplay.conf', renderSshdConfig(host));
   write('/root/.ssh/authorized_keys', authorizedKey, 0o600);
+  if (spec.init === 'systemd') write('/etc/machine-id', randomBytes(16).toString('hex') + '\n', 0o444);
   if (role === 'etcd') {
     write('/etc/default/etcd', renderEtcdDefaults(spec, host));
   } else {
     write(WRITER_PATH, renderWriter(etcdctlPrefix(spec.tls, labEndpoints({ tls: spec.tls, hosts: labHosts(spec.nodes, spec.net) }), WRITER_COMMAND_TIMEOUT)), 0o755);
-    for (const [service, script] of Object.entries(controlPlaneServices())) write(`/etc/init.d/${service}`, script, 0o755);
+    if (spec.init === 'systemd') for (const [unit, text] of Object.entries(controlPlaneUnits())) write(`/etc/systemd/system/${unit}`, text);
+    else for (const [service, script] of Object.entries(controlPlaneServices())) write(`/etc/init.d/${service}`, script, 0o755);
   }
   await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `root@${host.name}`, '-f', up('etc/ssh/ssh_host_ed25519_key')]);
   if (spec.tls) {
@@ -149,16 +163,26 @@ async function prepareHost(dir: string, spec: LabSpec, host: LabHost, role: Host
   return readFileSync(up('etc/ssh/ssh_host_ed25519_key.pub'), 'utf8');
 }
 
-/** The shell run inside each host to install etcd from the local repo. */
+/** Denies every service start during the lab's own install (deb-systemd-invoke and invoke-rc.d honour it). */
+export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+
+/**
+ * The shell run inside each host to install etcd from the local repo. On systemd hosts the
+ * package's postinst would start etcd at once (and block until it has a quorum): the lab blocks
+ * that with a policy-rc.d for its own install only (removed afterwards, so a later apt-get in a
+ * playbook behaves like on a real host) and starts every member itself, all at once.
+ */
 export function installScript(spec: LabSpec): string {
   const pkgs = ['etcd-server', 'etcd-client'].map((p) => shQuote(`${p}=${spec.debVersion}`)).join(' ');
+  const systemd = spec.init === 'systemd';
   const lines = [
     'set -e',
+    ...(systemd ? [`printf '#!/bin/sh\\nexit 101\\n' > ${POLICY_RC_D}`, `chmod 0755 ${POLICY_RC_D}`, `trap 'rm -f ${POLICY_RC_D}' EXIT`] : []),
     'apt-get update -q >/dev/null',
     `apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${pkgs}`,
     `install -d -o etcd -g etcd -m 0750 ${shQuote(ETCD_LOG_FILE.replace(/\/[^/]+$/, ''))}`,
-    // sid's package has no init script: install the lab's (see renderInitScript)
-    `[ -e /etc/init.d/etcd ] || { cat > /etc/init.d/etcd <<'ETCDPLAY_INIT'\n${renderInitScript()}ETCDPLAY_INIT\nchmod 0755 /etc/init.d/etcd; }`,
+    // sid's package has no init script: install the lab's (see renderInitScript); systemd hosts use the package's unit
+    ...(systemd ? [] : [`[ -e /etc/init.d/etcd ] || { cat > /etc/init.d/etcd <<'ETCDPLAY_INIT'\n${renderInitScript()}ETCDPLAY_INIT\nchmod 0755 /etc/init.d/etcd; }`]),
   ];
   if (spec.tls) {
     lines.push(`chown -R etcd:etcd ${shQuote(HOST_PKI_DIR)}`, `chmod 0600 ${HOST_PKI_DIR}/*.key`, `chown root:root ${shQuote(HOST_PKI.clientKey)}`);
@@ -205,21 +229,22 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   if (!Number.isInteger(controlPlane) || controlPlane < 0 || controlPlane > MAX_CONTROL_PLANE) {
     throw new ValidationError(`--control-plane must be 0..${MAX_CONTROL_PLANE}, got ${opts.controlPlane}`);
   }
-  await checkPreconditions(log);
+  const init = opts.init ?? DEFAULT_INIT;
+  await checkPreconditions(log, { systemd: init === 'systemd' });
   const dir = labDir(name);
   const existing = readState(name);
-  if (existing?.state === 'up' && allHostStates(existing).every((h) => isHostAlive(h.pid, hostPaths(dir, h.name).root))) {
+  if (existing?.state === 'up' && allHostStates(existing).every((h) => hostRunning(existing, h))) {
     throw new ValidationError(`lab '${name}' is already up (etcdplay lab down --name ${name} first)`);
   }
   if (existsSync(dir)) {
     log(`lab '${name}': tearing down what a previous 'up' left behind`);
     await labDown(name);
   }
-  const [pk, lower] = await Promise.all([ensureEtcdPackages({ log }), ensureRootfs({ log })]);
+  const [pk, lower] = await Promise.all([ensureEtcdPackages({ log }), ensureRootfs({ log, init })]);
   const v = pk.versions.find((x) => x.version === (opts.etcd ?? DEFAULT_ETCD) || x.debVersion === opts.etcd);
   if (!v) throw new ValidationError(`etcd ${opts.etcd} is not available; choose one of: ${pk.versions.map((x) => x.version).join(', ')}`);
   const net = await chooseNet(name, nodes, controlPlane, opts.net, log);
-  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls, net, controlPlane };
+  const spec: LabSpec = { name, nodes, etcdVersion: v.version, debVersion: v.debVersion, tls: !!opts.tls, net, controlPlane, init };
   const hosts = labHosts(nodes, net);
   const cps = controlPlaneHosts(controlPlane, net);
   const everyHost: [LabHost, HostRole][] = [...hosts.map((h): [LabHost, HostRole] => [h, 'etcd']), ...cps.map((h): [LabHost, HostRole] => [h, 'control-plane'])];
@@ -228,7 +253,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st: LabState = {
     name, nodes, controlPlane, etcdVersion: v.version, debVersion: v.debVersion, tls: spec.tls, net, state: 'starting',
-    createdAt: new Date().toISOString(), createdBy: { pid: process.pid }, hosts: [], cpHosts: [],
+    createdAt: new Date().toISOString(), createdBy: { pid: process.pid }, hosts: [], cpHosts: [], init,
   };
   writeState(dir, st);
   try {
@@ -241,11 +266,17 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     writeFileSync(f.sshConfig, renderSshConfig(spec, files));
     writeFileSync(f.inventory, renderInventory(spec, files));
 
-    log(`starting ${nodes} hosts${cps.length ? ` and ${cps.length} control plane host(s)` : ''}`);
-    for (const [h, role] of everyHost) {
-      const started = await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h);
+    log(`starting ${nodes} hosts${cps.length ? ` and ${cps.length} control plane host(s)` : ''}${init === 'systemd' ? ' (booting systemd, all at once)' : ''}`);
+    const record = (h: LabHost, role: HostRole, started: { pid: number; unsharePid: number }) => {
       (role === 'etcd' ? st.hosts : st.cpHosts!).push({ name: h.name, address: h.address, ...started });
       writeState(dir, st);
+    };
+    if (init === 'systemd') {
+      const boots = await Promise.allSettled(everyHost.map(async ([h, role]) => record(h, role, await startSystemdHost(hostPaths(dir, h.name), lower, pk.repoDir, h, name))));
+      const failed = boots.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      for (const [h, role] of everyHost) record(h, role, await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h));
     }
     log(`installing etcd ${v.debVersion} with apt-get from the local repository${cps.length ? ' (etcd-client only on the control plane hosts)' : ''}`);
     await Promise.all([
@@ -302,6 +333,8 @@ export async function labDown(name: string): Promise<boolean> {
   for (const h of hosts) {
     if (isHostAlive(h.pid, hostPaths(dir, h.name).root)) try { process.kill(h.pid, 'SIGKILL'); } catch { /* gone */ }
   }
+  // systemd hosts (or a half-started lab whose state lost them): the whole cgroup tree of the lab
+  await killCgroup(labCgroup(name));
   const deadline = Date.now() + 15_000;
   for (;;) {
     const left = processesUnder(dir);
@@ -314,7 +347,10 @@ export async function labDown(name: string): Promise<boolean> {
     // the unshare parent exits once its child (the host's PID 1) is gone
     for (let i = 0; i < 50 && alive(h.unsharePid); i++) await sleep(100);
   }
+  await removeCgroup(labCgroup(name));
   await removeTree(dir);
+  const left = systemdLeftovers(name, hosts.map((h) => h.name));
+  if (left.length) throw new ValidationError(`lab '${name}': left behind after down: ${left.join(', ')}`);
   return true;
 }
 
@@ -373,7 +409,7 @@ export async function labStatus(name: string): Promise<LabStatus> {
   const st = stateOrThrow(name);
   const dir = labDir(name);
   const members = await Promise.all(st.hosts.map(async (h): Promise<MemberStatus> => {
-    const m: MemberStatus = { name: h.name, address: h.address, pid: h.pid, running: isHostAlive(h.pid, hostPaths(dir, h.name).root), healthy: false };
+    const m: MemberStatus = { name: h.name, address: h.address, pid: h.pid, running: hostRunning(st, h), healthy: false };
     if (!m.running) return { ...m, error: 'host not running' };
     const pkg = await hostExec(h.pid, "dpkg-query -W -f '${Version}' etcd-server 2>/dev/null");
     if (pkg.rc === 0 && pkg.stdout) m.package = pkg.stdout.trim();
@@ -391,7 +427,7 @@ export async function labStatus(name: string): Promise<LabStatus> {
     return m;
   }));
   const controlPlane = await Promise.all((st.cpHosts ?? []).map(async (h): Promise<ControlPlaneStatus> => {
-    const c = { name: h.name, address: h.address, pid: h.pid, running: isHostAlive(h.pid, hostPaths(dir, h.name).root), apiserver: false, ready: false };
+    const c = { name: h.name, address: h.address, pid: h.pid, running: hostRunning(st, h), apiserver: false, ready: false };
     if (!c.running) return c;
     const r = await hostExec(h.pid, `service ${WRITER_SERVICE} status >/dev/null; echo "$?"; test -e ${shQuote(READY_FILE)}; echo "$?"`);
     const [svc, ready] = r.stdout.trim().split('\n');

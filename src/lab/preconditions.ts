@@ -16,8 +16,11 @@ export function hasTool(name: string): boolean {
   return PATH_DIRS.some((d) => existsSync(`${d}/${name}`));
 }
 
-export function missingPackages(has: (tool: string) => boolean = hasTool): string[] {
-  return [...new Set(TOOLS.filter(([t]) => !has(t)).map(([, p]) => p))];
+/** Only for labs whose hosts boot systemd. */
+export const SYSTEMD_TOOLS: [string, string][] = [['systemd-nspawn', 'systemd-container']];
+
+export function missingPackages(has: (tool: string) => boolean = hasTool, tools: [string, string][] = TOOLS): string[] {
+  return [...new Set(tools.filter(([t]) => !has(t)).map(([, p]) => p))];
 }
 
 /** One-line errors unless this is Linux and we are root. */
@@ -26,9 +29,9 @@ export function requireRootOnLinux(): void {
   if (process.getuid?.() !== 0) throw new ValidationError('the lab needs root (mounts, namespaces, chroot): run it with sudo');
 }
 
-export async function checkPreconditions(log: (s: string) => void = () => {}): Promise<void> {
+export async function checkPreconditions(log: (s: string) => void = () => {}, opts: { systemd?: boolean } = {}): Promise<void> {
   requireRootOnLinux();
-  const missing = missingPackages();
+  const missing = missingPackages(hasTool, opts.systemd ? [...TOOLS, ...SYSTEMD_TOOLS] : TOOLS);
   if (!missing.length) return;
   if (!hasTool('apt-get')) throw new ValidationError(`missing tools: install the packages ${missing.join(' ')}`);
   log(`installing ${missing.join(' ')} with apt-get`);

@@ -1,8 +1,10 @@
 /** The lab's state file, `<labdir>/lab.json`, and the files every lab dir holds. */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LabInit } from './init.js';
 import { labDir, labsRoot } from './paths.js';
 
+/** pid: the host's PID 1 (sshd, or systemd); unsharePid: the process started for it (unshare, or systemd-nspawn). */
 export interface LabHostState { name: string; address: string; pid: number; unsharePid: number }
 
 export interface LabState {
@@ -23,6 +25,8 @@ export interface LabState {
   /** Control plane hosts (cp1..); absent in state files written before they existed. */
   controlPlane?: number;
   cpHosts?: LabHostState[];
+  /** The hosts' init; absent in state files written before systemd hosts existed (= sysv). */
+  init?: LabInit;
 }
 
 /** Every host of the lab: etcd members and control plane hosts. */

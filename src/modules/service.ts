@@ -8,6 +8,8 @@ export interface ServiceArgs {
   enabled?: boolean;
   pattern?: string;
   timeout?: number;
+  /** systemd: `systemctl daemon-reload` first (no-op without systemd). */
+  daemon_reload?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ wait_for() {
   i=0; n=$((timeout * 5))
   while :; do
     case $1 in
-      running) is_running && return 0 ;;
+      running) is_running && return 0; has_systemd && systemctl is-failed --quiet "$name" && return 1 ;;
       gone) if ! is_running && ! proc_alive; then return 0; fi ;;
     esac
     i=$((i + 1)); [ "$i" -ge "$n" ] && return 1
@@ -65,9 +67,18 @@ set_enabled() {
   fi
   echo "service $name: cannot $1 (no systemctl, update-rc.d or chkconfig)" >&2; exit 3
 }
+failed() {
+  if has_systemd; then
+    echo "last journal lines of $name:" >&2
+    journalctl -u "$name" -n 12 --no-pager 2>/dev/null | sed 's/^/  /' >&2
+    why=" (systemd: $(systemctl show -p ActiveState --value "$name" 2>/dev/null)/$(systemctl show -p Result --value "$name" 2>/dev/null); journal above)"
+  fi
+  echo "service $name $1\${why:-}" >&2
+  exit 1
+}
 start() {
-  ctl start || exit $?
-  wait_for running || { echo "service $name did not report running within \${timeout}s" >&2; exit 1; }
+  ctl start || failed "failed to start"
+  wait_for running || failed "did not report running within \${timeout}s"
 }
 stop() {
   if is_running; then ctl stop || exit $?; fi
@@ -77,7 +88,7 @@ stop() {
   }
 }
 restart() {
-  if has_systemd; then ctl restart || exit $?; wait_for running || { echo "service $name did not come back within \${timeout}s" >&2; exit 1; }
+  if has_systemd; then ctl restart || failed "failed to restart"; wait_for running || failed "did not come back within \${timeout}s"
   else stop; start; fi
 }
 exists() {
@@ -107,6 +118,8 @@ case $op in
     if is_running; then ctl reload || exit $?; else start; fi ;;
   enable) set_enabled enable ;;
   disable) set_enabled disable ;;
+  need-daemon-reload) has_systemd ;;
+  daemon-reload) systemctl daemon-reload ;;
   *) echo "unknown service operation $op" >&2; exit 2 ;;
 esac
 `;
@@ -125,10 +138,11 @@ export const serviceModule: Module<ServiceArgs> = {
       enabled: { type: 'boolean', description: 'Start at boot (systemctl enable, update-rc.d, chkconfig).' },
       pattern: { type: 'string', minLength: 1, description: 'Process name to wait for when stopping (default: the service name).' },
       timeout: { type: 'integer', minimum: 1, default: 60, description: 'Seconds to wait for the service to come up or for its process to be gone.' },
+      daemon_reload: { type: 'boolean', description: 'systemd: `systemctl daemon-reload` before anything else (unit files or drop-ins changed); nothing without systemd.' },
     },
     required: ['name'],
     additionalProperties: false,
-    anyOf: [{ required: ['state'] }, { required: ['enabled'] }],
+    anyOf: [{ required: ['state'] }, { required: ['enabled'] }, { required: ['daemon_reload'] }],
   },
   docs: `Controls a service with systemd when it runs the host (\`/run/systemd/system\` exists), else
 with \`service NAME ...\` or \`/etc/init.d/NAME\`.
@@ -139,7 +153,11 @@ with \`service NAME ...\` or \`/etc/init.d/NAME\`.
   the status says stopped AND no such process is left (so its ports are free for the next start).
 - \`restarted\`: stop, wait until the process is gone, start (systemd: \`systemctl restart\`).
 - \`reloaded\`: reload if running, else start.
-- \`enabled\`: idempotent; checked before changing.`,
+- \`enabled\`: idempotent; checked before changing.
+- \`daemon_reload\`: \`systemctl daemon-reload\` first (changed when systemd runs the host).
+
+A start or restart that fails under systemd ends with the unit's state and result, and its last
+journal lines (\`journalctl -u NAME\`) are in the task's stderr.`,
   examples: `- name: stop etcd everywhere
   service:
     name: etcd
@@ -154,6 +172,7 @@ with \`service NAME ...\` or \`/etc/init.d/NAME\`.
     const run = (op: string) => script(SERVICE_SH, [op, name, pat, timeout]);
     const timeoutMs = (timeout * 2 + 30) * 1000;
     const steps: Step[] = [];
+    if (args.daemon_reload) steps.push(commandStep('systemctl daemon-reload (when systemd runs the host)', run('daemon-reload'), { mutates: true, onlyIf: run('need-daemon-reload') }));
     switch (args.state) {
       case 'started':
         steps.push(commandStep(`start ${name} (if not running) and wait until it runs`, run('start'), { mutates: true, onlyIf: run('need-start'), timeoutMs }));

@@ -4,7 +4,7 @@ set -u
 need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client sudo:sudo \
             debootstrap:debootstrap dpkg-scanpackages:dpkg-dev openssl:openssl ip:iproute2 \
-            ps:procps unshare:util-linux fuser:psmisc; do
+            ps:procps unshare:util-linux fuser:psmisc systemd-nspawn:systemd-container; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need+=("$pkg")
 done

@@ -1,7 +1,7 @@
 /**
  * `etcdplay lab`: real multi-host etcd clusters on this machine (see docs/lab.md).
  *
- *   etcdplay lab up [--nodes 3] [--etcd 3.5.16] [--tls] [--name lab] [--control-plane N]
+ *   etcdplay lab up [--nodes 3] [--etcd 3.5.16] [--tls] [--name lab] [--control-plane N] [--init sysv|systemd]
  *   etcdplay lab status [--name lab] [--json]
  *   etcdplay lab ssh NODE [--name lab] [-- COMMAND...]
  *   etcdplay lab exec NODE [--name lab] -- COMMAND...      (inside the host, without ssh)
@@ -17,17 +17,20 @@ import {
   etcdctlPrefix, getLab, labDown, labExec, labLoad, labStatus, labUp, labWrites, listLabNames, DEFAULT_ETCD, type Lab, type LabStatus, type LabWrites,
 } from '../../lab/index.js';
 import { readState } from '../../lab/state.js';
+import { DEFAULT_INIT, LAB_INITS, isLabInit } from '../../lab/init.js';
 import { requireRootOnLinux } from '../../lab/preconditions.js';
 
 export const DEFAULT_LAB = 'lab';
 
 export const usage = `usage: etcdplay lab <up|status|ssh|exec|load|writes|down|list> [options]
 
-  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME] [--net N] [--control-plane C]
+  up      [--nodes N] [--etcd VERSION] [--tls] [--name NAME] [--net N] [--control-plane C] [--init INIT]
                                                               build (cached) and start a lab on 127.0.N.11..
                                                               (C: 0..5 control plane hosts cp1.. on 127.0.N.31..,
                                                               group kube_control_plane, each with a writing
-                                                              kube-apiserver stand-in)
+                                                              kube-apiserver stand-in; INIT: ${LAB_INITS.join('|')},
+                                                              default ${DEFAULT_INIT}: systemd boots systemd in
+                                                              every host, services are systemd units)
   status  [--name NAME] [--json]                              hosts, addresses, versions, health, leader
   ssh     NODE [--name NAME] [-- COMMAND...]                  ssh into a host (strict host key checking)
   exec    NODE [--name NAME] -- COMMAND...                    run a shell command inside a host, without ssh
@@ -53,6 +56,7 @@ const OPTIONS = {
   keys: { type: 'string' },
   leases: { type: 'string' },
   'control-plane': { type: 'string' },
+  init: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,7 +72,7 @@ const progress = (s: string) => process.stderr.write(`lab: [${((Date.now() - sta
 
 export function describeLab(lab: Lab): string {
   const lines = [
-    `lab '${lab.name}' is up: ${lab.hosts.length} x etcd ${lab.etcdVersion} (${lab.debVersion}), ${lab.tls ? 'TLS (https, client certificates)' : 'http'}`,
+    `lab '${lab.name}' is up: ${lab.hosts.length} x etcd ${lab.etcdVersion} (${lab.debVersion}), ${lab.tls ? 'TLS (https, client certificates)' : 'http'}, ${lab.init === 'systemd' ? 'systemd hosts' : 'sysv hosts'}`,
     ...lab.hosts.map((h) => `  ${h.name.padEnd(6)} ${h.address.padEnd(11)} pid ${h.pid}`),
     ...lab.controlPlane.map((h) => `  ${h.name.padEnd(6)} ${h.address.padEnd(11)} pid ${h.pid}  control plane (kube-apiserver writing)`),
     '',
@@ -148,7 +152,9 @@ export async function run(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const lab = await labUp({
+      const init = o.init ?? DEFAULT_INIT;
+      if (!isLabInit(init)) throw new ValidationError(`--init must be one of ${LAB_INITS.join(', ')}, got '${init}'`);
+      const lab = await labUp({ init,
         name, nodes: int('nodes', o.nodes, 3), etcd: o.etcd ?? DEFAULT_ETCD, tls: !!o.tls, controlPlane: int('control-plane', o['control-plane'], 0),
         ...(o.net !== undefined ? { net: int('net', o.net, 1) } : {}), log: progress,
       });
@@ -200,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       if (!names.length) out('no labs');
       for (const n of names) {
         const st = readState(n);
-        out(st ? `${n}\t${st.state}\t${st.nodes} x etcd ${st.etcdVersion}${st.tls ? ' TLS' : ''}${st.cpHosts?.length ? `, ${st.cpHosts.length} control plane` : ''}` : `${n}\t(unknown state)`);
+        out(st ? `${n}\t${st.state}\t${st.nodes} x etcd ${st.etcdVersion}${st.tls ? ' TLS' : ''}${st.cpHosts?.length ? `, ${st.cpHosts.length} control plane` : ''}${st.init === 'systemd' ? ', systemd' : ''}` : `${n}\t(unknown state)`);
       }
       return 0;
     }

@@ -1,0 +1,203 @@
+/**
+ * A lab host that boots systemd: `systemd-nspawn --boot` of the host's overlay root, sharing this
+ * machine's network namespace (so sshd and etcd listen on the host's own loopback address).
+ *
+ * Everything the host leaves on this machine is kept in places `down` can find by name:
+ * - its cgroup `etcdplay-lab-<lab>/<host>` in every cgroup hierarchy systemd uses (the boot shell
+ *   moves itself there before exec'ing nspawn, so the host's systemd gets that subtree and never
+ *   shares a cgroup with another host: a `systemctl stop etcd` stops only this host's etcd);
+ * - the overlay mount and a private tmpfs on /run/systemd/nspawn (nspawn's locks and propagation
+ *   dirs), both in a private mount namespace that vanishes with the last process;
+ * - no machine registration (`--register=no --keep-unit`: no machined, no scope unit).
+ * So `down` kills the cgroup tree (which holds nspawn, the host's PID 1 and every service),
+ * waits for it to be empty and removes the cgroup dirs.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { LabHost } from './config.js';
+import { type HostPaths, sleep, sshBanner } from './host.js';
+import { HOST_REPO_DIR } from './rootfs.js';
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+export const NSPAWN_RUN_DIR = '/run/systemd/nspawn';
+export const MACHINES_RUN_DIR = '/run/systemd/machines';
+const BOOT_TIMEOUT_MS = 90_000;
+
+/** The cgroup hierarchies systemd uses on this machine: unified only, or name=systemd + unified (hybrid). */
+export function cgroupHierarchies(root = CGROUP_ROOT): string[] {
+  if (existsSync(join(root, 'cgroup.controllers'))) return [root];
+  return ['systemd', 'unified'].map((h) => join(root, h)).filter((d) => existsSync(join(d, 'cgroup.procs')));
+}
+
+/** A lab's cgroup, relative to each hierarchy. */
+export function labCgroup(lab: string): string {
+  return `etcdplay-lab-${lab}`;
+}
+
+export function hostCgroup(lab: string, host: string): string {
+  return `${labCgroup(lab)}/${host}`;
+}
+
+/** nspawn's machine name for a host (used for its propagation dir; never registered). */
+export function machineName(lab: string, host: string): string {
+  return `etcdplay-${lab}-${host}`;
+}
+
+/**
+ * Runs as `unshare --mount --propagation private sh -c BOOT boot ROOT LOWER UPPER WORK REPO NAME
+ * MACHINE CGROUP_DIR...`: joins the host's cgroups, mounts the overlay and nspawn's private run
+ * dir, then becomes systemd-nspawn.
+ */
+export const NSPAWN_BOOT = [
+  'set -e',
+  'root=$1; lower=$2; upper=$3; work=$4; repo=$5; name=$6; machine=$7; shift 7',
+  'for cg in "$@"; do mkdir -p "$cg"; echo $$ > "$cg/cgroup.procs"; done',
+  'mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$root"',
+  `mkdir -p ${NSPAWN_RUN_DIR}`,
+  `mount -t tmpfs -o mode=0755,size=4m tmpfs ${NSPAWN_RUN_DIR}`,
+  `exec systemd-nspawn --quiet --boot --directory="$root" --machine="$machine" --hostname="$name" --register=no --keep-unit \\`,
+  `  --console=read-only --resolv-conf=off --timezone=off --link-journal=no --bind-ro="$repo:${HOST_REPO_DIR}"`,
+].join('\n');
+
+/** argv that starts a systemd host (for unit tests and for startSystemdHost). */
+export function nspawnArgv(p: HostPaths, lower: string, repo: string, host: LabHost, lab: string, hierarchies = cgroupHierarchies()): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', NSPAWN_BOOT, 'boot',
+    p.root, lower, p.upper, p.work, repo, host.name, machineName(lab, host.name), ...hierarchies.map((h) => join(h, hostCgroup(lab, host.name)))];
+}
+
+/** Every pid in a cgroup and its descendants, in every hierarchy. */
+export function cgroupPids(rel: string, hierarchies = cgroupHierarchies()): number[] {
+  const out = new Set<number>();
+  const walk = (dir: string) => {
+    let text = '';
+    try { text = readFileSync(join(dir, 'cgroup.procs'), 'utf8'); } catch { /* not a cgroup (or gone) */ }
+    for (const l of text.split('\n')) if (l) out.add(Number(l));
+    let entries: string[] = [];
+    try { entries = readdirSync(dir); } catch { return; }
+    for (const e of entries) {
+      const sub = join(dir, e);
+      try { if (statSync(sub).isDirectory()) walk(sub); } catch { /* gone */ }
+    }
+  };
+  for (const h of hierarchies) walk(join(h, rel));
+  return [...out];
+}
+
+/** The cgroup directories of `rel` (deepest first), in every hierarchy. */
+export function cgroupDirs(rel: string, hierarchies = cgroupHierarchies()): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    let entries: string[] = [];
+    try { entries = readdirSync(dir); } catch { return; }
+    for (const e of entries) {
+      const sub = join(dir, e);
+      try { if (statSync(sub).isDirectory()) walk(sub); } catch { /* gone */ }
+    }
+    out.push(dir);
+  };
+  for (const h of hierarchies) if (existsSync(join(h, rel))) walk(join(h, rel));
+  return out;
+}
+
+/** The host's PID 1 (systemd) as this machine sees it: the process of its cgroup whose innermost pid is 1. */
+export function hostInitPid(lab: string, host: string): number | undefined {
+  for (const pid of cgroupPids(hostCgroup(lab, host))) {
+    try {
+      const ns = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+      if (ns && ns.length > 1 && ns[ns.length - 1] === '1') return pid;
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
+/** `pid` runs and belongs to the host's cgroup (a reused pid elsewhere does not count). */
+export function inHostCgroup(pid: number, lab: string, host: string): boolean {
+  try {
+    const rel = '/' + hostCgroup(lab, host);
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').some((l) => {
+      const path = l.split(':').slice(2).join(':');
+      return path === rel || path.startsWith(rel + '/');
+    });
+  } catch { return false; }
+}
+
+/** Boot the host; resolves once its sshd answers, with its PID 1 and nspawn's pid. */
+export async function startSystemdHost(p: HostPaths, lower: string, repo: string, host: LabHost, lab: string): Promise<{ pid: number; unsharePid: number }> {
+  const hierarchies = cgroupHierarchies();
+  if (!hierarchies.length) throw new ValidationError(`no cgroup hierarchy for systemd under ${CGROUP_ROOT} (need cgroup2, or name=systemd + unified)`);
+  for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true });
+  const log = openSync(p.log, 'a');
+  const argv = nspawnArgv(p, lower, repo, host, lab, hierarchies);
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: '/', detached: true, stdio: ['ignore', log, log], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+  });
+  closeSync(log);
+  child.unref();
+  const unsharePid = child.pid!;
+  let exited = false;
+  child.on('exit', () => { exited = true; });
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  let pid: number | undefined;
+  while (Date.now() < deadline && !exited) {
+    pid ??= hostInitPid(lab, host.name);
+    if (pid && (await sshBanner(host.address))) return { pid, unsharePid };
+    await sleep(100);
+  }
+  const tail = existsSync(p.log) ? readFileSync(p.log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+  await killCgroup(hostCgroup(lab, host.name));
+  throw new ValidationError(`${host.name}: ${exited ? 'systemd-nspawn exited' : `sshd did not come up on ${host.address}:22 within ${BOOT_TIMEOUT_MS / 1000} s`}${tail ? `: ${tail}` : ''}`);
+}
+
+/**
+ * Kill every process of a cgroup tree (cgroup.kill where the kernel has it, else SIGKILL to each
+ * listed pid, repeated: a fork in flight shows up in the next round), until it is empty.
+ */
+export async function killCgroup(rel: string, timeoutMs = 15_000): Promise<void> {
+  const hierarchies = cgroupHierarchies();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = cgroupPids(rel, hierarchies);
+    if (!pids.length) return;
+    if (Date.now() > deadline) throw new ValidationError(`cgroup ${rel}: processes still running after kill: ${pids.join(' ')}`);
+    for (const h of hierarchies) {
+      const kill = join(h, rel, 'cgroup.kill');
+      if (existsSync(kill)) try { writeFileSync(kill, '1'); } catch { /* not supported */ }
+    }
+    for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    await sleep(50);
+  }
+}
+
+/** Remove a cgroup tree whose processes are gone (rmdir, deepest first; a busy dir is retried). */
+export async function removeCgroup(rel: string): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const dirs = cgroupDirs(rel);
+    if (!dirs.length) return;
+    for (const d of dirs) try { rmdirSync(d); } catch { /* busy a moment longer, or gone */ }
+    await sleep(100);
+  }
+  const left = cgroupDirs(rel);
+  if (left.length) throw new ValidationError(`cgroup dirs could not be removed: ${left.join(' ')}`);
+}
+
+/**
+ * What a lab's systemd hosts could leave on this machine, for `down` and the leftover checks:
+ * its cgroup dirs, nspawn run entries and machine registrations named after its machines.
+ */
+export function systemdLeftovers(lab: string, hosts: string[]): string[] {
+  const found = cgroupDirs(labCgroup(lab)).map((d) => `cgroup ${d}`);
+  const machines = new Set(hosts.map((h) => machineName(lab, h)));
+  const scan = (dir: string, depth: number) => {
+    let entries: string[] = [];
+    try { entries = readdirSync(dir); } catch { return; }
+    for (const e of entries) {
+      if (machines.has(e)) found.push(`${dir}/${e}`);
+      else if (depth > 0) { try { if (statSync(join(dir, e)).isDirectory()) scan(join(dir, e), depth - 1); } catch { /* gone */ } }
+    }
+  };
+  scan(NSPAWN_RUN_DIR, 2);
+  scan(MACHINES_RUN_DIR, 0);
+  return found;
+}
