@@ -3,6 +3,7 @@
  * etcdplay command line: dispatches to one file per subcommand under ./commands/.
  * Each command module exports `run(argv: string[]): Promise<number>` (the exit code) and `usage`.
  */
+import { termSafe } from '../template/terminal.js';
 import { EtcdplayError, ValidationError } from '../errors.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
@@ -43,11 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     return await mod.run(rest);
   } catch (err) {
     if (err instanceof ValidationError) {
-      process.stderr.write(`etcdplay: ${err.message}\n`);
+      process.stderr.write(`etcdplay: ${termSafe(err.message)}\n`);
       return 2;
     }
     if (err instanceof EtcdplayError) {
-      process.stderr.write(`etcdplay: ${err.message}\n`);
+      process.stderr.write(`etcdplay: ${termSafe(err.message)}\n`);
       if (process.env.ETCDPLAY_DEBUG) process.stderr.write(err.detail + '\n');
       return 1;
     }

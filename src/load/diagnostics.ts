@@ -1,3 +1,4 @@
+import { termSafeDeep } from '../template/terminal.js';
 import { Chalk } from 'chalk';
 import type { Diagnostic, Severity, SourcePos } from '../model/source.js';
 
@@ -72,7 +73,9 @@ export function diagnosticHeader(d: Diagnostic): string {
 export function formatDiagnostics(ds: Diagnostic[], opts: { color?: boolean } = {}): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const out: string[] = [];
-  for (const d of ds) {
+  for (const raw of ds) {
+    // Messages and source lines quote the user's files: no control character reaches the terminal.
+    const d = termSafeDeep(raw);
     const sev = d.severity === 'error' ? c.red.bold('error') : c.yellow.bold('warning');
     out.push(`${c.bold(`${d.pos.file}:${d.pos.line}:${d.pos.col}:`)} ${sev}: ${d.message}`);
     if (d.sourceLine !== undefined) {

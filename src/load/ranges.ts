@@ -16,6 +16,9 @@ export function hasRange(pattern: string): boolean {
 }
 
 export function expandHostRange(pattern: string): RangeResult {
+  // Host names are printed to terminals (recap, progress) and used in commands: no control characters.
+  const ctl = /[\x00-\x1f\x7f-\x9f]/.exec(pattern);
+  if (ctl) return { names: [], error: `host name ${JSON.stringify(pattern)} contains a control character (${JSON.stringify(ctl[0]).slice(1, -1)}); host names may not, they are printed to terminals`, at: ctl.index };
   const open = pattern.indexOf('[');
   if (open < 0) {
     if (pattern.includes(']')) return { names: [], error: `unbalanced ']' in host name '${pattern}'`, at: pattern.indexOf(']') };

@@ -1,3 +1,4 @@
+import { termSafeDeep } from '../template/terminal.js';
 import type { ChalkInstance } from 'chalk';
 import type { EngineEvent } from '../model/event.js';
 import type { HostStatus, TaskResult } from '../model/result.js';
@@ -22,7 +23,9 @@ export class AdhocReporter implements Reporter {
     this.write = opts.write ?? ((t) => process.stdout.write(t));
   }
 
-  handle(e: EngineEvent): void {
+  handle(raw: EngineEvent): void {
+    // Host names, task names, messages and remote output go to a terminal: control characters escaped.
+    const e = termSafeDeep(raw);
     if (e.type === 'host.end' && !e.taskId.endsWith('.gather_facts')) this.write(this.colour(e.status, adhocLine(e.host, e.status, e.result)) + '\n');
     else if (e.type === 'warning') this.write(this.c.magenta(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}`) + '\n');
     else if (e.type === 'run.end' && this.opts.recap !== false) this.write('\n' + formatRecap(e.recap, { color: this.opts.color }) + '\n');

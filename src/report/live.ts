@@ -1,3 +1,4 @@
+import { termSafeDeep } from '../template/terminal.js';
 import { Listr, type ListrTask } from 'listr2';
 import type { ChalkInstance } from 'chalk';
 import type { EngineEvent } from '../model/event.js';
@@ -48,7 +49,9 @@ export class LiveReporter implements Reporter {
     this.enqueue(() => this.write(s + '\n'));
   }
 
-  handle(e: EngineEvent): void {
+  handle(raw: EngineEvent): void {
+    // Host names, task names, messages and remote output go to a terminal: control characters escaped.
+    const e = termSafeDeep(raw);
     const c = this.c;
     switch (e.type) {
       case 'run.start':

@@ -1,3 +1,4 @@
+import { termSafeDeep } from '../template/terminal.js';
 import type { ChalkInstance } from 'chalk';
 import type { EngineEvent } from '../model/event.js';
 import type { HostStatus, TaskResult } from '../model/result.js';
@@ -35,7 +36,9 @@ export class PlainReporter implements Reporter {
     this.write(s + '\n');
   }
 
-  handle(e: EngineEvent): void {
+  handle(raw: EngineEvent): void {
+    // Host names, task names, messages and remote output go to a terminal: control characters escaped.
+    const e = termSafeDeep(raw);
     const c = this.c;
     switch (e.type) {
       case 'run.start':

@@ -5,6 +5,7 @@
  */
 import type { Vars } from '../model/vars.js';
 import { shQuote } from './shell.js';
+import { termSafe } from './terminal.js';
 
 export const REDACTED = '********';
 
@@ -52,6 +53,7 @@ export function secretForms(secret: string): string[] {
     const json = JSON.stringify(f).slice(1, -1);
     forms.add(f).add(json).add(JSON.stringify(json).slice(1, -1)); // JSON inside JSON: a log line of an event
   }
+  forms.add(termSafe(secret)); // as a terminal shows it
   const url = encodeURIComponent(secret);
   for (const f of [url, url.replace(/%20/g, '+'), encodeURI(secret), escape(secret)]) {
     forms.add(f);

@@ -11,6 +11,7 @@ import { buildPlan } from '../../plan/build.js';
 import { parseExtraVars } from '../extravars.js';
 import { formatPlan, redactPlan } from '../../plan/format.js';
 import { parseTagList } from '../../plan/tags.js';
+import { termSafeDeep } from '../../template/terminal.js';
 import { planRedactor } from '../../plan/secrets.js';
 
 export const usage = `usage: etcdplay plan PLAYBOOK -i INVENTORY [options]
@@ -119,6 +120,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (all.length) process.stderr.write(show(formatDiagnostics(all, { color: errColor })));
   if (format === 'json') process.stdout.write(JSON.stringify(showSecrets ? plan : secrets!.value(redactPlan(plan)), null, 2) + '\n');
-  else process.stdout.write(show(formatPlan(plan, { color: color(process.stdout), full: Boolean(values.full) })));
+  else process.stdout.write(show(formatPlan(termSafeDeep(plan), { color: color(process.stdout), full: Boolean(values.full) })));
   return 0;
 }

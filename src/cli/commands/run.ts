@@ -3,6 +3,7 @@
  * destructive plays, then run through the engine with a reporter (listr2 live view on a TTY,
  * plain lines otherwise, --json for NDJSON events) plus the run directory journal.
  */
+import { termSafe } from '../../template/terminal.js';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
@@ -274,7 +275,7 @@ export async function confirmPlays(pb: Playbook, inv: Inventory, limit: string |
   }
   for (const p of asking) {
     const hosts = playHosts(p, inv, limit);
-    process.stderr.write(`\nPLAY [${p.name}] on ${hosts.join(', ')}\n${confirmText(p, inv, hosts, extraVars)}\n`);
+    process.stderr.write(termSafe(`\nPLAY [${p.name}] on ${hosts.join(', ')}\n${confirmText(p, inv, hosts, extraVars)}\n`));
     const a = await ask("Type 'yes' to continue: ");
     if (a !== 'yes') throw new ValidationError(`not confirmed: play '${p.name}' was not run, nothing was contacted`);
   }
@@ -305,7 +306,7 @@ export async function runReporterAndEngine(
     const { exitCode, after } = await go((e) => all.handle(e), intr.signal, intr.hardSignal);
     await all.close();
     (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
-    if (after) process.stderr.write(after);
+    if (after) process.stderr.write(termSafe(after));
     return exitCode;
   } finally {
     intr.dispose();
