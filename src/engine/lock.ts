@@ -1,6 +1,6 @@
 /**
  * The per-cluster run lock: a directory created atomically with `mkdir` on every host of the run
- * (default /var/lib/etcdplay/lock, host var `etcdplay_lock_dir`), with an `owner` file (JSON: run
+ * (one per etcd cluster on the host: clusterLock; host var `etcdplay_lock_dir` overrides), with an `owner` file (JSON: run
  * id, workstation, pid, time, playbook, lease) and a `heartbeat` file the holder touches every
  * lease/4 seconds. A second run is refused with the holder's details. `--break-lock` breaks a lock
  * only when its holder is proven dead: same workstation and its pid gone, or its heartbeat older
@@ -12,7 +12,30 @@ import { hostname } from 'node:os';
 import type { Connection } from '../connection/connection.js';
 import type { Become } from '../model/command.js';
 
-export const DEFAULT_LOCK_DIR = '/var/lib/etcdplay/lock';
+export const DEFAULT_LOCK_ROOT = '/var/lib/etcdplay';
+export const DEFAULT_LOCK_DIR = `${DEFAULT_LOCK_ROOT}/lock`;
+/** The cluster a run locks when the host's variables name none (etcd_service's default). */
+export const DEFAULT_CLUSTER = 'etcd';
+
+/**
+ * The lock of one etcd cluster on a host: several clusters may share the hosts (kubespray's events
+ * cluster: unit etcd-events), and a run on one must not block a run on the other. The cluster is
+ * `etcdplay_cluster`, else `etcd_service` (the unit, unique per instance on a host), else `etcd`.
+ * Its lock dir: `etcdplay_lock_dir` if set; else <root>/lock for the default cluster (the path
+ * older runs used), <root>/lock-<cluster> for the others; root = `etcdplay_lock_root`
+ * (default /var/lib/etcdplay).
+ */
+export function clusterLock(vars: Record<string, unknown>): { cluster: string; dir: string; explicit: boolean } {
+  const s = (k: string) => (typeof vars[k] === 'string' && vars[k] !== '' ? (vars[k] as string) : undefined);
+  const cluster = s('etcdplay_cluster') ?? s('etcd_service') ?? DEFAULT_CLUSTER;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/.test(cluster)) {
+    throw new Error(`cluster name ${JSON.stringify(cluster)} (from etcdplay_cluster or etcd_service) cannot name a lock: use letters, digits, '.', '_', '-', '@' (at most 100)`);
+  }
+  const dir = s('etcdplay_lock_dir');
+  if (dir) return { cluster, dir, explicit: true };
+  const root = (s('etcdplay_lock_root') ?? DEFAULT_LOCK_ROOT).replace(/\/+$/, '') || '';
+  return { cluster, dir: cluster === DEFAULT_CLUSTER ? `${root}/lock` : `${root}/lock-${cluster}`, explicit: s('etcdplay_lock_root') !== undefined };
+}
 /** A lock without a heartbeat (taken by an older etcdplay) counts as dead after this long. */
 export const STALE_LOCK_HOURS = 12;
 /** Default lease (host var etcdplay_lock_lease): a holder silent for longer is dead. Renewed every lease/4. */
@@ -27,6 +50,8 @@ export interface LockOwner {
   user?: string;
   /** Seconds after the last heartbeat at which the holder counts as dead. */
   lease?: number;
+  /** The etcd cluster this lock is for (clusterLock). */
+  cluster?: string;
 }
 
 export type LockOutcome =
@@ -75,8 +100,8 @@ case $o in
      if [ ! -d "$d" ]; then echo RELEASED; else echo NOTMINE; fi ;;
 esac`;
 
-export function lockOwner(runId: string, playbook: string, lease = DEFAULT_LOCK_LEASE_S): LockOwner {
-  return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME, lease };
+export function lockOwner(runId: string, playbook: string, lease = DEFAULT_LOCK_LEASE_S, cluster?: string): LockOwner {
+  return { runId, workstation: hostname(), pid: process.pid, time: new Date().toISOString(), playbook, user: process.env.USER ?? process.env.LOGNAME, lease, ...(cluster ? { cluster } : {}) };
 }
 
 /**
@@ -195,7 +220,8 @@ export function heldMessage(held: Extract<LockOutcome, { state: 'held' }>[], res
   }
   const stale = held.every((h) => h.stale);
   const runIds = [...new Set(held.map((h) => h.owner?.runId).filter(Boolean))];
-  let msg = `another etcdplay run holds the cluster lock; nothing was changed:\n${lines.join('\n')}\n`;
+  const clusters = [...new Set(held.map((h) => h.owner?.cluster).filter(Boolean))];
+  let msg = `another etcdplay run holds the ${clusters.length ? `lock of cluster ${clusters.map((c) => `'${c}'`).join(', ')}` : 'cluster lock'}; nothing was changed:\n${lines.join('\n')}\n`;
   if (stale) {
     msg += `the lock looks stale. If no etcdplay run is working on these hosts any more, ${runIds.length === 1 ? `either resume that run: etcdplay run --resume ${runIds[0]} ..., or ` : ''}break the lock by rerunning with --break-lock: ${resumeHint} --break-lock`;
   } else {

@@ -29,7 +29,7 @@ import { runSteps, type StepsRun } from './steps.js';
 import type { RunOptions, RunOutcome } from './types.js';
 import { existsSync } from 'node:fs';
 import { Journal, sha256File, type JournalStatus } from './journal.js';
-import { DEFAULT_LOCK_DIR, DEFAULT_LOCK_LEASE_S, acquireLock, heldMessage, lockOwner, releaseLock, renewLock, type LockOutcome } from './lock.js';
+import { DEFAULT_LOCK_LEASE_S, acquireLock, clusterLock, heldMessage, lockOwner, releaseLock, renewLock, type LockOutcome } from './lock.js';
 
 /** Where and how a host's run lock is taken. */
 interface LockTarget {
@@ -37,6 +37,7 @@ interface LockTarget {
   become?: Become;
   becomePassword?: string;
   dir: string;
+  cluster: string;
   /** Seconds: the heartbeat is renewed every lease/4. */
   lease: number;
 }
@@ -270,12 +271,20 @@ export class Runner {
   }
 
   /** The connection vars, become and lock settings of a host, from the first play that runs on it. */
-  private lockTarget(plays: Play[], perPlay: string[][], h: string): LockTarget & { wanted: boolean } {
+  private lockTarget(plays: Play[], perPlay: string[][], h: string): LockTarget & { wanted: boolean; error?: string } {
     const pi = plays.findIndex((p) => (perPlay[p.index] ?? []).includes(h));
     const play = plays[pi] ?? plays[0]!;
     const vars = this.varsOf(play, h, undefined, {});
     const conn = vars.ansible_connection;
-    const explicit = typeof vars.etcdplay_lock_dir === 'string' && vars.etcdplay_lock_dir !== '';
+    let named: ReturnType<typeof clusterLock>;
+    let error: string | undefined;
+    try {
+      named = clusterLock(vars);
+    } catch (err) {
+      error = (err as Error).message;
+      named = { cluster: '', dir: '', explicit: true };
+    }
+    const { cluster, dir, explicit } = named;
     // The workstation itself (local connection) is locked only when asked for: tests and local
     // tasks share one machine, a cluster lock there would serialise unrelated runs.
     const wanted = explicit || (conn !== 'local' && h !== 'localhost');
@@ -283,7 +292,7 @@ export class Runner {
     const varPw = vars.ansible_become_password ?? vars.ansible_become_pass;
     const becomePassword = typeof varPw === 'string' || typeof varPw === 'number' ? String(varPw) : this.opts.connect.becomePassword;
     const lease = Number(vars.etcdplay_lock_lease ?? DEFAULT_LOCK_LEASE_S);
-    return { vars, become: this.become(play, eff, vars), becomePassword, dir: explicit ? String(vars.etcdplay_lock_dir) : DEFAULT_LOCK_DIR, lease: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LOCK_LEASE_S, wanted };
+    return { vars, become: this.become(play, eff, vars), becomePassword, dir, cluster, lease: Number.isFinite(lease) && lease > 0 ? lease : DEFAULT_LOCK_LEASE_S, wanted, ...(error ? { error } : {}) };
   }
 
   /** Take the run lock on every host; returns why the run is refused, or undefined. */
@@ -298,9 +307,13 @@ export class Runner {
         return; // the host's vars do not render: its first task reports it
       }
       if (!t.wanted) return;
+      if (t.error) {
+        outcomes.push({ state: 'error', host: h, msg: t.error });
+        return;
+      }
       try {
         const conn = await this.conns.get(h, t.vars);
-        const owner = lockOwner(this.runId, this.opts.playbook.file, t.lease);
+        const owner = lockOwner(this.runId, this.opts.playbook.file, t.lease, t.cluster);
         const o = await acquireLock({ conn, host: h, dir: t.dir, owner, become: t.become, becomePassword: t.becomePassword, force: this.opts.breakLock, takeOver: this.opts.resume?.runId, signal: this.opts.signal });
         if (o.state === 'acquired') this.locked.set(h, t);
         outcomes.push(o);

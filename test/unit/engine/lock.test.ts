@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { staleReason } from '../../../src/engine/lock.js';
+import { clusterLock, staleReason } from '../../../src/engine/lock.js';
 import { cleanup, localInventory, runYaml, tempDir } from './harness.js';
 
 const PB = `- hosts: nodes
@@ -177,6 +177,16 @@ test('a running holder renews its heartbeat: judged from another workstation mid
   } finally {
     cleanup(dir);
   }
+});
+
+test('clusterLock: one lock per etcd cluster on a host (etcdplay_cluster, else etcd_service, else etcd)', () => {
+  assert.equal(clusterLock({}), { cluster: 'etcd', dir: '/var/lib/etcdplay/lock', explicit: false });
+  assert.equal(clusterLock({ etcd_service: 'etcd-events' }), { cluster: 'etcd-events', dir: '/var/lib/etcdplay/lock-etcd-events', explicit: false });
+  assert.equal(clusterLock({ etcd_service: 'etcd-events', etcdplay_cluster: 'events' }).dir, '/var/lib/etcdplay/lock-events');
+  assert.equal(clusterLock({ etcd_service: 'etcd-events', etcdplay_lock_root: '/tmp/x/' }), { cluster: 'etcd-events', dir: '/tmp/x/lock-etcd-events', explicit: true });
+  assert.equal(clusterLock({ etcd_service: 'etcd-events', etcdplay_lock_dir: '/l' }), { cluster: 'etcd-events', dir: '/l', explicit: true });
+  assert.throws(() => clusterLock({ etcdplay_cluster: '../../etc' }), /cannot name a lock/);
+  assert.throws(() => clusterLock({ etcd_service: 'a b' }), /cannot name a lock/);
 });
 
 test.run();
