@@ -1,6 +1,6 @@
 /**
  * A local apt repository with etcd-server and etcd-client of every version Debian offers, built
- * once into the cache: `<cache>/repo/` (debs, Packages index, versions.json).
+ * once into the cache: `<cache>/repo-v<format>/` (debs, Packages index, versions.json).
  *
  * Fetched with the real apt-get against a temporary sources file and lists dir, so the machine's
  * own apt state is never touched. Built in a temporary directory and renamed into place only when
@@ -30,6 +30,10 @@ export interface EtcdPackages { repoDir: string; versions: EtcdPackageVersion[] 
 
 /** Suites fetched, and extra packages some etcd versions need inside a bookworm host. */
 export const SUITES: { suite: string; packages: string[] }[] = [
+  // bullseye's etcd-server 3.3.25 also depends on pipexec (its init script pipes etcd's output
+  // into its log with it), which the bookworm hosts lack; lsb-base, adduser and
+  // init-system-helpers >= 1.54 they have.
+  { suite: 'bullseye', packages: ['etcd-server', 'etcd-client', 'pipexec'] },
   { suite: 'bookworm', packages: ['etcd-server', 'etcd-client', 'adduser'] },
   { suite: 'trixie', packages: ['etcd-server', 'etcd-client'] },
   // sid's etcd-server depends on systemd | systemd-standalone-sysusers/-tmpfiles and its sysusers.d
@@ -38,13 +42,17 @@ export const SUITES: { suite: string; packages: string[] }[] = [
   { suite: 'sid', packages: ['etcd-server', 'etcd-client', 'systemd-standalone-sysusers', 'systemd-standalone-tmpfiles'] },
 ];
 
-/** Bumped whenever the repository's content rules change: older caches are rebuilt. */
-const REPO_FORMAT = 2;
+/**
+ * Bumped whenever the repository's content rules change. Each format is its own cache entry
+ * (`repo-v3`, ...): running labs bind-mount their repository into their hosts, so an older entry
+ * is never deleted or rebuilt in place (format 2 was `repo/`, without bullseye).
+ */
+export const REPO_FORMAT = 3;
 
 const DEFAULT_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export function repoDir(): string {
-  return join(cacheDir(), 'repo');
+  return join(cacheDir(), `repo-v${REPO_FORMAT}`);
 }
 
 /** deb822 sources text for one suite of a mirror. */
@@ -100,11 +108,13 @@ export async function ensureEtcdPackages(opts: { log?: (s: string) => void } = {
   const dir = repoDir();
   const cached = readManifest(dir);
   if (cached) return cached;
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true }); // incomplete or stale
+  // Only complete builds are renamed into place, so this one was damaged afterwards; a running
+  // lab may still use it: never remove it here.
+  if (existsSync(dir)) throw new ValidationError(`the lab's package repository ${dir} is damaged (versions.json, Packages or a .deb missing): remove it when no lab runs, and run again`);
   const mirror = detectMirror();
   if (!mirror) throw new ValidationError('no Debian mirror found: set ETCDPLAY_DEBIAN_MIRROR to a Debian mirror URI');
   mkdirSync(cacheDir(), { recursive: true });
-  const tmp = await freshBuildDir(cacheDir(), 'repo');
+  const tmp = await freshBuildDir(cacheDir(), `repo-v${REPO_FORMAT}`);
   try {
     for (const s of SUITES) await fetchSuite(tmp, mirror, s.suite, s.packages, log);
     rmSync(join(tmp, '.apt'), { recursive: true, force: true });

@@ -93,7 +93,10 @@ else
   elif [ "$state" = latest ]; then
     $mgr upgrade -y $specs || $mgr install -y $specs || exit $?
   else
-    $mgr install -y $specs || { [ "$down" = 1 ] && $mgr downgrade -y $specs; } || exit $?
+    # yum answers "Nothing to do" (rc 0) to an install of an older version than the installed
+    # one: with allow_downgrade, downgrade first; install covers a missing or newer version
+    if [ "$down" = 1 ]; then $mgr downgrade -y $specs || $mgr install -y $specs || exit $?
+    else $mgr install -y $specs || exit $?; fi
   fi
 fi
 state_was=$state
@@ -150,7 +153,8 @@ version with the asked one, and nothing runs when they match.
 
 apt runs non-interactively (\`DEBIAN_FRONTEND=noninteractive\`, \`-o Dpkg::Options::=--force-confold\`
 keeps locally changed config files such as /etc/default/etcd) and with \`--allow-downgrades\` only when
-\`allow_downgrade: true\`; dnf/yum fall back to \`downgrade\` when allowed. After the change every
+\`allow_downgrade: true\`; dnf/yum run \`downgrade -y NAME-VERSION\` first when a downgrade is allowed
+(yum answers an install of an older version with "Nothing to do"), then \`install -y\`. After the change every
 package is checked again and the task fails if one is not at the asked version.
 
 Beware: Debian packages may start their service right after install (postinst).`,

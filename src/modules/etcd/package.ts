@@ -31,14 +31,19 @@ if [ "$MGR" = auto ]; then
   if command -v apt-get >/dev/null 2>&1; then MGR=apt; elif command -v dnf >/dev/null 2>&1; then MGR=dnf
   elif command -v yum >/dev/null 2>&1; then MGR=yum; else die "no apt-get, dnf or yum on this host"; fi
 fi
+# an exact version was asked for: like apt's --allow-change-held-packages, yum.conf/dnf.conf
+# excludes and versionlock entries must not hide it (a lock is moved to the new version below)
+RPMOPT="--disableexcludes=all --disableplugin=versionlock"
 installed() {
   if [ "$MGR" = apt ]; then dpkg-query -W -f '$''{db:Status-Abbrev} $''{Version}' "$1" 2>/dev/null | awk '$1 ~ /^.i/ { print $2 }'
   else rpm -q --qf '%{VERSION}-%{RELEASE}' "$1" 2>/dev/null | grep -v 'not installed'; fi
 }
 candidates() {
   if [ "$MGR" = apt ]; then apt-cache madison "$1" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'
-  else "$MGR" list --showduplicates -q "$1" 2>/dev/null | awk 'NF >= 2 && $2 ~ /^[0-9]/ { v = $2; sub(/^[0-9]+:/, "", v); print v }'; fi
+  else "$MGR" list --showduplicates -q $RPMOPT "$1" 2>/dev/null | awk 'NF >= 2 && $2 ~ /^[0-9]/ { v = $2; sub(/^[0-9]+:/, "", v); print v }'; fi
 }
+# a versionlock entry for package $1 (dnf: NAME-EPOCH:V-R.*, yum: EPOCH:NAME-V-R.*)
+locked() { "$MGR" versionlock list -q 2>/dev/null | grep -Eq "(^|:)$1-([0-9]+:)?[0-9]"; }
 resolve() {
   for v in $(candidates "$1"); do
     case "$v" in "$VER"|"$VER"-*|"$VER"+*|"$VER"~*) echo "$v"; return 0 ;; esac
@@ -59,18 +64,19 @@ if [ "$MODE" = available ]; then
   printf '{"available":true,"version":"%s","installed":"%s","manager":"%s","wouldChange":%s}\n' "$PV" "$BEFORE" "$MGR" "$( [ $SAME = 1 ] && echo false || echo true)"
   exit 0
 fi
+LOCKED=
+[ "$MGR" = apt ] || for p in $PKGS; do locked "$p" && LOCKED="$LOCKED $p"; done
 if [ $SAME = 0 ]; then
   WAS=0; etcd_running && WAS=1
   POL=0
-  if [ "$PREV" = 1 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  if [ "$PREV" = 1 ] && [ "$MGR" = apt ] && [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\n# etcdplay: keep maintainer scripts from starting services during an etcd install\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && POL=1
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   case "$MGR" in
     apt) DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades --allow-change-held-packages \
            -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef $SPEC >&2 || die "apt-get install$SPEC failed" ;;
-    dnf) dnf install -y --allowerasing $SPEC >&2 || dnf downgrade -y $SPEC >&2 || die "dnf install$SPEC failed" ;;
-    yum) yum downgrade -y $SPEC >&2 || yum install -y $SPEC >&2 || die "yum install$SPEC failed" ;;
+    *) "$MGR" downgrade -y $RPMOPT $SPEC >&2 || "$MGR" install -y $RPMOPT $SPEC >&2 || die "$MGR downgrade/install$SPEC failed" ;;
   esac
   [ $POL = 1 ] && rm -f /usr/sbin/policy-rc.d
   if [ $WAS = 0 ] && etcd_running; then
@@ -84,10 +90,16 @@ for p in $PKGS; do
   case "$cur" in "$PV") ;; *) die "$p is $cur after the install, wanted $PV" ;; esac
 done
 BIN=$(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p')
-if [ "$HOLD" = 1 ]; then
-  if [ "$MGR" = apt ]; then apt-mark hold $PKGS >&2; else "$MGR" versionlock add $PKGS >&2 || echo "etcdplay: versionlock plugin missing; not held" >&2; fi
+HELD=false
+if [ "$MGR" = apt ]; then
+  [ "$HOLD" = 1 ] && { apt-mark hold $PKGS >&2 && HELD=true; }
+elif [ "$HOLD" = 1 ] || [ -n "$LOCKED" ]; then
+  # a lock left on the old version would let the next update put it back: lock what is installed now
+  LOCK=$PKGS; [ "$HOLD" = 1 ] || LOCK=$LOCKED
+  "$MGR" versionlock delete $LOCK >&2 2>/dev/null
+  if "$MGR" versionlock add $LOCK >&2; then HELD=true; else echo "etcdplay: $MGR versionlock add$LOCK failed (plugin missing?); not held" >&2; fi
 fi
-printf '{"version":"%s","previous":"%s","binaryVersion":"%s","manager":"%s","changed":%s}\n' "$PV" "$BEFORE" "$BIN" "$MGR" "$( [ $SAME = 1 ] && echo false || echo true)"
+printf '{"version":"%s","previous":"%s","binaryVersion":"%s","manager":"%s","changed":%s,"held":%s}\n' "$PV" "$BEFORE" "$BIN" "$MGR" "$( [ $SAME = 1 ] && echo false || echo true)" "$HELD"
 `;
 
 const PKG_RE = /^[a-z0-9][a-z0-9.+-]*$/;
@@ -99,12 +111,16 @@ export const etcdPackageModule: Module<EtcdPackageArgs> = {
   docs: `\`version\` is the upstream version (3.4.23: the newest package build of it is taken) or an exact
 package version (3.4.23-4+b4). apt: \`DEBIAN_FRONTEND=noninteractive apt-get install -y
 --allow-downgrades --allow-change-held-packages -o Dpkg::Options::=--force-confold etcd-server=V
-etcd-client=V\`; dnf/yum: install/downgrade of NAME-V (untested here). Refuses when the version is not
+etcd-client=V\`; dnf/yum: \`downgrade -y --disableexcludes=all --disableplugin=versionlock NAME-V-R\`,
+then \`install\` with the same options (an upgrade, e.g. a rollback), verified with \`rpm -q\`; a
+versionlock entry the package had is moved to the installed version (unit-tested with stub
+commands only: no RPM host is reachable here; docs/etcd.md). Refuses when the version is not
 offered (the message lists what is). \`state: available\` only checks (read-only; use it in
 preflight). After the install every package must report the wanted version, else it fails.
 Debian's postinst starts etcd through invoke-rc.d: \`prevent_start\` (default true) installs a
 temporary /usr/sbin/policy-rc.d answering 101 during the install, and an etcd that the install
-started anyway is stopped again. \`hold: true\` runs apt-mark hold (dnf versionlock).
+started anyway is stopped again. \`hold: true\` runs apt-mark hold (dnf/yum: versionlock delete +
+add). RPM hosts name the package \`etcd\`: set etcd_packages: [etcd].
 Packages default to etcd_packages or [etcd-server, etcd-client].`,
   argsSchema: {
     type: 'object',
