@@ -172,6 +172,8 @@ export function dataDirOf(args: { data_dir?: string }, ctx: PlanContext): string
  *  ctl ARGS          etcdctl with ETCDCTL_API=3 (TLS from the ETCDCTL_* environment)
  *  listening IP PORT true if a TCP socket is LISTENing on IP:PORT (or the wildcard), from /proc/net/tcp*
  *  etcd_running      true if an etcd process exists (in this host's PID namespace)
+ *  section N E CMD.. run CMD, print "#etcdplay N RC E" then its output (stdout+stderr); read
+ *                    back with splitSections (parse.ts)
  */
 export const PRELUDE = String.raw`
 die() { echo "etcdplay: $*" >&2; exit 1; }
@@ -185,6 +187,7 @@ listening() {
     END { exit f ? 0 : 1 }'
 }
 etcd_running() { pgrep -x etcd >/dev/null 2>&1; }
+section() { _n=$1; _e=$2; shift 2; _o=$("$@" 2>&1); _rc=$?; echo "#etcdplay $_n $_rc $_e"; printf '%s\n' "$_o"; }
 `;
 
 

@@ -12,6 +12,7 @@ import { etcdWaitHealthyModule } from './wait-healthy.js';
 import { etcdVerifyDataModule } from './verify-data.js';
 import { etcdMoveLeaderModule } from './move-leader.js';
 import { etcdPreflightModule } from './preflight.js';
+import { etcdV2DataModule } from './v2-data.js';
 import { etcdRevisionGuardModule } from './revision-guard.js';
 import { etcdFenceModule } from './fence.js';
 
@@ -21,6 +22,7 @@ export const etcdModules: Module<any>[] = [
   etcdStatusModule,
   etcdVersionPathModule,
   etcdPreflightModule,
+  etcdV2DataModule,
   etcdFenceModule,
   etcdSnapshotSaveModule,
   etcdRevisionGuardModule,

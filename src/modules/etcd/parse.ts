@@ -200,3 +200,31 @@ export function parseHealthText(endpoint: string, rc: number, text: string): End
   const other = lines.filter((l) => l !== 'Error: unhealthy cluster').pop();
   return { endpoint, health: false, error: (said ?? other ?? `endpoint health rc=${rc}`).trim() };
 }
+
+/** One section of a script's output: "#etcdplay NAME RC REST" then the lines up to the next one. */
+export interface Section { name: string; rc: number; endpoint: string; text: string }
+
+/** Split the output of a script that used the prelude's `section` into its sections. */
+export function splitSections(stdout: string): Section[] {
+  const out: Section[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^#etcdplay (\w+) (\d+) ?(.*)$/.exec(line);
+    if (m) out.push({ name: m[1]!, rc: Number(m[2]), endpoint: m[3]!, text: '' });
+    else if (out.length) out[out.length - 1]!.text += line + '\n';
+  }
+  return out;
+}
+
+/** `ETCDCTL_API=2 etcdctl ls --recursive /`: one node path per line (dirs and keys; hidden `_` nodes are not listed). */
+export function parseV2List(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
+}
+
+/**
+ * v2 user nodes recorded in a member's `member/snap/*.snap` file: the v2 store is embedded there as
+ * JSON, user keys under "/1" (`"Path":"/1/dir/key"`; "/0" is etcd's own membership data).
+ * Returns the paths as the v2 API names them ("/dir/key").
+ */
+export function parseV2SnapPaths(text: string): string[] {
+  return [...text.matchAll(/"Path":"\/1(\/[^"]*)"/g)].map((m) => m[1]!);
+}

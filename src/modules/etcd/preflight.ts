@@ -8,7 +8,7 @@ import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { toBool } from '../../template/expr.js';
 import { allEndpoints, clusterMembers, connArgsSchema, countArg, etcdctlEnv, flagArg, shScript, type EtcdConnArgs, type MemberSpec } from './common.js';
-import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member } from './parse.js';
+import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, splitSections, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member, type Section } from './parse.js';
 
 export interface EtcdPreflightArgs extends EtcdConnArgs {
   /** Largest accepted distance between a member's applied index and the leader's (default 1000). */
@@ -22,7 +22,6 @@ export const DEFAULT_MAX_APPLIED_LAG = 1000;
 // $1 endpoints (comma separated). Each section starts with "#etcdplay NAME RC [ENDPOINT]"; the
 // script always exits 0: what failed is judged from the sections.
 const SCRIPT = String.raw`
-section() { _n=$1; _e=$2; shift 2; _o=$("$@" 2>&1); _rc=$?; echo "#etcdplay $_n $_rc $_e"; printf '%s\n' "$_o"; }
 section status - ctl --endpoints="$1" --command-timeout=5s endpoint status -w json
 section alarms - ctl --endpoints="$1" --command-timeout=5s alarm list -w json
 section members - ctl --endpoints="$1" --command-timeout=5s member list -w json
@@ -30,18 +29,7 @@ eps=$1; IFS=,
 for ep in $eps; do section health "$ep" ctl --endpoints="$ep" --command-timeout=5s endpoint health; done
 `;
 
-export interface Section { name: string; rc: number; endpoint: string; text: string }
-
-/** Split the script's output into its sections. */
-export function splitSections(stdout: string): Section[] {
-  const out: Section[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^#etcdplay (\w+) (\d+) (.*)$/.exec(line);
-    if (m) out.push({ name: m[1]!, rc: Number(m[2]), endpoint: m[3]!, text: '' });
-    else if (out.length) out[out.length - 1]!.text += line + '\n';
-  }
-  return out;
-}
+export { splitSections, type Section } from './parse.js';
 
 export interface PreflightInput {
   sections: Section[];

@@ -1,0 +1,105 @@
+/**
+ * etcd_v2_data: refuse a v3 snapshot restore on a cluster whose v2 store holds data. A v3
+ * snapshot (`etcdctl snapshot save`) carries only the v3 keyspace; keys written through the v2 API
+ * (etcd 3.3 serves it by default, 3.4/3.5 with --enable-v2) would be gone after the restore.
+ *
+ * Read-only, per member: the v2 API of this member (`ETCDCTL_API=2 etcdctl ls --recursive /`,
+ * the current truth when it answers), else the newest `member/snap/*.snap` file of the data dir
+ * (the v2 store is embedded there as JSON). Judged here, in TypeScript.
+ */
+import type { TaskResult } from '../../model/result.js';
+import type { Module, PlanContext, StepOutcome } from '../module.js';
+import { connArgsSchema, dataDirOf, etcdctlEnv, localEndpoints, shScript, type EtcdConnArgs } from './common.js';
+import { parseV2List, parseV2SnapPaths, splitSections, type Section } from './parse.js';
+
+export interface EtcdV2DataArgs extends EtcdConnArgs {
+  data_dir?: string;
+}
+
+// $1 this member's client URL, $2 its data dir. v2 etcdctl takes TLS from ETCDCTL_CA_FILE/
+// _CERT_FILE/_KEY_FILE: mapped from the v3 variables etcdctlEnv sets.
+const SCRIPT = String.raw`
+v2ls() { ETCDCTL_API=2 ETCDCTL_CA_FILE="$ETCDCTL_CACERT" ETCDCTL_CERT_FILE="$ETCDCTL_CERT" ETCDCTL_KEY_FILE="$ETCDCTL_KEY" etcdctl --endpoints="$1" ls --recursive /; }
+section api "$1" v2ls "$1"
+SNAP=$(ls -1 "$2"/member/snap/*.snap 2>/dev/null | tail -n 1)
+if [ -n "$SNAP" ]; then section snap "$SNAP" grep -a -o '"Path":"/1/[^"]*"' "$SNAP"; else echo "#etcdplay snap 1"; fi
+exit 0
+`;
+
+export interface V2Verdict {
+  /** Where the answer comes from: the v2 API, the newest .snap file, or nothing readable. */
+  source: 'api' | 'snapshot-file' | 'none';
+  /** v2 nodes (dirs and keys) found, as the v2 API names them. */
+  nodes: string[];
+  /** Why the v2 API did not answer (disabled: "response is invalid json"; etcdctl without v2...). */
+  apiError?: string;
+  snapFile?: string;
+}
+
+const lastLine = (s: Section | undefined) => (s?.text ?? '').split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `rc=${s?.rc}`;
+
+/** The v2 API when it answered, else the newest .snap file, else nothing (pure). */
+export function judgeV2(sections: Section[]): V2Verdict {
+  const api = sections.find((s) => s.name === 'api');
+  if (api && api.rc === 0) return { source: 'api', nodes: parseV2List(api.text) };
+  const apiError = lastLine(api);
+  const snap = sections.find((s) => s.name === 'snap');
+  // grep: rc 0 = paths found, 1 = none; the file name is in the section header
+  if (snap && snap.endpoint && snap.rc <= 1) return { source: 'snapshot-file', nodes: [...new Set(parseV2SnapPaths(snap.text))], apiError, snapFile: snap.endpoint };
+  return { source: 'none', nodes: [], apiError };
+}
+
+const sample = (nodes: string[]) => nodes.slice(0, 5).join(', ') + (nodes.length > 5 ? `, … (${nodes.length - 5} more)` : '');
+
+export function interpretV2(results: StepOutcome[], endpoint: string, dataDir: string, host: string): TaskResult {
+  const r = results[results.length - 1];
+  if (!r || r.status !== 'ran') return { changed: false, failed: false, msg: 'v2 data check not run' };
+  if (r.rc !== 0) return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: `v2 data check could not run (rc=${r.rc}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}` };
+  const v = judgeV2(splitSections(r.stdout ?? ''));
+  const where = v.source === 'api' ? `the v2 API of ${endpoint}` : `${v.snapFile} (the v2 API did not answer: ${v.apiError})`;
+  const data = { ...v, endpoint, dataDir };
+  if (v.nodes.length) {
+    const msg = `${host}: the etcd v2 store holds ${v.nodes.length} node(s) (${sample(v.nodes)}), seen in ${where}. `
+      + 'A v3 snapshot restore (this downgrade) does not carry v2 data: they would be lost, so nothing was changed. '
+      + 'Move them to the v3 keyspace (re-create them with ETCDCTL_API=3 etcdctl put, or the offline `etcdctl migrate` of etcd 3.3/3.4) '
+      + 'and remove them from v2 (ETCDCTL_API=2 etcdctl rm --recursive /DIR), then run again.';
+    return { changed: false, failed: true, rc: 0, stdout: v.nodes.join('\n') + '\n', stderr: r.stderr ?? '', msg, data };
+  }
+  const msg = v.source === 'api' ? `no v2 data (the v2 API of ${endpoint} lists nothing)`
+    : v.source === 'snapshot-file' ? `no v2 data in ${v.snapFile} (the v2 API did not answer: ${v.apiError})`
+      : `v2 data not checked: the v2 API did not answer (${v.apiError}) and ${dataDir}/member/snap has no .snap file (v2 keys written while the v2 API was on and not yet in a .snap file cannot be seen)`;
+  return { changed: false, failed: false, rc: 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg, data };
+}
+
+export const etcdV2DataModule: Module<EtcdV2DataArgs> = {
+  name: 'etcd_v2_data',
+  summary: 'refuse when the v2 store holds data (a v3 snapshot restore would drop it); read-only, per member',
+  docs: `A v3 snapshot restore (etcd-downgrade.yml, etcd-restore.yml) carries only the v3 keyspace:
+keys written through the v2 API (served by default on 3.3, with --enable-v2 on 3.4/3.5) are lost.
+Run on every member (become: the data dir is read). Asks this member's v2 API
+(\`ETCDCTL_API=2 etcdctl ls --recursive /\`, TLS from the inventory/facts as the other modules);
+when it does not answer (v2 disabled: "response is invalid json"; etcdctl 3.3.25, 3.4.23 and
+3.5.16 all still have the v2 mode), reads
+the newest \`<data_dir>/member/snap/*.snap\`, where the v2 store is recorded as JSON (user keys
+under "/1"). FAILS, having changed nothing, when v2 nodes are found: the message names the member,
+how many, the first ones, where they were seen, and how to move them. Not seen: hidden v2 keys
+(names starting with "_", which the v2 API does not list) while the API answers, and, with the v2
+API off, v2 writes not yet in a .snap file. \`data\`: source (api | snapshot-file | none), nodes,
+apiError, snapFile, endpoint, dataDir.`,
+  argsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...connArgsSchema, data_dir: { type: 'string', description: 'data dir (default: etcd_data_dir, facts, /var/lib/etcd/default)' } },
+  },
+  checkMode: true,
+  plan(args, ctx: PlanContext) {
+    const ep = localEndpoints(args, ctx)[0]!;
+    const dd = dataDirOf(args, ctx);
+    return [{ kind: 'command', description: `v2 store data on ${ep} (v2 API, else ${dd}/member/snap)`, mutates: false, changed: 'never', command: shScript(SCRIPT, [ep, dd], etcdctlEnv(args, ctx)), timeoutMs: 60_000 }];
+  },
+  interpret(args, results, ctx) {
+    return interpretV2(results, localEndpoints(args, ctx)[0]!, dataDirOf(args, ctx), ctx.host);
+  },
+  examples: `- name: No v2 store data (a v3 snapshot restore would drop it)
+  etcd_v2_data:`,
+};
