@@ -14,7 +14,7 @@ import { READY_FILE, WRITER_PATH, WRITER_SERVICE, IDLE_SERVICES, controlPlaneIns
 import { removeTree } from './fsutil.js';
 import { hostExec, hostPaths, isHostAlive, processesUnder, sleep, startHost } from './host.js';
 import { DEFAULT_INIT, type LabInit } from './init.js';
-import { inHostCgroup, killCgroup, labCgroup, removeCgroup, startSystemdHost, systemdLeftovers } from './nspawn.js';
+import { inHostCgroup, killCgroup, labCgroup, removeCgroup, startSystemdHost, stopSystemdHosts, systemdLeftovers } from './nspawn.js';
 import { ensureEtcdPackages } from './packages.js';
 import { checkLabName, labDir } from './paths.js';
 import { makePki } from './pki.js';
@@ -275,6 +275,10 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
       const boots = await Promise.allSettled(everyHost.map(async ([h, role]) => record(h, role, await startSystemdHost(hostPaths(dir, h.name), lower, pk.repoDir, h, name))));
       const failed = boots.find((b): b is PromiseRejectedResult => b.status === 'rejected');
       if (failed) throw failed.reason;
+      const order = (a: LabHostState, b: LabHostState) => everyHost.findIndex(([h]) => h.name === a.name) - everyHost.findIndex(([h]) => h.name === b.name);
+      st.hosts.sort(order);
+      st.cpHosts!.sort(order);
+      writeState(dir, st);
     } else {
       for (const [h, role] of everyHost) record(h, role, await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h));
     }
@@ -334,6 +338,7 @@ export async function labDown(name: string): Promise<boolean> {
     if (isHostAlive(h.pid, hostPaths(dir, h.name).root)) try { process.kill(h.pid, 'SIGKILL'); } catch { /* gone */ }
   }
   // systemd hosts (or a half-started lab whose state lost them): the whole cgroup tree of the lab
+  if (st?.init === 'systemd') await stopSystemdHosts(name, hosts);
   await killCgroup(labCgroup(name));
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -343,8 +348,9 @@ export async function labDown(name: string): Promise<boolean> {
     for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     await sleep(100);
   }
-  for (const h of hosts) {
-    // the unshare parent exits once its child (the host's PID 1) is gone
+  for (const h of st?.init === 'systemd' ? [] : hosts) {
+    // the unshare parent exits once its child (the host's PID 1) is gone (systemd hosts: nspawn
+    // left the cgroup, so it is gone; a zombie of it waiting for its parent would only stall here)
     for (let i = 0; i < 50 && alive(h.unsharePid); i++) await sleep(100);
   }
   await removeCgroup(labCgroup(name));

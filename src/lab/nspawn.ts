@@ -201,3 +201,33 @@ export function systemdLeftovers(lab: string, hosts: string[]): string[] {
   scan(MACHINES_RUN_DIR, 0);
   return found;
 }
+
+function isNamespaceInit(pid: number): boolean {
+  try {
+    const ns = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/);
+    return !!ns && ns.length > 1 && ns[ns.length - 1] === '1';
+  } catch { return false; }
+}
+
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/**
+ * Stop a lab's systemd hosts: SIGKILL each host's PID 1 first, so that its nspawn (its parent)
+ * reaps it and exits (killed together, the PID 1 would be reparented to this machine's init and
+ * linger as a zombie holding its namespaces until that one reaps it); then everything left in
+ * the lab's cgroup tree; then wait until each PID 1 is reaped.
+ */
+export async function stopSystemdHosts(lab: string, hosts: { name: string; pid: number; unsharePid: number }[]): Promise<void> {
+  const inits = hosts.filter((h) => inHostCgroup(h.pid, lab, h.name));
+  for (const h of inits) try { process.kill(h.pid, 'SIGKILL'); } catch { /* gone */ }
+  await waitUntil(() => inits.every((h) => !inHostCgroup(h.unsharePid, lab, h.name)), 3000);
+  await killCgroup(labCgroup(lab));
+  await waitUntil(() => inits.every((h) => !isNamespaceInit(h.pid)), 10_000);
+}

@@ -69,9 +69,8 @@ set_enabled() {
 }
 failed() {
   if has_systemd; then
-    echo "last journal lines of $name:" >&2
-    journalctl -u "$name" -n 12 --no-pager 2>/dev/null | sed 's/^/  /' >&2
-    why=" (systemd: $(systemctl show -p ActiveState --value "$name" 2>/dev/null)/$(systemctl show -p Result --value "$name" 2>/dev/null); journal above)"
+    journalctl -u "$name" -n 12 --no-pager -o short 2>/dev/null | sed 's/^/journal: /' >&2
+    why=" (systemd: $(systemctl show -p ActiveState --value "$name" 2>/dev/null)/$(systemctl show -p Result --value "$name" 2>/dev/null); last lines of journalctl -u $name above)"
   fi
   echo "service $name $1\${why:-}" >&2
   exit 1
@@ -156,8 +155,8 @@ with \`service NAME ...\` or \`/etc/init.d/NAME\`.
 - \`enabled\`: idempotent; checked before changing.
 - \`daemon_reload\`: \`systemctl daemon-reload\` first (changed when systemd runs the host).
 
-A start or restart that fails under systemd ends with the unit's state and result, and its last
-journal lines (\`journalctl -u NAME\`) are in the task's stderr.`,
+A start or restart that fails under systemd ends with the unit's state and result; the unit's last
+12 journal lines (\`journalctl -u NAME\`, each prefixed \`journal: \`) are in the task's stderr.`,
   examples: `- name: stop etcd everywhere
   service:
     name: etcd

@@ -5,6 +5,7 @@ import { labDown, labExec, labStatus, labUp, type Lab } from '../../../src/lab/i
 import { ValidationError } from '../../../src/errors.js';
 import { creatorRunning } from '../../../src/lab/cleanup.js';
 import { readState } from '../../../src/lab/state.js';
+import { systemdLeftovers } from '../../../src/lab/nspawn.js';
 
 /**
  * labUp, waiting (up to 15 min) while another lab holds the 127.0.1.x ports. A lab of the same
@@ -100,4 +101,13 @@ export function labLeftovers(dir: string, addresses: string[], namespaces: Set<s
   for (const l of ss) if (addresses.some((a) => l.includes(` ${a}:`))) found.push(`listener ${l.trim()}`);
   if (existsSync(dir)) found.push(`dir ${dir}`);
   return found;
+}
+
+/**
+ * labLeftovers plus what a lab of systemd hosts could leave: its cgroup dirs, nspawn run entries
+ * and machine registrations (src/lab/nspawn.ts systemdLeftovers).
+ */
+export function systemdLabLeftovers(lab: Lab, namespaces: Set<string>): string[] {
+  const hosts = [...lab.hosts, ...lab.controlPlane];
+  return [...labLeftovers(lab.dir, hosts.map((h) => h.address), namespaces), ...systemdLeftovers(lab.name, hosts.map((h) => h.name))];
 }
