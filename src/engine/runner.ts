@@ -456,12 +456,14 @@ export class Runner {
       const f = task.block ? await this.runBlock(play, task, active, inh) : await this.runTask(play, task, active, inh);
       for (const h of f) failed.add(h);
       for (const h of active) if (this.host(h).dead === 'unreachable') f.add(h);
-      if (!batch && inh.rescuable && play.anyErrorsFatal && f.size && !this.interrupted) {
-        // any_errors_fatal inside a block with a rescue: every host of the block leaves it now and
-        // runs the rescue (with the failing host's task and result as ansible_failed_*).
+      if (!batch && play.anyErrorsFatal && f.size && !this.interrupted) {
+        // any_errors_fatal inside a block: every host of the block leaves it now, as the failing
+        // one did: to the rescue (with the failing host's task and result as ansible_failed_*)
+        // where there is one, else out of the block (its always: still runs) and so out of the
+        // play. No host goes on to the block's next task (e.g. a stop) without the others.
         const first = this.host([...f][0]!).lastFailure;
         const others = active.filter((h) => !failed.has(h) && this.alive(h));
-        if (others.length) this.emit({ type: 'warning', message: `any_errors_fatal: ${[...f].join(', ')} failed; ${others.join(', ')} leave the block for the rescue too` });
+        if (others.length) this.emit({ type: 'warning', message: `any_errors_fatal: ${[...f].join(', ')} failed; ${others.join(', ')} leave the block${inh.rescuable ? ' for the rescue' : ''} too` });
         for (const h of others) {
           failed.add(h);
           if (first) this.host(h).lastFailure = first;

@@ -135,6 +135,67 @@ test('any_errors_fatal stops everything after the failing task', async () => {
   assert.equal(r.taskNames(), ['maybe fail']);
 });
 
+test('any_errors_fatal inside a block without rescue: no host goes on to the next task of the block; always: runs; nested rescue still runs', async () => {
+  const r = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - name: maybe fail
+          command: "false"
+          when: inventory_hostname == 'h2'
+        - name: destructive
+          command: echo stop
+        - block:
+            - name: inner
+              command: echo inner
+          rescue:
+            - name: inner rescue
+              command: echo r
+      always:
+        - name: always
+          command: echo always
+          run_once: true
+    - name: after
+      command: echo after
+`,
+    localInventory(3),
+    { dir: dir() },
+  );
+  assert.is(r.exitCode, 2);
+  assert.equal(r.taskNames(), ['maybe fail', 'always'], 'the block stops for every host; its always: runs once');
+  assert.ok(r.events.some((e) => e.type === 'warning' && /h2 failed; h1, h3 leave the block too/.test(e.message)));
+
+  const n = await runYaml(
+    `- hosts: nodes
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - block:
+            - name: maybe fail
+              command: "false"
+              when: inventory_hostname == 'h2'
+            - name: inner next
+              command: echo next
+          rescue:
+            - name: inner rescue
+              command: echo r
+        - name: after the inner block
+          command: echo ok
+      always:
+        - name: always
+          command: echo always
+          run_once: true
+`,
+    localInventory(3),
+    { dir: dir() },
+  );
+  assert.is(n.exitCode, 0, 'a rescue that succeeds keeps the hosts in the outer block');
+  assert.equal(n.taskNames(), ['maybe fail', 'inner rescue', 'after the inner block', 'always']);
+});
+
 test('a failed host is left out of later tasks and plays; the others finish', async () => {
   const r = await runYaml(
     `- hosts: nodes
