@@ -53,7 +53,7 @@ test('plain and --json output of a run: no raw control character, the escapes sh
 
 test('the live view on a terminal (pty): no title change, no screen clear, no BEL from the playbook or the host', () => {
   const cmd = [process.execPath, BIN, 'run', f('pb.yml'), '-i', f('inv.yml')].map((a) => `'${a}'`).join(' ');
-  const r = spawnSync('script', ['-qec', `stty cols 200 rows 50; exec ${cmd}`, '/dev/null'], { cwd: tmp.dir, env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', ETCDPLAY_HOME: f('home') }, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('script', ['-qec', `stty cols 200 rows 50; exec ${cmd}`, '/dev/null'], { cwd: tmp.dir, env: { ...process.env, NO_COLOR: '1', TERM: 'xterm', ETCDPLAY_HOME: f('home') }, encoding: 'utf8', timeout: 180_000 });
   assert.is(r.status, 0, r.stdout + r.stderr);
   assert.not.match(r.stdout, /\x1b\]|\x07|\x1b\[2J|\x9b/, 'OSC, BEL, screen clear or 8-bit CSI on the terminal');
   assert.match(r.stdout, 'pwned');
