@@ -69,8 +69,11 @@ set_enabled() {
 }
 failed() {
   if has_systemd; then
-    journalctl -u "$name" -n 12 --no-pager -o short 2>/dev/null | sed 's/^/journal: /' >&2
-    why=" (systemd: $(systemctl show -p ActiveState --value "$name" 2>/dev/null)/$(systemctl show -p Result --value "$name" 2>/dev/null); last lines of journalctl -u $name above)"
+    inv=$(systemctl show -p InvocationID --value "$name" 2>/dev/null)
+    { if [ -n "$inv" ]; then journalctl --no-pager -o short _SYSTEMD_INVOCATION_ID="$inv" + INVOCATION_ID="$inv"
+      else journalctl --no-pager -o short -u "$name" -n 16; fi; } 2>/dev/null |
+      awk '{ l[NR] = $0 } END { for (i = 1; i <= NR; i++) if (NR <= 16 || i <= 8 || i > NR - 8) print "journal: " l[i]; else if (i == 9) print "journal: ..." }' >&2
+    why=" (systemd: $(systemctl show -p ActiveState --value "$name" 2>/dev/null)/$(systemctl show -p Result --value "$name" 2>/dev/null); its journal above)"
   fi
   echo "service $name $1\${why:-}" >&2
   exit 1
@@ -155,8 +158,8 @@ with \`service NAME ...\` or \`/etc/init.d/NAME\`.
 - \`enabled\`: idempotent; checked before changing.
 - \`daemon_reload\`: \`systemctl daemon-reload\` first (changed when systemd runs the host).
 
-A start or restart that fails under systemd ends with the unit's state and result; the unit's last
-12 journal lines (\`journalctl -u NAME\`, each prefixed \`journal: \`) are in the task's stderr.`,
+A start or restart that fails under systemd ends with the unit's state and result; the journal of
+that last attempt (its first and last 8 lines, each prefixed \`journal: \`) is in the task's stderr.`,
   examples: `- name: stop etcd everywhere
   service:
     name: etcd

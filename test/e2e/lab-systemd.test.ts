@@ -124,10 +124,12 @@ test('systemd hosts: etcd under its package unit, service/systemd/etcd modules, 
       '    - systemd: { name: etcd, state: restarted, daemon_reload: true }',
       '',
     ].join('\n'));
-    r = await etcdplay(['run', badPb, '-i', inv], 300_000);
+    r = await etcdplay(['run', badPb, '-i', inv, '--json'], 300_000);
     assert.is(r.code, 2, r.out);
-    assert.match(r.out, /service etcd failed to restart \(systemd: failed\/exit-code; last lines of journalctl -u etcd above\)/);
-    assert.match(r.out, /journal: .*flag provided but not defined: -etcdplay-no-such-flag/);
+    assert.match(r.out, /service etcd failed to restart \(systemd: failed\/exit-code; its journal above\)/);
+    // the failure detail (the task's stderr): that attempt's journal, the cause and systemd's verdict
+    assert.match(r.out, /journal: [^"]*etcd\[\d+\]: flag provided but not defined: -etcdplay-no-such-flag/);
+    assert.match(r.out, /journal: [^"]*Failed to start etcd\.service/);
     const fixPb = pb('fix.yml', [
       '    - file: { path: /etc/systemd/system/etcd.service.d/10-etcdplay.conf, state: absent }',
       '    - systemd: { name: etcd, daemon_reload: true }',
