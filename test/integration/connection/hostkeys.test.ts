@@ -191,14 +191,17 @@ test('@cert-authority lines are ignored (no host certificates)', async () => {
   assert.match(err.message, /not known/);
 });
 
-test('UserKnownHostsFile from ansible_ssh_common_args and StrictHostKeyChecking=accept-new there', async () => {
+test('UserKnownHostsFile from ansible_ssh_common_args; StrictHostKeyChecking=accept-new there only under the operator\'s accept-new', async () => {
   const kh = join(tmp.dir, 'from-args');
   writeFileSync(kh, `${sshd.knownHostsLine}\n`);
   const base = { ansible_host: sshd.address, ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.clientKeyPath };
   const c = createConnection('hk11', { ...base, ansible_ssh_common_args: `-o UserKnownHostsFile="${kh}"` }, opts());
   try { await c.exec({ kind: 'exec', argv: ['true'] }); } finally { await c.close(); }
   const fresh = join(tmp.dir, 'fresh');
-  const c2 = createConnection('hk11', { ...base, ansible_ssh_common_args: `-o UserKnownHostsFile=${fresh} -o StrictHostKeyChecking=accept-new` }, opts());
+  const args = { ...base, ansible_ssh_common_args: `-o UserKnownHostsFile=${fresh} -o StrictHostKeyChecking=accept-new` };
+  // A file cannot weaken the run's strict checking (issue 15 point 4): refused before connecting.
+  assert.throws(() => createConnection('hk11', args, opts()), /StrictHostKeyChecking=accept-new, which would weaken host-key checking below this run's strict/);
+  const c2 = createConnection('hk11', args, opts({ hostKeyChecking: 'accept-new' }));
   try { await c2.exec({ kind: 'exec', argv: ['true'] }); } finally { await c2.close(); }
   assert.is(readFileSync(fresh, 'utf8'), `${sshd.knownHostsLine}\n`);
 });
