@@ -6,9 +6,18 @@
 export const LAB_INITS = ['sysv', 'systemd'] as const;
 export type LabInit = (typeof LAB_INITS)[number];
 
-/** The default for `lab up` and labUp (the e2e suite follows it): switch here, one line. */
-export const DEFAULT_INIT: LabInit = 'sysv';
-
 export function isLabInit(v: string): v is LabInit {
   return (LAB_INITS as readonly string[]).includes(v);
+}
+
+/** The default for `lab up` and labUp (the e2e suite follows it): switch here, one line. */
+const BUILT_IN_DEFAULT: LabInit = 'sysv';
+
+/** ETCDPLAY_LAB_INIT=systemd|sysv overrides it (e.g. to run the e2e suite on the other kind of host). */
+export const DEFAULT_INIT: LabInit = defaultInit(process.env.ETCDPLAY_LAB_INIT);
+
+export function defaultInit(env: string | undefined): LabInit {
+  if (env === undefined || env === '') return BUILT_IN_DEFAULT;
+  if (!isLabInit(env)) throw new Error(`ETCDPLAY_LAB_INIT must be one of ${LAB_INITS.join(', ')}, got '${env}'`);
+  return env;
 }

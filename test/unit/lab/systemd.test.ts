@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { controlPlaneServices, controlPlaneSpecs, controlPlaneUnits, IDLE_SERVICES, READY_FILE, WRITER_PATH, WRITER_SERVICE } from '../../../src/lab/controlplane.js';
 import { labHosts, renderEtcdDefaults, ETCD_LOG_FILE } from '../../../src/lab/config.js';
-import { DEFAULT_INIT, isLabInit } from '../../../src/lab/init.js';
+import { DEFAULT_INIT, defaultInit, isLabInit } from '../../../src/lab/init.js';
 import { installScript, POLICY_RC_D } from '../../../src/lab/lab.js';
 import { cgroupDirs, cgroupHierarchies, cgroupPids, hostCgroup, labCgroup, machineName, NSPAWN_BOOT, nspawnArgv } from '../../../src/lab/nspawn.js';
 import { missingPackages, SYSTEMD_TOOLS, TOOLS } from '../../../src/lab/preconditions.js';
@@ -21,8 +21,11 @@ import { serviceModule } from '../../../src/modules/service.js';
 
 const spec = { name: 'x', nodes: 3, etcdVersion: '3.5.16', debVersion: '3.5.16-4', tls: false };
 
-test('init: sysv stays the default; names are checked', () => {
-  assert.is(DEFAULT_INIT, 'sysv');
+test('init: sysv stays the default (ETCDPLAY_LAB_INIT overrides it); names are checked', () => {
+  if (!process.env.ETCDPLAY_LAB_INIT) assert.is(DEFAULT_INIT, 'sysv');
+  assert.is(defaultInit(undefined), 'sysv');
+  assert.is(defaultInit('systemd'), 'systemd');
+  assert.throws(() => defaultInit('upstart'), /ETCDPLAY_LAB_INIT must be one of sysv, systemd/);
   assert.ok(isLabInit('systemd') && isLabInit('sysv'));
   assert.not.ok(isLabInit('upstart'));
 });
