@@ -220,6 +220,30 @@ export function parseV2List(text: string): string[] {
   return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
 }
 
+/** One v2 write found in a member's WAL: A(dd: PUT/POST) or D(elete) of a v2 path, at a byte offset. */
+export interface V2WalOp { op: 'A' | 'D'; offset: number; path: string }
+
+/**
+ * The v2 writes the data-dir scan printed ("A OFFSET:/1/dir/key" / "D OFFSET:/1/dir"): v2 requests
+ * sit in the WAL as protobuf (Method "PUT"/"POST"/"DELETE", then Path), user keys under "/1".
+ * Sorted by offset, i.e. in WAL order.
+ */
+export function parseV2WalOps(text: string): V2WalOp[] {
+  const out: V2WalOp[] = [];
+  for (const m of text.matchAll(/^([AD]) (\d+):\/1(\/\S*)$/gm)) out.push({ op: m[1] as 'A' | 'D', offset: Number(m[2]), path: m[3]! });
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+/** The v2 nodes left after replaying WAL writes over a starting set (a delete takes its subtree). */
+export function replayV2(start: string[], ops: V2WalOp[]): string[] {
+  const nodes = new Set(start);
+  for (const o of ops) {
+    if (o.op === 'A') nodes.add(o.path);
+    else for (const n of [...nodes]) if (n === o.path || n.startsWith(o.path + '/')) nodes.delete(n);
+  }
+  return [...nodes].sort();
+}
+
 /**
  * v2 user nodes recorded in a member's `member/snap/*.snap` file: the v2 store is embedded there as
  * JSON, user keys under "/1" (`"Path":"/1/dir/key"`; "/0" is etcd's own membership data).

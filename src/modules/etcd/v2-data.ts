@@ -10,42 +10,67 @@
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { connArgsSchema, dataDirOf, etcdctlEnv, localEndpoints, shScript, type EtcdConnArgs } from './common.js';
-import { parseV2List, parseV2SnapPaths, splitSections, type Section } from './parse.js';
+import { parseV2List, parseV2SnapPaths, parseV2WalOps, replayV2, splitSections, type Section } from './parse.js';
 
 export interface EtcdV2DataArgs extends EtcdConnArgs {
   data_dir?: string;
 }
 
 // $1 this member's client URL, $2 its data dir. v2 etcdctl takes TLS from ETCDCTL_CA_FILE/
-// _CERT_FILE/_KEY_FILE: mapped from the v3 variables etcdctlEnv sets.
+// _CERT_FILE/_KEY_FILE: mapped from the v3 variables etcdctlEnv sets. The WAL is grepped for v2
+// requests (protobuf: 0x12 len Method, 0x1a len Path "/1/..."), NUL-separated (-z: the length
+// byte may be a newline), one line per write with its byte offset (-b) so the order is kept.
 const SCRIPT = String.raw`
 v2ls() { ETCDCTL_API=2 ETCDCTL_CA_FILE="$ETCDCTL_CACERT" ETCDCTL_CERT_FILE="$ETCDCTL_CERT" ETCDCTL_KEY_FILE="$ETCDCTL_KEY" etcdctl --endpoints="$1" ls --recursive /; }
+v2wal() {
+  ls "$1"/member/wal/*.wal >/dev/null 2>&1 || { echo "no WAL in $1/member/wal"; return 2; }
+  printf 'a\n' | grep -qP 'a' 2>/dev/null || { echo "grep -P (PCRE) not available"; return 2; }
+  cat "$1"/member/wal/*.wal | LC_ALL=C grep -zaobP '\x12(?:\x03PUT|\x04POST)\x1a[\x01-\x7f]\K/1/[\x21\x23-\x7e]*' | tr '\0' '\n' | sed 's/^/A /'
+  cat "$1"/member/wal/*.wal | LC_ALL=C grep -zaobP '\x12\x06DELETE\x1a[\x01-\x7f]\K/1/[\x21\x23-\x7e]*' | tr '\0' '\n' | sed 's/^/D /'
+}
 section api "$1" v2ls "$1"
 SNAP=$(ls -1 "$2"/member/snap/*.snap 2>/dev/null | tail -n 1)
 if [ -n "$SNAP" ]; then section snap "$SNAP" grep -a -o '"Path":"/1/[^"]*"' "$SNAP"; else echo "#etcdplay snap 1"; fi
+section wal "$2/member/wal" v2wal "$2"
 exit 0
 `;
 
 export interface V2Verdict {
-  /** Where the answer comes from: the v2 API, the newest .snap file, or nothing readable. */
-  source: 'api' | 'snapshot-file' | 'none';
+  /** Where the answer comes from: the v2 API (plus hidden nodes from the data dir), the data dir (newest .snap + WAL), or nothing readable. */
+  source: 'api' | 'data-dir' | 'none';
   /** v2 nodes (dirs and keys) found, as the v2 API names them. */
   nodes: string[];
   /** Why the v2 API did not answer (disabled: "response is invalid json"; etcdctl without v2...). */
   apiError?: string;
   snapFile?: string;
+  /** v2 writes found in the WAL (adds and deletes). */
+  walWrites?: number;
 }
 
 const lastLine = (s: Section | undefined) => (s?.text ?? '').split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? `rc=${s?.rc}`;
 
-/** The v2 API when it answered, else the newest .snap file, else nothing (pure). */
+const hidden = (n: string) => n.split('/').some((seg) => seg.startsWith('_'));
+
+/**
+ * The data dir's v2 store: the newest .snap's nodes with the WAL's v2 writes replayed over them.
+ * The v2 API, when it answers, is the current truth; it does not list hidden ("_") nodes, which
+ * are taken from the data dir (pure).
+ */
 export function judgeV2(sections: Section[]): V2Verdict {
   const api = sections.find((s) => s.name === 'api');
-  if (api && api.rc === 0) return { source: 'api', nodes: parseV2List(api.text) };
-  const apiError = lastLine(api);
   const snap = sections.find((s) => s.name === 'snap');
+  const wal = sections.find((s) => s.name === 'wal');
   // grep: rc 0 = paths found, 1 = none; the file name is in the section header
-  if (snap && snap.endpoint && snap.rc <= 1) return { source: 'snapshot-file', nodes: [...new Set(parseV2SnapPaths(snap.text))], apiError, snapFile: snap.endpoint };
+  const snapOk = !!(snap && snap.endpoint && snap.rc <= 1);
+  const walOk = !!(wal && wal.rc === 0);
+  const ops = walOk ? parseV2WalOps(wal!.text) : [];
+  const disk = replayV2(snapOk ? parseV2SnapPaths(snap!.text) : [], ops);
+  const extra: Pick<V2Verdict, 'snapFile' | 'walWrites'> = {};
+  if (snapOk) extra.snapFile = snap!.endpoint;
+  if (walOk) extra.walWrites = ops.length;
+  if (api && api.rc === 0) return { source: 'api', nodes: [...new Set([...parseV2List(api.text), ...disk.filter(hidden)])], ...extra };
+  const apiError = lastLine(api);
+  if (snapOk || walOk) return { source: 'data-dir', nodes: disk, apiError, ...extra };
   return { source: 'none', nodes: [], apiError };
 }
 
@@ -56,7 +81,8 @@ export function interpretV2(results: StepOutcome[], endpoint: string, dataDir: s
   if (!r || r.status !== 'ran') return { changed: false, failed: false, msg: 'v2 data check not run' };
   if (r.rc !== 0) return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: `v2 data check could not run (rc=${r.rc}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}` };
   const v = judgeV2(splitSections(r.stdout ?? ''));
-  const where = v.source === 'api' ? `the v2 API of ${endpoint}` : `${v.snapFile} (the v2 API did not answer: ${v.apiError})`;
+  const disk = `${dataDir}/member (${v.snapFile ? `newest .snap ${v.snapFile.replace(/^.*\//, '')} + ` : 'no .snap, '}${v.walWrites ?? 0} v2 write(s) in the WAL)`;
+  const where = v.source === 'api' ? `the v2 API of ${endpoint}` : `${disk}; the v2 API did not answer: ${v.apiError}`;
   const data = { ...v, endpoint, dataDir };
   if (v.nodes.length) {
     const msg = `${host}: the etcd v2 store holds ${v.nodes.length} node(s) (${sample(v.nodes)}), seen in ${where}. `
@@ -66,8 +92,8 @@ export function interpretV2(results: StepOutcome[], endpoint: string, dataDir: s
     return { changed: false, failed: true, rc: 0, stdout: v.nodes.join('\n') + '\n', stderr: r.stderr ?? '', msg, data };
   }
   const msg = v.source === 'api' ? `no v2 data (the v2 API of ${endpoint} lists nothing)`
-    : v.source === 'snapshot-file' ? `no v2 data in ${v.snapFile} (the v2 API did not answer: ${v.apiError})`
-      : `v2 data not checked: the v2 API did not answer (${v.apiError}) and ${dataDir}/member/snap has no .snap file (v2 keys written while the v2 API was on and not yet in a .snap file cannot be seen)`;
+    : v.source === 'data-dir' ? `no v2 data in ${disk} (the v2 API did not answer: ${v.apiError})`
+      : `v2 data not checked: the v2 API did not answer (${v.apiError}) and ${dataDir}/member has neither a .snap file nor a readable WAL`;
   return { changed: false, failed: false, rc: 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg, data };
 }
 
@@ -79,13 +105,15 @@ keys written through the v2 API (served by default on 3.3, with --enable-v2 on 3
 Run on every member (become: the data dir is read). Asks this member's v2 API
 (\`ETCDCTL_API=2 etcdctl ls --recursive /\`, TLS from the inventory/facts as the other modules);
 when it does not answer (v2 disabled: "response is invalid json"; etcdctl 3.3.25, 3.4.23 and
-3.5.16 all still have the v2 mode), reads
-the newest \`<data_dir>/member/snap/*.snap\`, where the v2 store is recorded as JSON (user keys
-under "/1"). FAILS, having changed nothing, when v2 nodes are found: the message names the member,
-how many, the first ones, where they were seen, and how to move them. Not seen: hidden v2 keys
-(names starting with "_", which the v2 API does not list) while the API answers, and, with the v2
-API off, v2 writes not yet in a .snap file. \`data\`: source (api | snapshot-file | none), nodes,
-apiError, snapFile, endpoint, dataDir.`,
+3.5.16 all still have the v2 mode), reads the data dir: the newest \`member/snap/*.snap\` (the v2
+store as JSON, user keys under "/1") with the v2 writes of the WAL (protobuf requests PUT/POST/
+DELETE of "/1/..." paths, found with \`grep -zaobP\`) replayed over it, in WAL order. Hidden v2
+nodes ("_" names, which the v2 API does not list) are taken from the data dir too. FAILS, having
+changed nothing, when v2 nodes are found: the message names the member, how many, the first ones,
+where they were seen, and how to move them. Not seen: v2 keys removed by TTL expiry still count
+when only the data dir is read (a false refusal, never a silent loss). \`data\`: source (api |
+data-dir | none), nodes, apiError, snapFile, walWrites, endpoint, dataDir.`,
+
   argsSchema: {
     type: 'object',
     additionalProperties: false,

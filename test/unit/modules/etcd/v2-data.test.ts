@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { CommandStep } from '../../../../src/model/step.js';
 import { getModule } from '../../../../src/modules/registry.js';
 import { interpretV2, judgeV2 } from '../../../../src/modules/etcd/v2-data.js';
-import { parseV2List, parseV2SnapPaths, splitSections } from '../../../../src/modules/etcd/parse.js';
+import { parseV2List, parseV2SnapPaths, parseV2WalOps, replayV2, splitSections } from '../../../../src/modules/etcd/parse.js';
 
 const fx = (n: string) => readFileSync(resolve(import.meta.dirname, `fixtures/v2/${n}.txt`), 'utf8');
 const ran = (stdout: string) => [{ status: 'ran', rc: 0, stdout, stderr: '', changed: false, step: { kind: 'command' } }] as never;
@@ -29,24 +29,48 @@ test('3.4.23 --enable-v2 with v2 keys: refused from the v2 API, naming member, c
   assert.is((r.data as { source: string }).source, 'api');
 });
 
-test('v2 API disabled (3.4.23 default): the newest .snap file is read; keys there refuse', () => {
+test('v2 API disabled (3.4.23 default), snapshot-file fixture without a WAL section: the newest .snap decides', () => {
   const v = judgeV2(splitSections(fx('v34-disabled-snap-keys')));
-  assert.is(v.source, 'snapshot-file');
+  assert.is(v.source, 'data-dir');
   assert.is(v.snapFile, '/var/lib/etcd/default/member/snap/0000000000000002-000000000000000c.snap');
   assert.match(v.apiError!, /response is invalid json/);
   assert.equal(v.nodes.slice(0, 2), ['/v2dir', '/v2dir/k1']);
   const r = interpretV2(ran(fx('v34-disabled-snap-keys')), EP, '/var/lib/etcd/default', 'etcd2');
   assert.ok(r.failed);
-  assert.match(r.msg!, /seen in \/var\/lib\/etcd\/default\/member\/snap\/0000000000000002-000000000000000c\.snap \(the v2 API did not answer: Error: {2}client: response is invalid json/);
+  assert.match(r.msg!, /seen in \/var\/lib\/etcd\/default\/member \(newest \.snap 0000000000000002-000000000000000c\.snap \+ 0 v2 write\(s\) in the WAL\); the v2 API did not answer: Error: {2}client: response is invalid json/);
 });
 
-test('no v2 data: 3.3.25 (v2 API on by default) lists nothing -> passes; v2 off and no .snap -> passes, saying what it could not see', () => {
+test('WAL replay: writes in WAL order, a delete takes its subtree; hidden keys counted', () => {
+  const ops = parseV2WalOps('A 20:/1/a/k\nD 30:/1/a\nA 10:/1/x\nA 40:/1/_h\nnoise\n');
+  assert.equal(ops.map((o) => `${o.op}${o.offset}${o.path}`), ['A10/x', 'A20/a/k', 'D30/a', 'A40/_h']);
+  assert.equal(replayV2(['/a', '/a/old', '/b'], ops), ['/_h', '/b', '/x']);
+});
+
+test('real 3.4.23 data dir, keys set then deleted (incl. a hidden one and an empty dir): passes with or without the API', () => {
+  const api = interpretV2(ran(fx('v34-api-empty-wal-deleted')), EP, '/var/lib/etcd/default', 'etcd1');
+  assert.not.ok(api.failed, api.msg);
+  assert.is((api.data as { walWrites: number }).walWrites, 12);
+  const disk = interpretV2(ran(fx('v34-noapi-snap-wal-deleted')), EP, '/var/lib/etcd/default', 'etcd1');
+  assert.not.ok(disk.failed, disk.msg);
+  assert.match(disk.msg!, /^no v2 data in \/var\/lib\/etcd\/default\/member \(newest \.snap 0000000000000003-0000000000000024\.snap \+ 12 v2 write\(s\) in the WAL\) \(the v2 API did not answer: /);
+});
+
+test('real 3.4.23 data dir with live v2 keys: the API lists /app, /app/k; the hidden /_secret comes from the data dir; without the API the WAL finds them', () => {
+  const api = interpretV2(ran(fx('v34-api-keys-hidden')), EP, '/var/lib/etcd/default', 'etcd1');
+  assert.ok(api.failed);
+  assert.equal((api.data as { nodes: string[] }).nodes, ['/app', '/app/k', '/_secret']);
+  const disk = judgeV2(splitSections(fx('v34-noapi-wal-keys')));
+  assert.is(disk.source, 'data-dir');
+  assert.equal(disk.nodes, ['/_secret', '/app/k']);
+});
+
+test('no v2 data: 3.3.25 (v2 API on by default) lists nothing -> passes; nothing readable -> passes, saying it could not check', () => {
   const ok = interpretV2(ran(fx('v33-api-empty')), EP, '/var/lib/etcd/default', 'etcd1');
   assert.not.ok(ok.failed);
   assert.is(ok.msg, `no v2 data (the v2 API of ${EP} lists nothing)`);
   const none = interpretV2(ran(fx('v34-disabled-nosnap')), EP, '/var/lib/etcd/default', 'etcd1');
   assert.not.ok(none.failed);
-  assert.match(none.msg!, /^v2 data not checked: the v2 API did not answer .* \/var\/lib\/etcd\/default\/member\/snap has no \.snap file/);
+  assert.match(none.msg!, /^v2 data not checked: the v2 API did not answer .* \/var\/lib\/etcd\/default\/member has neither a \.snap file nor a readable WAL/);
 });
 
 test('plan: read-only, this member\'s endpoint and data dir as positional args, v2 TLS mapped from the v3 environment', () => {
