@@ -5,46 +5,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { labUp, labDown, labExec, labStatus, labLoad, etcdctlPrefix, type Lab } from '../../src/lab/index.js';
+import { labLeftovers, namespacesOf } from '../integration/etcd/lab-helpers.js';
 
 function ssh(lab: Lab, host: string, cmd: string, extra: string[] = []) {
   return spawnSync('ssh', ['-F', lab.sshConfigPath, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
     '-o', `UserKnownHostsFile=${lab.knownHostsPath}`, ...extra, host, cmd], { encoding: 'utf8', timeout: 30_000 });
 }
 
-function nsOf(pid: number): string[] {
-  return ['mnt', 'pid', 'uts'].map((n) => { try { return readlinkSync(`/proc/${pid}/ns/${n}`); } catch { return ''; } }).filter(Boolean);
-}
-
-/** Processes whose root/cwd is under dir, or that sit in one of the given namespaces. */
-function leftovers(dir: string, namespaces: Set<string>): string[] {
-  const found: string[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    for (const link of ['root', 'cwd']) {
-      try {
-        const t = readlinkSync(`/proc/${e}/${link}`);
-        if (t === dir || t.startsWith(dir + '/')) found.push(`pid ${e} ${link} ${t}`);
-      } catch { /* gone or not ours */ }
-    }
-    for (const ns of nsOf(Number(e))) if (namespaces.has(ns)) found.push(`pid ${e} in ${ns}`);
-  }
-  return found;
-}
-
 function assertNothingLeft(lab: Lab, namespaces: Set<string>) {
-  assert.equal(leftovers(lab.dir, namespaces), [], 'no process left in the lab');
-  const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(lab.dir));
-  assert.equal(mounts, [], 'no mount left under the lab dir');
-  const addrs = lab.hosts.map((h) => `${h.address}:`);
-  const ss = spawnSync('ss', ['-ltnH'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => addrs.some((a) => l.includes(` ${a}`)));
-  assert.equal(ss, [], `no listener left on 127.0.${lab.net}.x`);
-  assert.not.ok(existsSync(lab.dir), 'lab dir removed');
+  assert.equal(labLeftovers(lab.dir, lab.hosts.map((h) => h.address), namespaces), [], 'no process, mount, listener or dir left by the lab');
 }
 
 test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recovery, clean down', async () => {
@@ -52,7 +27,7 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
   const namespaces = new Set<string>();
   try {
     lab = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
-    for (const h of lab.hosts) for (const ns of nsOf(h.pid)) namespaces.add(ns);
+    for (const h of lab.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     assert.is(lab.hosts.length, 3);
     const net = lab.net; // 1 unless another lab holds 127.0.1.x
     assert.equal(lab.hosts.map((h) => h.address), [`127.0.${net}.11`, `127.0.${net}.12`, `127.0.${net}.13`]);
@@ -107,10 +82,10 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     // a half-dead lab: up tears the leftovers down and starts again
     const victim = lab.hosts[1]!.pid;
     process.kill(victim, 'SIGKILL');
-    for (let i = 0; i < 100 && nsOf(victim).length; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && namespacesOf(victim).length; i++) await new Promise((r) => setTimeout(r, 50));
     assert.not.ok((await labStatus('t-lab')).healthy, 'a lab with a dead host is not healthy');
     const again = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
-    for (const h of again.hosts) for (const ns of nsOf(h.pid)) namespaces.add(ns);
+    for (const h of again.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     assert.ok((await labStatus('t-lab')).healthy);
     lab = again;
 
@@ -126,7 +101,7 @@ test('5-node TLS lab on etcd 3.5.30: https, client certificates required', async
   const namespaces = new Set<string>();
   try {
     lab = await labUp({ name: 't-tls', nodes: 5, etcd: '3.5.30', tls: true });
-    for (const h of lab.hosts) for (const ns of nsOf(h.pid)) namespaces.add(ns);
+    for (const h of lab.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     const st = await labStatus('t-tls');
     assert.ok(st.healthy, JSON.stringify(st.members.map((m) => m.error)));
     assert.is(st.members.length, 5);
