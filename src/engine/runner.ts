@@ -845,6 +845,8 @@ export class Runner {
       const iv: Vars = withVars(vars, { [loopVar]: items[i], ansible_loop_var: loopVar, ansible_loop: { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length } });
       const r = await this.attempts(play, task, eff, host, iv);
       if (r.runsOn) ranOn.add(r.runsOn);
+      // delegated: each item says where it ran (its own host included), for the views
+      if (eff.delegateTo) r.result.runsOn = r.runsOn ?? host;
       r.result[loopVar] = items[i];
       r.result.ansible_loop_var = loopVar;
       results.push(r.result);

@@ -95,7 +95,9 @@ export class PlainReporter implements Reporter {
       for (const item of r.results as TaskResult[]) {
         const st: HostStatus = item.unreachable ? 'unreachable' : item.failed ? (status === 'ignored' ? 'ignored' : 'failed') : item.skipped ? 'skipped' : item.changed ? 'changed' : 'ok';
         const label = itemLabel(item[(item.ansible_loop_var as string) ?? 'item'] ?? item.item);
-        this.line(this.colour(st, `${statusWord(st)}: ${who} => (item=${label})${st === 'failed' || st === 'ignored' || st === 'unreachable' ? ` => ${failureMessage(item)}` : detail(module, item)}`));
+        // a delegated loop: every item names the host it ran on
+        const itemWho = typeof item.runsOn !== 'string' ? who : item.runsOn === host ? `[${host}]` : `[${host} -> ${item.runsOn}]`;
+        this.line(this.colour(st, `${statusWord(st)}: ${itemWho} => (item=${label})${st === 'failed' || st === 'ignored' || st === 'unreachable' ? ` => ${failureMessage(item)}` : detail(module, item)}`));
       }
     }
     let text: string;

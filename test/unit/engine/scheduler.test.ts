@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, localInventory, runYaml, tempDir } from './harness.js';
+import { PlainReporter } from '../../../src/report/plain.js';
 
 const dirs: string[] = [];
 const dir = () => {
@@ -381,6 +382,12 @@ test('delegate_to "{{ item }}" with a loop: each item runs on its own host (run_
   assert.equal((res.results as { stdout: string }[]).map((x) => x.stdout), ['h1 for h1', 'h1 for h2', 'h1 for h3']);
   const end = r.events.find((e) => e.type === 'host.end' && (e as { host: string }).host === 'h1') as { result: { runsOn?: string } };
   assert.is(end.result.runsOn, 'h2, h3');
+  assert.equal((res.results as { runsOn?: string }[]).map((x) => x.runsOn), ['h1', 'h2', 'h3'], 'each item says where it ran');
+  let text = '';
+  const plain = new PlainReporter({ write: (t) => { text += t; } });
+  for (const e of r.events) plain.handle(e);
+  const lines = text.split('\n');
+  assert.ok(lines.includes('changed: [h1] => (item=h1)') && lines.includes('changed: [h1 -> h2] => (item=h2)') && lines.includes('changed: [h1 -> h3] => (item=h3)'), lines.join('\n'));
 });
 
 test.run();
