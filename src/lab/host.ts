@@ -41,10 +41,34 @@ export async function startHost(p: HostPaths, lower: string, repo: string, host:
   for (const path of [lower, p.upper, p.work, p.root]) {
     if (UNSAFE_OVERLAY_PATH.test(path)) throw new ValidationError(`path not usable in an overlay mount (no ',', ':', spaces): ${path}`);
   }
+  return bootHost(p, host, ['unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private',
+    'sh', '-c', BOOT, 'boot', p.root, lower, p.upper, p.work, repo, host.name], {
+    timeoutMs: 15_000,
+    initPid: (launcher) => {
+      const pid = childOf(launcher);
+      return pid && rootOf(pid) === p.root ? pid : undefined;
+    },
+    onFail: async (launcher, pid) => {
+      const init = pid ?? childOf(launcher); // the child may not have reached its chroot yet
+      try { process.kill(launcher, 'SIGKILL'); } catch { /* gone */ }
+      if (init) try { process.kill(init, 'SIGKILL'); } catch { /* gone */ }
+    },
+  });
+}
+
+/**
+ * Start a host's launcher (unshare or systemd-nspawn) detached, its output in the host's log, and
+ * wait until its PID 1 is known and its sshd greets; on failure `onFail` cleans up and the error
+ * quotes the log's last lines. Resolves with the PID 1 and the launcher's pid.
+ */
+export async function bootHost(p: HostPaths, host: LabHost, argv: string[], how: {
+  timeoutMs: number;
+  initPid: (launcherPid: number) => number | undefined;
+  onFail: (launcherPid: number, pid: number | undefined) => Promise<void>;
+}): Promise<{ pid: number; unsharePid: number }> {
   for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true });
   const log = openSync(p.log, 'a');
-  const child = spawn('unshare', ['--mount', '--uts', '--pid', '--fork', '--propagation', 'private',
-    'sh', '-c', BOOT, 'boot', p.root, lower, p.upper, p.work, repo, host.name], {
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd: '/', detached: true, stdio: ['ignore', log, log], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
   });
   closeSync(log);
@@ -52,17 +76,16 @@ export async function startHost(p: HostPaths, lower: string, repo: string, host:
   const unsharePid = child.pid!;
   let exited = false;
   child.on('exit', () => { exited = true; });
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + how.timeoutMs;
   let pid: number | undefined;
   while (Date.now() < deadline && !exited) {
-    pid ??= childOf(unsharePid);
-    if (pid && rootOf(pid) === p.root && (await sshBanner(host.address))) return { pid, unsharePid };
+    pid ??= how.initPid(unsharePid);
+    if (pid && (await sshBanner(host.address))) return { pid, unsharePid };
     await sleep(100);
   }
   const tail = existsSync(p.log) ? readFileSync(p.log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-  try { process.kill(unsharePid, 'SIGKILL'); } catch { /* gone */ }
-  if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  throw new ValidationError(`${host.name}: sshd did not come up on ${host.address}:22${tail ? `: ${tail}` : ''}`);
+  await how.onFail(unsharePid, pid);
+  throw new ValidationError(`${host.name}: ${exited ? `${argv[0]} exited` : `sshd did not come up on ${host.address}:22 within ${how.timeoutMs / 1000} s`}${tail ? `: ${tail}` : ''}`);
 }
 
 function childOf(pid: number): number | undefined {

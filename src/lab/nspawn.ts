@@ -12,12 +12,11 @@
  * So `down` kills the cgroup tree (which holds nspawn, the host's PID 1 and every service),
  * waits for it to be empty and removes the cgroup dirs.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { LabHost } from './config.js';
-import { type HostPaths, sleep, sshBanner } from './host.js';
+import { bootHost, type HostPaths, sleep } from './host.js';
 import { HOST_REPO_DIR } from './rootfs.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -127,27 +126,11 @@ export function inHostCgroup(pid: number, lab: string, host: string): boolean {
 export async function startSystemdHost(p: HostPaths, lower: string, repo: string, host: LabHost, lab: string): Promise<{ pid: number; unsharePid: number }> {
   const hierarchies = cgroupHierarchies();
   if (!hierarchies.length) throw new ValidationError(`no cgroup hierarchy for systemd under ${CGROUP_ROOT} (need cgroup2, or name=systemd + unified)`);
-  for (const d of [p.upper, p.work, p.root]) mkdirSync(d, { recursive: true });
-  const log = openSync(p.log, 'a');
-  const argv = nspawnArgv(p, lower, repo, host, lab, hierarchies);
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: '/', detached: true, stdio: ['ignore', log, log], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' },
+  return bootHost(p, host, nspawnArgv(p, lower, repo, host, lab, hierarchies), {
+    timeoutMs: BOOT_TIMEOUT_MS,
+    initPid: () => hostInitPid(lab, host.name),
+    onFail: () => killCgroup(hostCgroup(lab, host.name)),
   });
-  closeSync(log);
-  child.unref();
-  const unsharePid = child.pid!;
-  let exited = false;
-  child.on('exit', () => { exited = true; });
-  const deadline = Date.now() + BOOT_TIMEOUT_MS;
-  let pid: number | undefined;
-  while (Date.now() < deadline && !exited) {
-    pid ??= hostInitPid(lab, host.name);
-    if (pid && (await sshBanner(host.address))) return { pid, unsharePid };
-    await sleep(100);
-  }
-  const tail = existsSync(p.log) ? readFileSync(p.log, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-  await killCgroup(hostCgroup(lab, host.name));
-  throw new ValidationError(`${host.name}: ${exited ? 'systemd-nspawn exited' : `sshd did not come up on ${host.address}:22 within ${BOOT_TIMEOUT_MS / 1000} s`}${tail ? `: ${tail}` : ''}`);
 }
 
 /**
