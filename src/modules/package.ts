@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER } from '../model/step.js';
 import type { Module } from './module.js';
-import { NAME_RE, SCHEMA, checkName, commandStep, script } from './steps.js';
+import { SCHEMA, checkName, commandStep, script } from './steps.js';
 
 export interface PackageArgs {
   name: string | string[];

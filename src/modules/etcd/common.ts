@@ -194,20 +194,28 @@ section() { _n=$1; _e=$2; shift 2; _o=$("$@" 2>&1); _rc=$?; echo "#etcdplay $_n 
 /** Printed by scripts when they changed something (CommandStep.changed = 'marker'). */
 export const MARK = CHANGED_MARKER;
 
+/** The first command step that ran and exited with a code it does not accept. */
+export function failedStep(results: StepOutcome[]): StepOutcome | undefined {
+  return results.find((r) => r.status === 'ran' && r.rc !== undefined && r.step.kind === 'command' && !(r.step.okCodes ?? [0]).includes(r.rc));
+}
+
+/** The last `die` message of a script (its "etcdplay: ..." stderr line, without the prefix). */
+export function scriptReason(stderr: string | undefined): string | undefined {
+  const line = (stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('etcdplay:')).pop();
+  return line?.replace(/^etcdplay:\s*/, '');
+}
+
 /**
  * Default interpretation of a module whose last command prints one JSON line: failed when a
  * command failed, changed when any step changed, `data` = that JSON, `msg` from `describe`.
  */
 export function scriptResult(results: StepOutcome[], describe: (data: Record<string, any>) => string, what: string): TaskResult {
   const changed = results.some((r) => r.changed);
-  const bad = results.find((r) => r.status === 'ran' && r.rc !== undefined && r.rc !== 0 && r.step.kind === 'command' && !(r.step.okCodes ?? [0]).includes(r.rc));
+  const bad = failedStep(results);
   const last = [...results].reverse().find((r) => r.status === 'ran' && r.step.kind === 'command');
   const stdout = results.map((r) => r.stdout ?? '').join('');
   const stderr = results.map((r) => r.stderr ?? '').join('');
-  if (bad) {
-    const why = (bad.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('etcdplay:')).pop();
-    return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: why ? why.replace(/^etcdplay:\s*/, '') : `${what} failed (rc=${bad.rc})` };
-  }
+  if (bad) return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: scriptReason(bad.stderr) ?? `${what} failed (rc=${bad.rc})` };
   if (results.every((r) => r.status === 'check')) {
     return { changed: false, failed: false, wouldChange: true, stdout, stderr, msg: `${what}: would run (check mode)` };
   }

@@ -7,7 +7,7 @@
 import type { TaskResult } from '../../model/result.js';
 import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { shScript } from './common.js';
+import { failedStep, scriptReason, shScript } from './common.js';
 import { lastJsonLine } from './json.js';
 import { FENCE_SH } from './fence-script.js';
 import { fencePlan, fenceScriptArgs, refusal, type EtcdFenceArgs, type FencePlan } from './fence-plan.js';
@@ -42,18 +42,13 @@ function describe(p: FencePlan, d: Record<string, any>, state: EtcdFenceArgs['st
   return msg + others;
 }
 
-function failedStep(r: StepOutcome): boolean {
-  return r.status === 'ran' && r.step.kind === 'command' && r.rc !== undefined && !((r.step as CommandStep).okCodes ?? [0]).includes(r.rc);
-}
-
 export function interpretFence(args: EtcdFenceArgs, results: StepOutcome[], ctx: PlanContext): TaskResult {
   const p = fencePlan(args, ctx);
   const stdout = results.map((r) => r.stdout ?? '').join('');
   const stderr = results.map((r) => r.stderr ?? '').join('');
   const changed = results.some((r) => r.changed);
-  const bad = results.find(failedStep);
-  const why = (r: StepOutcome | undefined) => (r?.stderr ?? '').split('\n').filter((l) => l.startsWith('etcdplay: ')).map((l) => l.slice(10)).pop();
-  if (bad) return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: `${p.host}: ${why(bad) ?? `etcd_fence failed (rc=${bad.rc})`}` };
+  const bad = failedStep(results);
+  if (bad) return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: `${p.host}: ${scriptReason(bad.stderr) ?? `etcd_fence failed (rc=${bad.rc})`}` };
   // The acting step when it ran, else (check mode) the probe.
   const last = [...results].reverse().find((r) => r.status === 'ran');
   const raw = lastJsonLine(last?.stdout) ?? {};
@@ -71,7 +66,7 @@ export function interpretFence(args: EtcdFenceArgs, results: StepOutcome[], ctx:
     stateFile: p.stateFile,
   };
   if (raw.nothing === true) return { changed: false, failed: true, rc: last?.rc, stdout, stderr, data, msg: refusal(p, ctx) };
-  if (last?.rc === 3) return { changed, failed: true, rc: 3, stdout, stderr, data, msg: `${p.host} is not ready: ${why(last) ?? 'ready command failed'}` };
+  if (last?.rc === 3) return { changed, failed: true, rc: 3, stdout, stderr, data, msg: `${p.host} is not ready: ${scriptReason(last?.stderr) ?? 'ready command failed'}` };
   const check = results.some((r) => r.status === 'check');
   const wouldChange = check && (data.stopped.length + data.moved.length + data.started.length + data.restarted.length > 0);
   return { changed: changed || wouldChange, failed: false, rc: 0, stdout, stderr, data, msg: describe(p, raw, args.state), ...(check ? { wouldChange } : {}) };

@@ -5,7 +5,7 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { checkPath, connArgsSchema, etcdctlEnv, localEndpoints, shScript, type EtcdConnArgs } from './common.js';
+import { checkPath, connArgsSchema, etcdctlEnv, localEndpoints, scriptReason, shScript, type EtcdConnArgs } from './common.js';
 import { lastJsonLine } from './json.js';
 
 export interface EtcdVerifyDataArgs extends EtcdConnArgs {
@@ -66,8 +66,7 @@ differences: verify before clients reconnect. Read-only.`,
     if (!r || r.status !== 'ran') return { changed: false, failed: false, msg: 'not run' };
     const out = lastJsonLine(r.stdout);
     if (r.rc !== 0 || !out) {
-      const why = (r.stderr ?? '').split('\n').filter((l) => l.startsWith('etcdplay:')).pop();
-      return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: why?.replace(/^etcdplay:\s*/, '') ?? 'verify failed to run' };
+      return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: scriptReason(r.stderr) ?? 'verify failed to run' };
     }
     const problems = compareWithManifest(out, args.leases !== false);
     const { manifest: _m, ...data } = out;
