@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { labLoad, type Lab } from '../../src/lab/index.js';
 import type { EngineEvent } from '../../src/model/event.js';
 import { dump, labStatus, labUpWhenFree, type Dump } from '../integration/etcd/lab-helpers.js';
+import { assertBuilt, BIN, ROOT } from '../integration/cli/_cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 export interface LiveRun {
   child: ChildProcess;
@@ -20,15 +20,15 @@ export interface LiveRun {
 }
 
 /**
- * `etcdplay ARGS --json` with each event passed to `onEvent` as it arrives (the hook may be async:
+ * `etcdplay ARGS --json` (the built bin/etcdplay.js) with each event passed to `onEvent` as it arrives (the hook may be async:
  * events are handled in order, the run is not paused). `stdin` is written to the child's stdin.
  */
 export function liveRun(args: string[], onEvent: (e: EngineEvent, r: LiveRun) => void | Promise<void> = () => {}, stdin?: string, env: NodeJS.ProcessEnv = {}): LiveRun {
   const t0 = Date.now();
-  const code = `const { main } = await import(${JSON.stringify(ROOT + 'src/cli/main.ts')}); process.exitCode = await main(JSON.parse(process.env.ETCDPLAY_TEST_ARGS));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  assertBuilt();
+  const child = spawn(process.execPath, [BIN, ...args, '--json'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, ETCDPLAY_TEST_ARGS: JSON.stringify([...args, '--json']), NO_COLOR: '1' },
+    env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const r: LiveRun = { child, events: [], names: new Map(), done: undefined as never };

@@ -6,6 +6,7 @@ import { ValidationError } from '../../../src/errors.js';
 import { creatorRunning } from '../../../src/lab/cleanup.js';
 import { readState } from '../../../src/lab/state.js';
 import { systemdLeftovers } from '../../../src/lab/nspawn.js';
+import { assertBuilt, BIN, ROOT } from '../cli/_cli.js';
 
 /**
  * labUp, waiting (up to 15 min) while another lab holds the 127.0.1.x ports. A lab of the same
@@ -32,15 +33,14 @@ export async function labUpWhenFree(opts: Parameters<typeof labUp>[0]): Promise<
 
 export { labDown, labExec, labStatus };
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
-/** `etcdplay ARGS...` in a child process (the real CLI, from source). */
+/** `etcdplay ARGS...` in a child process: the built bin/etcdplay.js, as users run it. */
 export function etcdplay(args: string[], timeoutMs = 900_000): Promise<{ code: number; out: string; ms: number }> {
+  assertBuilt();
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const code = `const { main } = await import(${JSON.stringify(ROOT + 'src/cli/main.ts')}); process.exitCode = await main(JSON.parse(process.env.ETCDPLAY_TEST_ARGS));`;
-    const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      cwd: ROOT, env: { ...process.env, ETCDPLAY_TEST_ARGS: JSON.stringify(args), NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+    const p = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
