@@ -5,7 +5,7 @@
  * own stdin is written only after the ready marker shows that sudo let us in.
  */
 import { randomBytes } from 'node:crypto';
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 
 export interface BecomeSpec {
   user: string;

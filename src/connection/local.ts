@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Become, Command } from '../model/command.js';
 import type { ExecResult } from '../model/result.js';
-import { renderCommand } from '../template/shell.js';
+import { renderCommand } from '../shell/quote.js';
 import { CommandFailedError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, TransferOptions, TransferOutcome } from './connection.js';
 import { isFileSource, type FileSource } from './fileread.js';

@@ -10,7 +10,7 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { CommandFailedError, UnreachableError } from '../errors.js';
 import type { Command } from '../model/command.js';
 import type { ExecResult } from '../model/result.js';
-import { renderCommand } from '../template/shell.js';
+import { renderCommand } from '../shell/quote.js';
 import { buildAuth, passphrasePromptBusy } from './auth.js';
 import type { Connection, ExecOptions, TransferOptions, TransferOutcome } from './connection.js';
 import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostName, knownKeyTypes, readKnownHostsFile, type KnownHostEntry } from './knownhosts.js';

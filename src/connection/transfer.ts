@@ -12,7 +12,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ClientChannel } from 'ssh2';
 import { CommandFailedError } from '../errors.js';
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 import type { TransferOptions, TransferOutcome } from './connection.js';
 import type { BecomeSpec } from './become.js';
 import { isFileSource, pumpFile, type FileSource } from './fileread.js';

@@ -13,7 +13,7 @@ import type { ExecResult, TaskResult } from '../model/result.js';
 import { CHANGED_MARKER, type CommandStep, type GetStep, type LocalStep, type PutStep, type RelayStep, type Step } from '../model/step.js';
 import type { Vars } from '../model/vars.js';
 import type { StepOutcome } from '../modules/module.js';
-import { displayCommand, renderCommand } from '../template/shell.js';
+import { displayCommand, renderCommand } from '../shell/quote.js';
 import { evalCondition } from '../template/expr.js';
 import { isProbablyText, unifiedDiff } from './diff.js';
 import { LineSplitter, throttleProgress } from './output.js';

@@ -7,7 +7,7 @@
  * through every member, and only after etcdctl exited 0 appends the key to ACKED_LOG. A write that
  * is in that log and not in the cluster is a lost acknowledged write.
  */
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 
 export const WRITES_PREFIX = '/registry/etcdplay-writes/';
 export const WRITER_PATH = '/usr/local/sbin/etcdplay-lab-writer';

@@ -4,7 +4,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 import {
   CLIENT_PORT, DEFAULT_NET, ETCD_LOG_FILE, HOST_PKI, HOST_PKI_DIR, MAX_CONTROL_PLANE, controlPlaneHosts, labHosts, pickNet, renderEtcdDefaults,
   renderEtcHosts, renderInitScript, renderInventory, renderKnownHosts, renderSshConfig, renderSshdConfig, scheme, type LabHost, type LabSpec,

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 import type { LabInit } from './init.js';
 import { detectMirror } from './mirror.js';
 import { renderSuiteSources } from './packages.js';

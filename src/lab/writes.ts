@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
-import { shQuote } from '../template/shell.js';
+import { shQuote } from '../shell/quote.js';
 import { ACKED_LOG, WRITES_PREFIX, missingWrites } from './controlplane.js';
 import { hostPaths } from './host.js';
 import { etcdctlPrefix, getLab, labEndpoints, labExec } from './lab.js';

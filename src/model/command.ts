@@ -1,6 +1,6 @@
 /**
  * Commands are data. Nothing builds a shell string by concatenation: a Command is turned into
- * shell text in exactly one place (src/template/shell.ts, renderCommand), which quotes every argv
+ * shell text in exactly one place (src/shell/quote.ts, renderCommand), which quotes every argv
  * element.
  */
 export type Command = ExecCommand | ShellCommand;

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { Command } from '../model/command.js';
-import { renderCommand } from '../template/shell.js';
-import { splitWords } from '../template/words.js';
+import { renderCommand } from '../shell/quote.js';
+import { splitWords } from '../shell/words.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, exec } from './steps.js';
 

@@ -6,7 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { PlannedHostTask, PlannedTask, Plan } from '../model/plan.js';
 import type { Step } from '../model/step.js';
 import type { Command } from '../model/command.js';
-import { displayCommand } from '../template/shell.js';
+import { displayCommand } from '../shell/quote.js';
 import { isSecretName } from '../template/secret.js';
 import { secretLabel } from './secrets.js';
 

@@ -12,7 +12,7 @@ import type { Module, PlanContext } from '../modules/module.js';
 import { getModule } from '../modules/registry.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderDeep, renderString } from '../template/render.js';
-import { extractKeyValues, parseKeyValues } from '../template/words.js';
+import { extractKeyValues, parseKeyValues } from '../shell/words.js';
 import { checkValue } from './argcheck.js';
 
 /** Where problems with a task's module args are reported. */

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { shQuote } from './shell.js';
+import { shQuote } from '../shell/quote.js';
 import type { Vars } from '../model/vars.js';
 
 /**

@@ -4,7 +4,7 @@
  * `etcdplay plan` both use it.
  */
 import type { Vars } from '../model/vars.js';
-import { shQuote } from './shell.js';
+import { shQuote } from '../shell/quote.js';
 import { termSafe } from './terminal.js';
 
 export const REDACTED = '********';

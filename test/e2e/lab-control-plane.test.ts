@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { etcdctlPrefix, labEndpoints, labWrites, type Lab } from '../../src/lab/index.js';
 import { ACKED_LOG, CONTROL_PLANE_VARS, READY_FILE, WRITES_PREFIX } from '../../src/lab/controlplane.js';
-import { shQuote } from '../../src/template/shell.js';
+import { shQuote } from '../../src/shell/quote.js';
 import { etcdplay, labDown, labExec, labLeftovers, labUpWhenFree, namespacesOf } from '../integration/etcd/lab-helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,7 @@
  * concatenation), and the fixed shell helpers the modules' scripts start with.
  *
  * Every script is a constant text run as `sh -c SCRIPT etcdplay ARG...`: values reach the
- * script only as positional arguments, quoted by src/template/shell.ts like any argv.
+ * script only as positional arguments, quoted by src/shell/quote.ts like any argv.
  */
 import { ValidationError } from '../../errors.js';
 import type { ExecCommand } from '../../model/command.js';

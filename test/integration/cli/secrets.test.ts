@@ -14,7 +14,7 @@ import { startSshd, type Sshd } from '../../support/sshd.js';
 import { tempDir, varsFor } from '../connection/_helpers.js';
 import { cli, cliAsync } from './_cli.js';
 import { secretForms } from '../../../src/template/secret.js';
-import { shQuote } from '../../../src/template/shell.js';
+import { shQuote } from '../../../src/shell/quote.js';
 
 const SECRET = `s3cr'et "v$l" \\ zZ9-Qx`;
 let tmp: ReturnType<typeof tempDir>;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureEtcdPackages } from '../../../src/lab/packages.js';
 import type { Module, PlanContext, StepOutcome } from '../../../src/modules/module.js';
-import { renderCommand } from '../../../src/template/shell.js';
+import { renderCommand } from '../../../src/shell/quote.js';
 import type { TaskResult } from '../../../src/model/result.js';
 
 export interface Bins { version: string; debVersion: string; bin: string }

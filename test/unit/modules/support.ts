@@ -2,7 +2,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import type { Command } from '../../../src/model/command.js';
 import { CHANGED_MARKER, type Step } from '../../../src/model/step.js';
-import { renderCommand } from '../../../src/template/shell.js';
+import { renderCommand } from '../../../src/shell/quote.js';
 
 export interface Ran { status: 'ran' | 'skipped'; rc: number; stdout: string; stderr: string; changed: boolean }
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Plan, PlannedTask } from '../../../src/model/plan.js';
-import { renderCommand } from '../../../src/template/shell.js';
+import { renderCommand } from '../../../src/shell/quote.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PB = 'playbooks/examples/etcd-manual.yml';

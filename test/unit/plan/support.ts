@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../../src/model/source.js';
 import { parseInventory } from '../../../src/load/inventory.js';
 import { parsePlaybook } from '../../../src/load/playbook.js';
 import { buildPlan, type PlanOptions } from '../../../src/plan/index.js';
-import { renderCommand } from '../../../src/template/shell.js';
+import { renderCommand } from '../../../src/shell/quote.js';
 
 export const INV = `
 [etcd]

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Task } from '../../../src/model/playbook.js';
 import type { CommandStep } from '../../../src/model/step.js';
 import { renderTask } from '../../../src/plan/task.js';
-import { renderCommand } from '../../../src/template/shell.js';
+import { renderCommand } from '../../../src/shell/quote.js';
 import { renderString } from '../../../src/template/render.js';
 
 function task(module: string, args: unknown): Task {

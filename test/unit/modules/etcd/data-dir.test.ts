@@ -14,7 +14,7 @@ import type { PlanContext } from '../../../../src/modules/module.js';
 import type { CommandStep } from '../../../../src/model/step.js';
 import { getModule } from '../../../../src/modules/registry.js';
 import { MARK } from '../../../../src/modules/etcd/common.js';
-import { renderCommand } from '../../../../src/template/shell.js';
+import { renderCommand } from '../../../../src/shell/quote.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'etcdplay-aside-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { restoreMembers, restoreToken } from '../../../../src/modules/etcd/snaps
 import { judgeHealth } from '../../../../src/modules/etcd/wait-healthy.js';
 import { compareWithManifest } from '../../../../src/modules/etcd/verify-data.js';
 import { decidePath } from '../../../../src/modules/etcd/version-path-module.js';
-import { renderCommand } from '../../../../src/template/shell.js';
+import { renderCommand } from '../../../../src/shell/quote.js';
 
 const hosts = ['etcd1', 'etcd2', 'etcd3'];
 function ctx(i: number, extra: Record<string, unknown> = {}, facts?: Record<string, unknown>): PlanContext {

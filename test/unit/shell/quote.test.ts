@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { shQuote, renderCommand } from '../../../src/template/shell.js';
+import { shQuote, renderCommand } from '../../../src/shell/quote.js';
 
 test('shQuote leaves safe words alone', () => {
   assert.is(shQuote('etcd'), 'etcd');

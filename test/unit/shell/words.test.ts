@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { extractKeyValues, parseKeyValues, splitWords } from '../../../src/template/words.js';
+import { extractKeyValues, parseKeyValues, splitWords } from '../../../src/shell/words.js';
 
 test('splits like a shell, without expanding anything', () => {
   assert.equal(splitWords(`a 'b c' "d e" f\\ g`), ['a', 'b c', 'd e', 'f g']);
