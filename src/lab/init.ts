@@ -11,7 +11,7 @@ export function isLabInit(v: string): v is LabInit {
 }
 
 /** The default for `lab up` and labUp (the e2e suite follows it): switch here, one line. */
-const BUILT_IN_DEFAULT: LabInit = 'sysv';
+const BUILT_IN_DEFAULT: LabInit = 'systemd';
 
 /** ETCDPLAY_LAB_INIT=systemd|sysv overrides it (e.g. to run the e2e suite on the other kind of host). */
 export const DEFAULT_INIT: LabInit = defaultInit(process.env.ETCDPLAY_LAB_INIT);

@@ -9,7 +9,7 @@ import { ValidationError } from '../errors.js';
 import { shQuote } from '../shell/quote.js';
 import { ACKED_LOG, WRITES_PREFIX, missingWrites } from './controlplane.js';
 import { hostPaths } from './host.js';
-import { etcdctlPrefix, getLab, labEndpoints, labExec } from './lab.js';
+import { etcdctlPrefix, getLab, labEndpoints, labExec } from './access.js';
 
 export interface LabWrites {
   /** Acknowledged writes in every control plane host's log. */

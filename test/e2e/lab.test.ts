@@ -22,11 +22,14 @@ function assertNothingLeft(lab: Lab, namespaces: Set<string>) {
   assert.equal(labLeftovers(lab.dir, lab.hosts.map((h) => h.address), namespaces), [], 'no process, mount, listener or dir left by the lab');
 }
 
-test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recovery, clean down', async () => {
+// The one lab test on sysv hosts (--init sysv: sshd is PID 1, etcd under the init script); the
+// others run on the default (systemd hosts), as lab-systemd.test.ts does explicitly.
+test('3-node sysv lab: ssh with strict host keys, healthy cluster, inventory, recovery, clean down', async () => {
   let lab: Lab | undefined;
   const namespaces = new Set<string>();
   try {
-    lab = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
+    lab = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16', init: 'sysv' });
+    assert.is(lab.init, 'sysv');
     for (const h of lab.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     assert.is(lab.hosts.length, 3);
     const net = lab.net; // 1 unless another lab holds 127.0.1.x
@@ -84,7 +87,7 @@ test('3-node lab: ssh with strict host keys, healthy cluster, inventory, recover
     process.kill(victim, 'SIGKILL');
     for (let i = 0; i < 100 && namespacesOf(victim).length; i++) await new Promise((r) => setTimeout(r, 50));
     assert.not.ok((await labStatus('t-lab')).healthy, 'a lab with a dead host is not healthy');
-    const again = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16' });
+    const again = await labUp({ name: 't-lab', nodes: 3, etcd: '3.5.16', init: 'sysv' });
     for (const h of again.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     assert.ok((await labStatus('t-lab')).healthy);
     lab = again;
@@ -101,6 +104,8 @@ test('5-node TLS lab on etcd 3.5.30: https, client certificates required', async
   const namespaces = new Set<string>();
   try {
     lab = await labUp({ name: 't-tls', nodes: 5, etcd: '3.5.30', tls: true });
+    // the default init; 3.5.30 (sid) installs on bookworm's systemd through the lab's sysusers.d override
+    assert.is(lab.init, 'systemd');
     for (const h of lab.hosts) for (const ns of namespacesOf(h.pid)) namespaces.add(ns);
     const st = await labStatus('t-tls');
     assert.ok(st.healthy, JSON.stringify(st.members.map((m) => m.error)));
@@ -134,9 +139,10 @@ test('a 1-node 3.4.23 lab: the bookworm package, no etcdutl', async () => {
     const st = await labStatus('t-v34');
     assert.ok(st.healthy);
     assert.is(st.members[0]!.version, '3.4.23');
-    const r = ssh(lab, 'etcd1', 'command -v etcdutl || echo none; service etcd status');
+    const r = ssh(lab, 'etcd1', 'command -v etcdutl || echo none; service etcd status; ps -p 1 -o comm=');
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, /^none$/m);
+    assert.match(r.stdout, /^systemd$/m, 'the default init: the host boots systemd');
 
     // the CLI on the same lab
     const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', '-e',
@@ -148,7 +154,7 @@ test('a 1-node 3.4.23 lab: the bookworm package, no etcdutl', async () => {
     const exec = cli('lab', 'exec', 'etcd1', '--name', 't-v34', '--', 'hostname');
     assert.is(exec.stdout.trim(), 'etcd1');
     const list = cli('lab', 'list');
-    assert.match(list.stdout, /^t-v34\tup\t1 x etcd 3\.4\.23$/m);
+    assert.match(list.stdout, /^t-v34\tup\t1 x etcd 3\.4\.23, systemd$/m);
   } finally {
     await labDown('t-v34').catch(() => undefined);
   }

@@ -70,7 +70,13 @@ test('preflight and revision guard on a real 3.5.16 cluster', async () => {
     assert.is(behind.code, 2);
     assert.match(behind.out, `behind the snapshot (revision ${r0 + 5})`);
 
-    const add = await ctl(`member add etcd9 --learner --peer-urls=http://${lab.hosts[0]!.address.replace(/\d+$/, '19')}:2380`);
+    // etcd refuses a member change ("unhealthy cluster") until every member has been connected
+    // for 5 s (strict reconfig check): right after the lab is up that may not hold yet
+    let add = await ctl(`member add etcd9 --learner --peer-urls=http://${lab.hosts[0]!.address.replace(/\d+$/, '19')}:2380`);
+    for (let i = 0; i < 20 && add.rc !== 0 && /unhealthy cluster/.test(add.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      add = await ctl(`member add etcd9 --learner --peer-urls=http://${lab.hosts[0]!.address.replace(/\d+$/, '19')}:2380`);
+    }
     assert.is(add.rc, 0, add.stderr);
     const refused = await run('preflight');
     assert.is(refused.code, 2, refused.out);

@@ -10,7 +10,7 @@ import {
   ACKED_LOG, CONTROL_PLANE_VARS, READY_FILE, WRITER_LOG, WRITER_STATE_DIR, controlPlaneInstallScript, controlPlaneServices, missingWrites,
   renderWriter, writeKey,
 } from '../../../src/lab/controlplane.js';
-import { getLab } from '../../../src/lab/lab.js';
+import { getLab } from '../../../src/lab/access.js';
 
 const spec: LabSpec = { name: 'demo', nodes: 3, etcdVersion: '3.5.16', debVersion: '3.5.16-4', tls: false };
 const files = { keyPath: '/l/id_ed25519', knownHostsPath: '/l/known_hosts', sshConfigPath: '/l/ssh_config' };

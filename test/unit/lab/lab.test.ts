@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { installScript, loadScript, etcdctlPrefix } from '../../../src/lab/lab.js';
+import { etcdctlPrefix } from '../../../src/lab/access.js';
+import { loadScript } from '../../../src/lab/load.js';
+import { installScript } from '../../../src/lab/prepare.js';
 import { missingPackages } from '../../../src/lab/preconditions.js';
 import { checkLabName } from '../../../src/lab/paths.js';
 import { mountsUnder } from '../../../src/lab/fsutil.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { controlPlaneServices, controlPlaneSpecs, controlPlaneUnits, IDLE_SERVICES, READY_FILE, WRITER_PATH, WRITER_SERVICE } from '../../../src/lab/controlplane.js';
 import { labHosts, renderEtcdDefaults, ETCD_LOG_FILE } from '../../../src/lab/config.js';
 import { DEFAULT_INIT, defaultInit, isLabInit } from '../../../src/lab/init.js';
-import { installScript, POLICY_RC_D } from '../../../src/lab/lab.js';
+import { bookwormSysusers, installScript, POLICY_RC_D } from '../../../src/lab/prepare.js';
 import { cgroupDirs, cgroupHierarchies, cgroupPids, hostCgroup, labCgroup, machineName, NSPAWN_BOOT, nspawnArgv } from '../../../src/lab/nspawn.js';
 import { missingPackages, SYSTEMD_TOOLS, TOOLS } from '../../../src/lab/preconditions.js';
 import { MASKED_UNITS, rootfsDir, systemdInstallScript } from '../../../src/lab/rootfs.js';
@@ -21,9 +21,11 @@ import { serviceModule } from '../../../src/modules/service.js';
 
 const spec = { name: 'x', nodes: 3, etcdVersion: '3.5.16', debVersion: '3.5.16-4', tls: false };
 
-test('init: sysv stays the default (ETCDPLAY_LAB_INIT overrides it); names are checked', () => {
-  if (!process.env.ETCDPLAY_LAB_INIT) assert.is(DEFAULT_INIT, 'sysv');
-  assert.is(defaultInit(undefined), 'sysv');
+test('init: systemd is the default (ETCDPLAY_LAB_INIT overrides it); names are checked', () => {
+  if (!process.env.ETCDPLAY_LAB_INIT) assert.is(DEFAULT_INIT, 'systemd');
+  assert.is(defaultInit(undefined), 'systemd');
+  assert.is(defaultInit(''), 'systemd');
+  assert.is(defaultInit('sysv'), 'sysv');
   assert.is(defaultInit('systemd'), 'systemd');
   assert.throws(() => defaultInit('upstart'), /ETCDPLAY_LAB_INIT must be one of sysv, systemd/);
   assert.ok(isLabInit('systemd') && isLabInit('sysv'));
@@ -72,6 +74,12 @@ test('install script on systemd hosts: no auto-start during the lab install, no 
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
+});
+
+test("sysusers.d for bookworm's systemd-sysusers 252: 'u!' becomes 'u', accepted files are left alone", () => {
+  assert.is(bookwormSysusers('u! etcd - - /var/lib/etcd\n'), 'u etcd - - /var/lib/etcd\n');
+  assert.is(bookwormSysusers('# c\ng etcd -\nu!\tetcd - "etcd user" /var/lib/etcd\n'), '# c\ng etcd -\nu\tetcd - "etcd user" /var/lib/etcd\n');
+  assert.is(bookwormSysusers('u etcd - - /var/lib/etcd\n'), undefined);
 });
 
 test('nspawn boot: private mounts, own cgroup, no registration, the host network; parses', () => {
