@@ -3,23 +3,25 @@
  * the playbook names (vars_files, template sources) and the playbook itself (for diagnostics).
  * Every problem is collected; planning goes on after the first.
  */
-import { readFileSync } from 'node:fs';
 import type { Inventory } from '../model/inventory.js';
 import type { PlannedHostTask, PlannedPlay, PlannedTask, Plan } from '../model/plan.js';
 import type { Play, Playbook, Task } from '../model/playbook.js';
-import type { Diagnostic, SourcePos } from '../model/source.js';
+import type { Diagnostic } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
 import type { Step } from '../model/step.js';
-import { EtcdplayError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { diag, sortDiagnostics } from '../load/diagnostics.js';
 import { matchHosts } from '../load/pattern.js';
 import { getModule } from '../modules/registry.js';
-import { TemplateError, UndefinedVariableError } from '../template/errors.js';
-import { ExpressionError, evalConditions, expressionVars } from '../template/expr.js';
+import { UndefinedVariableError } from '../template/errors.js';
+import { evalConditions, expressionVars } from '../template/expr.js';
 import { renderString } from '../template/render.js';
+import { DelegateWarning, addDiag, describeTask, fileLines, globMatch, hostsKeyPos, reportOnce } from './diagnose.js';
 import { playHosts, playPattern, splitBatches } from './hosts.js';
+import { blockChildren, effectiveTask, inherit, playInheritance, type Inherited } from './inherit.js';
+import { expandLoop, loopItemVars, loopOnlyNames, loopVarOf } from './loop.js';
 import { tagsSelect } from './tags.js';
-import { expandLoop, loopVarOf, planContext, renderTask } from './task.js';
+import { planContext, renderTask } from './task.js';
 import { cachedInventoryVars, playVarsFiles, playbookDirOf, sharedHostvars, varsFor, withVars } from './vars.js';
 
 export interface PlanOptions {
@@ -32,15 +34,6 @@ export interface PlanOptions {
 }
 
 type Section = PlannedTask['section'];
-
-/** What a block passes down to the tasks inside it. */
-interface Inherited {
-  when: string[];
-  tags: string[];
-  vars: Vars;
-  runOnce?: boolean;
-  delegateTo?: string;
-}
 
 interface PlayState {
   play: Play;
@@ -60,47 +53,6 @@ interface PlayState {
   ds: Diagnostic[];
   started: { value: boolean };
   pbDir: string;
-}
-
-const lineCache = new Map<string, string[] | undefined>();
-function fileLines(file: string): string[] | undefined {
-  if (!lineCache.has(file)) {
-    try { lineCache.set(file, readFileSync(file, 'utf8').split('\n')); } catch { lineCache.set(file, undefined); }
-  }
-  return lineCache.get(file);
-}
-
-function addDiag(st: { ds: Diagnostic[] }, code: string, pos: SourcePos, message: string, hint?: string, severity: 'error' | 'warning' = 'error'): void {
-  st.ds.push(diag(code, pos, message, { lines: fileLines(pos.file), ...(hint ? { hint } : {}), severity }));
-}
-
-/** Position of `hosts:` in a play, found in the source text from the play's position. */
-function hostsKeyPos(play: Play): SourcePos {
-  const lines = fileLines(play.pos.file);
-  if (lines) {
-    let indent = -1;
-    for (let i = play.pos.line - 1; i < lines.length; i++) {
-      const m = /^(\s*-?\s*)hosts\s*:\s*(.*)$/.exec(lines[i]!);
-      const lineIndent = /^\s*-?\s*/.exec(lines[i]!)![0].length;
-      if (i === play.pos.line - 1) indent = lineIndent;
-      else if (lines[i]!.trim().startsWith('- ') && /^\s*/.exec(lines[i]!)![0].length < indent) break;
-      if (m) {
-        const valueCol = m[1]!.length + lines[i]!.slice(m[1]!.length).indexOf(':') + 1;
-        const rest = lines[i]!.slice(valueCol);
-        return { file: play.pos.file, line: i + 1, col: valueCol + 1 + (rest.length - rest.trimStart().length) };
-      }
-    }
-  }
-  return play.pos;
-}
-
-function describeTask(task: Task): string {
-  if (task.name) return task.name;
-  if (task.block) return 'block';
-  const a = task.args;
-  const text = typeof a === 'string' ? a : a && typeof a === 'object' ? Object.entries(a).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
-  const s = `${task.module ?? '?'}${text ? ' ' + text : ''}`;
-  return s.length > 80 ? s.slice(0, 77) + '...' : s;
 }
 
 /** The first root variable of the conditions that only gets a value at run time, if any. */
@@ -124,40 +76,10 @@ function deferReason(st: PlayState, root: string): string {
   return st.registeredNames?.has(root) ? `uses registered variable '${root}'` : `uses '${root}', set at run time`;
 }
 
-class DelegateWarning extends Error {}
-
-/** Report an error met while planning one task for one host (dedup: one per task+problem). */
-function report(st: PlayState, task: Task, host: string, err: unknown, fallback: SourcePos): void {
-  if (err instanceof DelegateWarning) {
-    const hosts = [...st.inv.hosts.keys()];
-    addDiag(st, 'delegate-unknown-host', fallback, `${err.message} (task '${describeTask(task)}')`, hosts.length ? `the inventory's hosts: ${hosts.slice(0, 10).join(', ')}${hosts.length > 10 ? ', ...' : ''}` : undefined, 'warning');
-  } else if (err instanceof UndefinedVariableError) {
-    addDiag(st, 'undefined-variable', err.pos ?? fallback, `${err.message} (task '${describeTask(task)}', host ${host})`,
-      `define '${err.root}' in the inventory, play vars, vars_files or with -e ${err.root}=...`);
-  } else if (err instanceof ExpressionError) {
-    addDiag(st, 'bad-condition', fallback, err.message);
-  } else if (err instanceof TemplateError) {
-    addDiag(st, 'bad-template', err.pos ?? fallback, `${err.message} (task '${describeTask(task)}')`);
-  } else if (err instanceof EtcdplayError) {
-    addDiag(st, 'bad-args', fallback, `${err.message} (task '${describeTask(task)}', host ${host})`);
-  } else {
-    throw err;
-  }
-}
-
-const seenDiag = new WeakMap<PlayState, Set<string>>();
-function reportOnce(st: PlayState, task: Task, host: string, err: unknown, fallback: SourcePos): void {
-  let seen = seenDiag.get(st);
-  if (!seen) seenDiag.set(st, (seen = new Set()));
-  const key = `${task.id}\0${(err as Error)?.message}`;
-  if (seen.has(key)) return;
-  seen.add(key);
-  report(st, task, host, err, fallback);
-}
-
-function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch: string[]): PlannedHostTask {
+/** One task (its effective settings `eff`, inherited from its blocks) for one host. */
+function planHost(st: PlayState, task: Task, eff: Inherited, host: string, batch: string[]): PlannedHostTask {
   const out: PlannedHostTask = { host };
-  const effective: Task = { ...task, vars: { ...inh.vars, ...task.vars } };
+  const effective = effectiveTask(task, eff);
   const hvKey = `${batch.join(',')}\0${st.factsVersion}`;
   if (st.hostvars?.key !== hvKey) {
     st.hostvars = {
@@ -170,7 +92,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
     facts: st.facts.get(host) ?? {}, playHosts: st.hosts, batch, check: st.opts.check,
     hostvars: st.hostvars.value,
   });
-  const conds = [...inh.when, ...(task.when ?? [])];
+  const conds = eff.when;
   const whenPos = task.keyPos?.when ?? task.pos;
   if (conds.length) {
     out.when = { expr: conds, decided: true };
@@ -191,7 +113,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       }
     }
   }
-  const delegate = task.delegateTo ?? inh.delegateTo;
+  const delegate = eff.delegateTo;
   const delegatePos = task.keyPos?.delegate_to ?? task.pos;
   const checkDelegate = (r: string) => {
     if (!st.inv.hosts.has(r) && !['localhost', '127.0.0.1', '::1'].includes(r)) {
@@ -212,7 +134,7 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       if (r !== host) out.runsOn = r;
       checkDelegate(r);
     } catch (err) {
-      if (err instanceof UndefinedVariableError && task.loop !== undefined && ['ansible_loop', 'ansible_loop_var', 'loop_index', loopVarOf(task)].includes(err.root)) {
+      if (err instanceof UndefinedVariableError && task.loop !== undefined && loopOnlyNames(task).includes(err.root)) {
         delegatePerItem = true;
       } else {
         return delegateFailed(err);
@@ -232,15 +154,15 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
       throw err;
     }
     if (items === undefined) {
-      out.steps = renderTask(task, base, ctx).steps;
-      out.steps = markCheckMode(task, st.opts.check, out.steps);
+      out.steps = renderTask(effective, base, ctx).steps;
+      out.steps = markCheckMode(eff.checkMode, st.opts.check, out.steps);
     } else {
       const steps = [];
       const loopVar = loopVarOf(task);
       const delegates = new Set<string>();
       let anyRuntime = false;
       for (const [i, item] of items.entries()) {
-        const v = withVars(base, { [loopVar]: item, ansible_loop_var: loopVar, loop_index: i });
+        const v = withVars(base, loopItemVars(loopVar, item, i, items.length));
         if (conds.length) {
           if (pendingIn(st, conds, v) !== undefined) anyRuntime = true;
           else try {
@@ -268,14 +190,14 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
             on = ` -> ${d}`;
           }
         }
-        for (const s of renderTask(task, v, { ...ctx, vars: v }).steps) steps.push({ ...s, description: `[${loopVar}=${label}${on}] ${s.description}` });
+        for (const s of renderTask(effective, v, { ...ctx, vars: v }).steps) steps.push({ ...s, description: `[${loopVar}=${label}${on}] ${s.description}` });
       }
       if (delegates.size) out.runsOn = [...delegates].join(', ');
       if (out.when) {
         out.when.decided = !anyRuntime;
         if (!anyRuntime) out.when.value = steps.length > 0;
       }
-      out.steps = markCheckMode(task, st.opts.check, steps);
+      out.steps = markCheckMode(eff.checkMode, st.opts.check, steps);
     }
   } catch (err) {
     if (err instanceof UndefinedVariableError && isPending(st, err.root)) {
@@ -293,14 +215,14 @@ function planHost(st: PlayState, task: Task, inh: Inherited, host: string, batch
  */
 export const CHECK_FALSE_NOTE = '[check_mode: false: runs in --check] ';
 export const CHECK_TRUE_NOTE = '[check_mode: true: changes not made] ';
-function markCheckMode(task: Task, check: boolean, steps: Step[]): Step[] {
-  if (task.checkMode === false && check) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_FALSE_NOTE + s.description } : s));
-  if (task.checkMode === true) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_TRUE_NOTE + s.description } : s));
+function markCheckMode(checkMode: boolean | undefined, check: boolean, steps: Step[]): Step[] {
+  if (checkMode === false && check) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_FALSE_NOTE + s.description } : s));
+  if (checkMode === true) return steps.map((s) => (s.mutates ? { ...s, description: CHECK_TRUE_NOTE + s.description } : s));
   return steps;
 }
 
 /** After planning a task: what the rest of the play can know about its effects. */
-function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], batchHosts: (host: string) => string[]): void {
+function applyEffects(st: PlayState, task: Task, runOnce: boolean, planned: PlannedHostTask[], batchHosts: (host: string) => string[]): void {
   if (task.register) {
     st.pending.add(task.register);
     (st.registeredNames ??= new Set()).add(task.register);
@@ -313,7 +235,7 @@ function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], bat
   for (const n of mod?.factNames ?? []) st.pending.add(n);
   if (mod?.name !== 'set_fact') return;
   for (const p of planned) {
-    const targets = task.runOnce ? batchHosts(p.host) : [p.host];
+    const targets = runOnce ? batchHosts(p.host) : [p.host];
     const step = p.steps?.find((s) => s.kind === 'local' && s.action === 'set_fact');
     const sure = step && (!p.when || (p.when.decided && p.when.value));
     const facts = step && step.kind === 'local' ? (step.data.facts as Record<string, unknown>) : undefined;
@@ -332,19 +254,14 @@ function applyEffects(st: PlayState, task: Task, planned: PlannedHostTask[], bat
 }
 
 function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): PlannedTask | undefined {
-  const tags = [...new Set([...inh.tags, ...task.tags])];
+  const eff = inherit(inh, task);
+  const tags = eff.tags;
   if (task.block) {
-    const childInh: Inherited = {
-      when: [...inh.when, ...(task.when ?? [])],
-      tags,
-      vars: { ...inh.vars, ...task.vars },
-      ...(task.runOnce ?? inh.runOnce) !== undefined ? { runOnce: task.runOnce ?? inh.runOnce } : {},
-      ...(task.delegateTo ?? inh.delegateTo) !== undefined ? { delegateTo: task.delegateTo ?? inh.delegateTo } : {},
-    };
-    const list = (ts: Task[] | undefined, sec: Section) => (ts ?? []).map((t) => planTask(st, t, sec, childInh)).filter((t): t is PlannedTask => !!t);
-    const block = list(task.block, 'block');
-    const rescue = list(task.rescue, 'rescue');
-    const always = list(task.always, 'always');
+    const { body, rest } = blockChildren(inh, task);
+    const list = (ts: Task[] | undefined, sec: Section, from: Inherited) => (ts ?? []).map((t) => planTask(st, t, sec, from)).filter((t): t is PlannedTask => !!t);
+    const block = list(task.block, 'block', body);
+    const rescue = list(task.rescue, 'rescue', rest);
+    const always = list(task.always, 'always', rest);
     if (!block.length && !rescue.length && !always.length) return undefined;
     const pt: PlannedTask = {
       taskId: task.id, name: describeTask(task), pos: task.pos, section, runOnce: false, tags, perHost: [], block,
@@ -360,28 +277,21 @@ function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): 
     }
     if (!tagsSelect(tags, st.opts.tags, st.opts.skipTags)) return undefined;
   }
-  const runOnce = task.runOnce ?? inh.runOnce ?? false;
+  const runOnce = eff.runOnce ?? false;
   const pt: PlannedTask = {
     taskId: task.id, name: describeTask(task), pos: task.pos, section, runOnce, tags, perHost: [],
   };
   if (task.module) pt.module = task.module;
-  const delegate = task.delegateTo ?? inh.delegateTo;
+  const delegate = eff.delegateTo;
   if (delegate !== undefined) pt.delegateTo = delegate;
   const batchOf = new Map<string, string[]>();
   for (const b of st.batches) for (const h of b) batchOf.set(h, b);
   for (const batch of st.batches) {
     const hosts = runOnce ? batch.slice(0, 1) : batch;
-    for (const h of hosts) pt.perHost.push(planHost(st, task, inh, h, batch));
+    for (const h of hosts) pt.perHost.push(planHost(st, task, eff, h, batch));
   }
-  applyEffects(st, task, pt.perHost, (h) => batchOf.get(h) ?? [h]);
+  applyEffects(st, task, runOnce, pt.perHost, (h) => batchOf.get(h) ?? [h]);
   return pt;
-}
-
-function globMatch(pattern: string, name: string): boolean {
-  if (pattern === name) return true;
-  if (!/[*?]/.test(pattern)) return false;
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return re.test(name);
 }
 
 function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[], started: { value: boolean }): PlannedPlay {
@@ -431,7 +341,7 @@ function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[
     }
   }
   if (play.gatherFacts) pp.notes.push('gather_facts: tasks that use ansible_* facts are shown as deferred');
-  const inh: Inherited = { when: [], tags: play.tags, vars: {} };
+  const inh = playInheritance(play);
   const sections: [Task[], Section][] = [[play.preTasks, 'pre_tasks'], [play.tasks, 'tasks'], [play.postTasks, 'post_tasks']];
   for (const [list, section] of sections) {
     for (const t of list) {

@@ -34,6 +34,8 @@ function stepLines(s: Step, c: ChalkInstance, check: boolean, full: boolean): st
       const out = [`${c.dim('#')} ${s.description}${tag}`];
       if (s.onlyIf) out.push(`${c.dim('  only if:')} ${showCommand(s.onlyIf, full)}`);
       out.push(`${c.green('$')} ${showCommand(s.command, full)}`);
+      // steps decided from this command's output (CommandStep.then) are only known at run time
+      if (s.then) out.push(`${c.dim('  then:')} ${s.then.later} ${c.yellow('(decided at run time)')}`);
       return out;
     }
     case 'put': {

@@ -10,6 +10,7 @@ import type { Step } from '../model/step.js';
 import type { Vars } from '../model/vars.js';
 import type { Module, PlanContext } from '../modules/module.js';
 import { getModule } from '../modules/registry.js';
+import { withCommandEnv } from '../modules/steps.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderDeep, renderString } from '../template/render.js';
 import { extractKeyValues, parseKeyValues } from '../shell/words.js';
@@ -93,29 +94,9 @@ export function renderTask(task: Task, vars: Vars, ctx: PlanContext): { module: 
         throw withPos(err as Error, task.keyPos?.environment ?? pos);
       }
     }
-    steps = steps.map((s) => (s.kind === 'command' ? { ...s, command: { ...s.command, env: { ...env, ...(s.command.env ?? {}) } } } : s));
+    steps = withCommandEnv(steps, env);
   }
   return { module: mod, args, steps };
-}
-
-/** The items of a task's loop (rendered; a string that is one `{{ list }}` keeps its type). */
-export function expandLoop(task: Task, vars: Vars): unknown[] | undefined {
-  if (task.loop === undefined) return undefined;
-  let items: unknown;
-  try {
-    items = renderDeep(task.loop, vars);
-  } catch (err) {
-    throw withPos(err as Error, task.keyPos?.loop ?? task.keyPos?.with_items ?? task.pos);
-  }
-  if (!Array.isArray(items)) {
-    throw new ValidationError(`loop must be a list, got ${JSON.stringify(items)}`);
-  }
-  return items;
-}
-
-/** The loop variable name (loop_control.loop_var, default 'item'). */
-export function loopVarOf(task: Task): string {
-  return task.loopVar ?? 'item';
 }
 
 /** Plan context for a host. */
