@@ -31,6 +31,44 @@ export interface CommandStep extends StepBase {
   /** How stdout is parsed into the result's `data`: 'json' or 'lines' (default: none). */
   parse?: 'json' | 'lines';
   timeoutMs?: number;
+  /**
+   * What comes after, decided from this command's output (like pyinfra's function commands, but
+   * pure): once the command ran and succeeded, `then.next` receives its outcome (rc, stdout,
+   * parsed `data`) and returns the steps to run right after it and/or a value for the task
+   * result. Not called when the command was skipped by its guard or held back by --check.
+   */
+  then?: Then;
+}
+
+/** The TypeScript half of a command step: its output in, the next steps (or a value) out. */
+export interface Then {
+  /** What the offline plan shows in place of the steps only known at run time. */
+  later: string;
+  /** Pure. May throw: the task then fails with `<step description>: <message>`. */
+  next(out: StepOutcome): Next;
+}
+
+export interface Next {
+  /** Run right after the command, before the task's remaining steps. */
+  steps?: Step[];
+  /** Kept on the command's outcome (`value`): what the module's interpret reports. */
+  value?: unknown;
+}
+
+/** What one step did, as the engine hands it to `Then.next` and to a module's interpret. */
+export interface StepOutcome {
+  step: Step;
+  /** 'skipped' when its guard said nothing to do, 'check' when --check kept it from running. */
+  status: 'ran' | 'skipped' | 'check';
+  rc?: number;
+  stdout?: string;
+  stderr?: string;
+  data?: unknown;
+  /** The value `then.next` returned for this command, if any. */
+  value?: unknown;
+  changed: boolean;
+  sha256?: string;
+  bytes?: number;
 }
 
 /** Workstation file (or inline content) -> host. Written to a temporary name, renamed, sha256 checked. */

@@ -1,4 +1,4 @@
-import type { Step } from '../model/step.js';
+import type { Step, StepOutcome } from '../model/step.js';
 import type { TaskResult } from '../model/result.js';
 import type { Vars } from '../model/vars.js';
 
@@ -62,15 +62,4 @@ export interface Module<A = Record<string, unknown>> {
   examples?: string;
 }
 
-export interface StepOutcome {
-  step: Step;
-  /** 'skipped' when its guard said nothing to do, 'check' when --check kept it from running. */
-  status: 'ran' | 'skipped' | 'check';
-  rc?: number;
-  stdout?: string;
-  stderr?: string;
-  data?: unknown;
-  changed: boolean;
-  sha256?: string;
-  bytes?: number;
-}
+export type { StepOutcome } from '../model/step.js';

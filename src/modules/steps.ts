@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ExecCommand } from '../model/command.js';
-import type { CommandStep } from '../model/step.js';
+import type { CommandStep, Step } from '../model/step.js';
 import type { PlanContext } from './module.js';
 
 export function exec(argv: string[], extra: Omit<Partial<ExecCommand>, 'kind' | 'argv'> = {}): ExecCommand {
@@ -32,6 +32,28 @@ export function commandStep(
     if (opts[k] !== undefined) (step as unknown as Record<string, unknown>)[k] = opts[k];
   }
   return step;
+}
+
+/**
+ * Extra environment (a task's `environment:`) for every command step, including the steps a
+ * command's `then` decides at run time; a step's own env wins.
+ */
+export function withCommandEnv(steps: Step[], env: Record<string, string>): Step[] {
+  return steps.map((s) => {
+    if (s.kind !== 'command') return s;
+    const out: CommandStep = { ...s, command: { ...s.command, env: { ...env, ...(s.command.env ?? {}) } } };
+    const then = s.then;
+    if (then) {
+      out.then = {
+        later: then.later,
+        next: (o) => {
+          const n = then.next(o);
+          return n.steps ? { ...n, steps: withCommandEnv(n.steps, env) } : n;
+        },
+      };
+    }
+    return out;
+  });
 }
 
 /** Normalise a file mode: '0644', '644', 644 (YAML 1.2 reads 0644 as the number 644), 'u+x'. */

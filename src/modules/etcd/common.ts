@@ -205,8 +205,14 @@ export function scriptReason(stderr: string | undefined): string | undefined {
   return line?.replace(/^etcdplay:\s*/, '');
 }
 
+/** The value the last `then` returned (CommandStep.then): what a module built in TypeScript. */
+export function lastValue(results: StepOutcome[]): unknown {
+  return [...results].reverse().find((r) => r.value !== undefined)?.value;
+}
+
 /**
- * Default interpretation of a module whose last command prints one JSON line: failed when a
+ * Default interpretation of a module whose last command prints one JSON line (or whose last
+ * `then` returned a value): failed when a
  * command failed, changed when any step changed, `data` = that JSON, `msg` from `describe`.
  */
 export function scriptResult(results: StepOutcome[], describe: (data: Record<string, any>) => string, what: string): TaskResult {
@@ -216,9 +222,9 @@ export function scriptResult(results: StepOutcome[], describe: (data: Record<str
   const stdout = results.map((r) => r.stdout ?? '').join('');
   const stderr = results.map((r) => r.stderr ?? '').join('');
   if (bad) return { changed, failed: true, rc: bad.rc, stdout, stderr, msg: scriptReason(bad.stderr) ?? `${what} failed (rc=${bad.rc})` };
-  if (results.every((r) => r.status === 'check')) {
+  if (results.some((r) => r.status === 'check')) {
     return { changed: false, failed: false, wouldChange: true, stdout, stderr, msg: `${what}: would run (check mode)` };
   }
-  const data = lastJsonLine(last?.stdout) ?? {};
+  const data = (lastValue(results) as Record<string, any> | undefined) ?? lastJsonLine(last?.stdout) ?? {};
   return { changed, failed: false, rc: last?.rc ?? 0, stdout, stderr, data, msg: describe(data) };
 }

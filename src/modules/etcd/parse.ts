@@ -252,3 +252,33 @@ export function replayV2(start: string[], ops: V2WalOp[]): string[] {
 export function parseV2SnapPaths(text: string): string[] {
   return [...text.matchAll(/"Path":"\/1(\/[^"]*)"/g)].map((m) => m[1]!);
 }
+
+/**
+ * `etcdctl get … --keys-only --limit 1 -w json`: the range's total `count` (omitted by etcd when
+ * 0). Zap log lines ({"level":…}) mixed in are skipped.
+ */
+export function parseRangeCount(text: string): number {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{') && !l.startsWith('{"level"'));
+  if (!line) throw new Error(`no JSON in the range answer: ${text.trim().slice(0, 200)}`);
+  const j = parseEtcdJson(line) as any;
+  return Number(j?.count ?? 0);
+}
+
+/** `etcdctl lease list` (simple format: "found N leases" then one hex id a line): the ids, sorted. */
+export function parseLeaseIds(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^[0-9a-f]+$/.test(l))
+    .sort();
+}
+
+/** The sections of a script's output by name (the last one of each name wins). */
+export function sectionMap(stdout: string | undefined): Record<string, Section> {
+  return Object.fromEntries(splitSections(stdout ?? '').map((s) => [s.name, s]));
+}
+
+/** The first word of a section's text (`sha256sum FILE` -> the hash, `wc -c FILE` -> the size). */
+export function firstWord(s: Section | undefined): string {
+  return (s?.text ?? '').trim().split(/\s+/)[0] ?? '';
+}

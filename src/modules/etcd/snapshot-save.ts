@@ -7,7 +7,11 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
-import { allEndpoints, checkPath, clusterMembers, connArgsSchema, etcdctlEnv, MARK, scriptResult, shScript, type EtcdConnArgs } from './common.js';
+import type { Next, PutStep, Step } from '../../model/step.js';
+import { allEndpoints, checkPath, clusterMembers, connArgsSchema, etcdctlEnv, scriptResult, shScript, type EtcdConnArgs } from './common.js';
+import { fingerprintStep } from './fingerprint.js';
+import { firstWord, parseEndpointStatus, parseSnapshotStatus, parseToolVersion, sectionMap, type EndpointStatus, type Section } from './parse.js';
+import { statusStep } from './status.js';
 
 export interface EtcdSnapshotSaveArgs extends EtcdConnArgs {
   /** Directory for snapshots (default etcd_backup_dir or /var/backups/etcd). */
@@ -20,21 +24,11 @@ export interface EtcdSnapshotSaveArgs extends EtcdConnArgs {
   fingerprint?: boolean;
 }
 
-// $1 endpoints, $2 source selector ('leader' or URL), $3 dir, $4 file name or '', $5 fingerprint 1/0, $6 marker
+// $1 source endpoint, $2 dir, $3 file name or ''. The atomic part on the host: the snapshot into
+// <file>.part, renamed into place (0600), `snapshot status` on a COPY; then what the manifest needs,
+// one section each (read back with sectionMap).
 const SCRIPT = String.raw`
-EPS=$1; SEL=$2; DIR=$3; NAME=$4; FP=$5; MARK=$6
-num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | head -n1; }
-if [ "$SEL" = leader ]; then
-  SRC=
-  for ep in $(echo "$EPS" | tr ',' ' '); do
-    st=$(ctl --endpoints="$ep" --command-timeout=5s endpoint status -w json 2>/dev/null) || continue
-    me=$(echo "$st" | num member_id); ld=$(echo "$st" | num leader)
-    if [ -n "$me" ] && [ "$me" = "$ld" ]; then SRC=$ep; break; fi
-  done
-  [ -n "$SRC" ] || die "no leader found among $EPS"
-else
-  SRC=$SEL
-fi
+SRC=$1; DIR=$2; NAME=$3
 TS=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$NAME" ] || NAME=etcd-snapshot-$TS.db
 F=$DIR/$NAME
@@ -45,30 +39,108 @@ ctl --endpoints="$SRC" snapshot save "$F.part" >&2 || { mv "$F.part" "$F.part.fa
 mv "$F.part" "$F" && chmod 600 "$F" || die "cannot move $F.part into place"
 COPY=$DIR/.status-$TS.db
 cp "$F" "$COPY" || die "cannot copy $F for snapshot status"
-if command -v etcdutl >/dev/null 2>&1; then STATUS=$(etcdutl snapshot status "$COPY" -w json 2>/dev/null)
-else STATUS=$(ctl snapshot status "$COPY" -w json 2>/dev/null); fi
+if command -v etcdutl >/dev/null 2>&1; then section status - etcdutl snapshot status "$COPY" -w json
+else section status - ctl snapshot status "$COPY" -w json; fi
 rm -f "$COPY"
-STATUS=$(printf '%s\n' "$STATUS" | grep '"totalKey"' | head -n1)
-[ -n "$STATUS" ] || die "snapshot status of $F printed nothing"
-REV=$(echo "$STATUS" | num revision)
-SHA=$(sha256sum "$F" | cut -d' ' -f1)
-SIZE=$(wc -c < "$F" | tr -d ' ')
-VER=$(ctl --endpoints="$SRC" endpoint status -w json 2>/dev/null | sed -n 's/.*"version":"\([^"]*\)".*/\1/p' | head -n1)
-CTLV=$(etcdctl version 2>/dev/null | sed -n 's/^etcdctl version: //p')
-PKG=$( (dpkg-query -W -f '$''{Version}' etcd-server 2>/dev/null || rpm -q --qf '%{VERSION}-%{RELEASE}' etcd 2>/dev/null) | tr -cd 'A-Za-z0-9.+~:_-')
-KC=null; DUMP=null; LC=null; LEASES=
-if [ "$FP" = 1 ]; then
-  KC=$(ctl --endpoints="$SRC" get "" --prefix --keys-only --limit 1 --rev "$REV" -w json | num count)
-  [ -n "$KC" ] || KC=0
-  DUMP=\"$( (ctl --endpoints="$SRC" get "" --prefix --hex --rev "$REV" || echo FAILED) | sha256sum | cut -d' ' -f1)\"
-  LEASES=$(ctl --endpoints="$SRC" lease list 2>/dev/null | sed 1d | sort | awk 'NF { printf "%s\"%s\"", (n++ ? "," : ""), $1 }')
-  LC=$(ctl --endpoints="$SRC" lease list 2>/dev/null | sed 1d | awk 'NF' | wc -l | tr -d ' ')
-fi
-M="{\"format\":\"etcdplay-snapshot/1\",\"file\":\"$F\",\"sha256\":\"$SHA\",\"size\":$SIZE,\"status\":$STATUS,\"revision\":$REV,\"sourceEndpoint\":\"$SRC\",\"sourceVersion\":\"$VER\",\"packageVersion\":\"$PKG\",\"etcdctlVersion\":\"$CTLV\",\"host\":\"$(hostname)\",\"createdAt\":\"$TS\",\"keyCount\":$KC,\"dumpSha256\":$DUMP,\"leaseCount\":$LC,\"leases\":[$LEASES]}"
-printf '%s\n' "$M" > "$F.json.tmp" && chmod 600 "$F.json.tmp" && mv "$F.json.tmp" "$F.json" || die "cannot write $F.json"
-echo "$MARK"
-printf '%s\n' "$M"
+pkgver() { dpkg-query -W -f '$''{Version}' etcd-server 2>/dev/null || rpm -q --qf '%{VERSION}-%{RELEASE}' etcd 2>/dev/null; }
+section file - echo "$F"
+section created - echo "$TS"
+section sha256 - sha256sum "$F"
+section size - wc -c "$F"
+section host - hostname
+section etcdctl - etcdctl version
+section package - pkgver
 `;
+
+/** What etcd_snapshot_save writes next to the snapshot as `<file>.json` (and returns as data). */
+export interface SnapshotManifest {
+  format: 'etcdplay-snapshot/1';
+  file: string;
+  sha256: string;
+  size: number;
+  /** `snapshot status -w json` as the tool printed it (hash, revision, totalKey, totalSize). */
+  status: Record<string, unknown>;
+  revision: number;
+  sourceEndpoint: string;
+  sourceVersion: string;
+  packageVersion: string;
+  etcdctlVersion: string;
+  host: string;
+  createdAt: string;
+  keyCount: number | null;
+  dumpSha256: string | null;
+  leaseCount: number | null;
+  leases: string[];
+}
+
+const text = (s: Section | undefined) => (s && s.rc === 0 ? s.text.trim() : '');
+
+/** The manifest from the snapshot step's output (no fingerprint yet). Pure. */
+export function manifestOf(stdout: string | undefined, source: EndpointStatus): SnapshotManifest {
+  const sec = sectionMap(stdout);
+  const statusText = sec.status?.text ?? '';
+  const st = parseSnapshotStatus(statusText);
+  const raw = JSON.parse(statusText.split('\n').map((l) => l.trim()).find((l) => l.startsWith('{') && l.includes('totalKey'))!) as Record<string, unknown>;
+  const sha256 = firstWord(sec.sha256);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`no sha256 of the snapshot: ${JSON.stringify(sec.sha256?.text ?? '')}`);
+  return {
+    format: 'etcdplay-snapshot/1',
+    file: text(sec.file),
+    sha256,
+    size: Number(firstWord(sec.size)),
+    status: raw,
+    revision: st.revision,
+    sourceEndpoint: source.endpoint,
+    sourceVersion: source.version,
+    packageVersion: text(sec.package).replace(/[^A-Za-z0-9.+~:_-]/g, ''),
+    etcdctlVersion: parseToolVersion(text(sec.etcdctl)) ?? '',
+    host: text(sec.host),
+    createdAt: text(sec.created),
+    keyCount: null,
+    dumpSha256: null,
+    leaseCount: null,
+    leases: [],
+  };
+}
+
+/** The manifest, written with the transfer path (temporary name, renamed, sha256 checked), 0600. */
+function writeManifest(m: SnapshotManifest): Next {
+  const put: PutStep = { kind: 'put', description: `write the manifest ${m.file}.json`, mutates: true, src: { content: JSON.stringify(m) + '\n' }, dest: `${m.file}.json`, mode: '0600' };
+  return { steps: [put], value: m };
+}
+
+/** The snapshot from `source` (its endpoint status row), then the fingerprint, then the manifest. */
+function snapshotSteps(source: EndpointStatus, dir: string, name: string | undefined, fingerprint: boolean, env: Record<string, string>): Step[] {
+  return [{
+    kind: 'command',
+    description: `snapshot from ${source.endpoint} into ${dir}/${name ?? 'etcd-snapshot-<timestamp>.db'}`,
+    mutates: true,
+    command: shScript(SCRIPT, [source.endpoint, dir, name ?? ''], env),
+    timeoutMs: 30 * 60_000,
+    then: {
+      later: fingerprint ? 'the fingerprint at the snapshot revision, then the manifest <file>.json' : 'the manifest <file>.json',
+      next: (out) => {
+        const m = manifestOf(out.stdout, source);
+        if (!fingerprint) return writeManifest(m);
+        return {
+          steps: [fingerprintStep(source.endpoint, m.revision, env, (fp) => writeManifest({ ...m, keyCount: fp.keyCount, dumpSha256: fp.dumpSha256, leaseCount: fp.leases.length, leases: fp.leases }), 'the manifest <file>.json')],
+        };
+      },
+    },
+  }];
+}
+
+/** The source: the leader among the rows, or the one row of a named member. Pure. */
+export function snapshotSource(rows: EndpointStatus[], selector: string, endpoints: string[]): EndpointStatus {
+  if (selector === 'leader') {
+    const leader = endpoints.map((e) => rows.find((r) => r.endpoint === e && r.isLeader)).find(Boolean);
+    if (!leader) throw new Error(`no leader found among ${endpoints.join(',')}`);
+    return leader;
+  }
+  const row = rows.find((r) => r.endpoint === selector);
+  if (!row) throw new Error(`${selector} does not answer endpoint status`);
+  return row;
+}
 
 export const etcdSnapshotSaveModule: Module<EtcdSnapshotSaveArgs> = {
   name: 'etcd_snapshot_save',
@@ -103,16 +175,16 @@ Never overwrites an existing file. Run it once (run_once) on a member host.`,
       if (!m) throw new ValidationError(`member ${JSON.stringify(sel)} is not a member of group ${args.group ?? 'etcd'}`);
       sel = m.clientUrl;
     }
-    return [
-      {
-        kind: 'command',
-        description: `snapshot from ${sel === 'leader' ? 'the leader' : sel} into ${dir}/${args.name ?? 'etcd-snapshot-<timestamp>.db'} (+ .json manifest)`,
-        mutates: true,
-        changed: 'marker',
-        command: shScript(SCRIPT, [eps.join(','), sel, dir, args.name ?? '', args.fingerprint === false ? '0' : '1', MARK], etcdctlEnv(args, ctx)),
-        timeoutMs: 30 * 60_000,
+    const env = etcdctlEnv(args, ctx);
+    const sources = sel === 'leader' ? eps : [sel];
+    const name = args.name;
+    return [{
+      ...statusStep(sources, env, `snapshot from ${sel === 'leader' ? 'the leader' : sel} into ${dir}/${name ?? 'etcd-snapshot-<timestamp>.db'} (+ .json manifest): endpoint status of ${sources.join(', ')}`),
+      then: {
+        later: `etcdctl snapshot save from ${sel === 'leader' ? 'the leader found' : sel}, then ${args.fingerprint === false ? '' : 'the fingerprint and '}the manifest written as JSON`,
+        next: (out) => ({ steps: snapshotSteps(snapshotSource(parseEndpointStatus(out.stdout ?? ''), sel, sources), dir, name, args.fingerprint !== false, env) }),
       },
-    ];
+    }];
   },
   interpret(_args, results) {
     return scriptResult(results, (d) => `snapshot ${d.file} rev ${d.revision} (${d.keyCount ?? '?'} keys, sha256 ${String(d.sha256 ?? '').slice(0, 12)}) from ${d.sourceEndpoint} ${d.sourceVersion}`, 'snapshot save');

@@ -1,5 +1,6 @@
 /** etcd_status: the seed-003 status table for every member, and the rows as data. */
 import type { TaskResult } from '../../model/result.js';
+import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { allEndpoints, connArgsSchema, etcdctlEnv, shScript, type EtcdConnArgs } from './common.js';
 import { parseEndpointStatus, statusTable } from './parse.js';
@@ -15,6 +16,11 @@ out=$(ctl --endpoints="$1" --command-timeout=5s endpoint status -w json); rc=$?
 [ -n "$out" ] || die "no member answered endpoint status (rc=$rc)"
 printf '%s\n' "$out"
 `;
+
+/** `endpoint status -w json` of `endpoints` (read-only; exits 0 when at least one answered). */
+export function statusStep(endpoints: string[], env: Record<string, string>, description = `endpoint status of ${endpoints.join(', ')}`): CommandStep {
+  return { kind: 'command', description, mutates: false, changed: 'never', command: shScript(SCRIPT, [endpoints.join(',')], env), timeoutMs: 60_000 };
+}
 
 export function interpretStatus(args: EtcdStatusArgs, results: StepOutcome[], endpoints: string[]): TaskResult {
   const r = results[results.length - 1];
@@ -55,7 +61,7 @@ Fails when a member does not answer unless \`require_all: false\`. Read-only; us
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);
-    return [{ kind: 'command', description: `endpoint status of ${eps.join(', ')}`, mutates: false, changed: 'never', command: shScript(SCRIPT, [eps.join(',')], etcdctlEnv(args, ctx)), timeoutMs: 60_000 }];
+    return [statusStep(eps, etcdctlEnv(args, ctx))];
   },
   interpret(args, results, ctx) {
     return interpretStatus(args, results, allEndpoints(args, ctx));

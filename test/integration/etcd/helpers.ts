@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { ensureEtcdPackages } from '../../../src/lab/packages.js';
 import type { Module, PlanContext, StepOutcome } from '../../../src/modules/module.js';
 import { renderCommand } from '../../../src/shell/quote.js';
-import type { TaskResult } from '../../../src/model/result.js';
+import type { ExecResult, TaskResult } from '../../../src/model/result.js';
+import type { Command } from '../../../src/model/command.js';
+import { LocalConnection } from '../../../src/connection/local.js';
+import type { ExecOptions } from '../../../src/connection/connection.js';
+import { runSteps } from '../../../src/engine/steps.js';
 
 export interface Bins { version: string; debVersion: string; bin: string }
 
@@ -105,24 +109,29 @@ export function ctxFor(ms: Member[], i: number, extra: Record<string, unknown> =
 }
 
 /** Run a module's steps locally (command steps only), then interpret: what the engine does. */
-export function runModule<A>(mod: Module<A>, args: A, ctx: PlanContext, bins: Bins): TaskResult & { outcomes: StepOutcome[] } {
-  const steps = mod.plan(args, ctx);
-  const outcomes: StepOutcome[] = [];
-  for (const step of steps) {
-    if (step.kind !== 'command') throw new Error(`runModule: ${step.kind} steps need the engine`);
-    const env = { ...process.env, PATH: `${bins.bin}:${process.env.PATH}` };
-    const sh = (text: string) => spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', text], { encoding: 'utf8', env });
-    if (step.onlyIf) {
-      const g = sh(renderCommand(step.onlyIf));
-      if (g.status !== 0) { outcomes.push({ step, status: 'skipped', changed: false }); continue; }
-    }
-    const r = sh(renderCommand(step.command));
-    const changed = step.changed === 'marker' ? r.stdout.split('\n').includes('__ETCDPLAY_CHANGED__') : step.changed === 'always' || (step.changed === undefined && step.mutates);
-    outcomes.push({ step, status: 'ran', rc: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, changed });
-    if ((r.status ?? -1) !== 0 && !(step.okCodes ?? [0]).includes(r.status ?? -1)) break;
-  }
+/**
+ * Run a module as the engine does (runSteps: guards, `then`, put steps), on a local connection
+ * whose commands run with `bins` first on PATH inside a private PID namespace.
+ */
+export async function runModule<A>(mod: Module<A>, args: A, ctx: PlanContext, bins: Bins): Promise<TaskResult & { outcomes: StepOutcome[] }> {
+  const conn = new BinsConnection(ctx.host, bins);
+  const run = await runSteps(mod.plan(args, ctx), {
+    conn, check: false, diff: false, vars: ctx.vars,
+    onOutput: () => undefined, onProgress: () => undefined, addSecret: () => undefined,
+    connFor: async () => conn,
+  });
+  const outcomes = run.outcomes;
   const res = mod.interpret ? mod.interpret(args, outcomes, ctx) : { changed: false, failed: false };
+  if (run.failure && !res.failed) return { ...res, failed: true, msg: run.failure.msg, outcomes };
   return { ...res, outcomes };
+}
+
+/** The workstation as the host, every command in a private PID namespace with `bins` on PATH. */
+class BinsConnection extends LocalConnection {
+  constructor(host: string, private readonly bins: Bins) { super(host); }
+  override exec(command: Command, opts?: ExecOptions): Promise<ExecResult> {
+    return super.exec({ kind: 'exec', argv: ['unshare', '--pid', '--fork', '--mount-proc', 'env', `PATH=${this.bins.bin}:${process.env.PATH}`, 'sh', '-c', renderCommand({ ...command, stdin: undefined })], ...(command.stdin !== undefined ? { stdin: command.stdin } : {}) }, opts);
+  }
 }
 
 export function tmpBase(name: string): string {

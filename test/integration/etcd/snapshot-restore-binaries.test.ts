@@ -55,7 +55,7 @@ test('3.5.16 -> 3.4.23 through etcd_snapshot_save / move aside / etcd_snapshot_r
     ctl(bins['3.5.16']!, ['--endpoints', eps, 'put', '/bin', '\u0001\u0002\u00ff binary']);
     const before = dump(bins['3.5.16']!);
 
-    const st = runModule(etcdStatusModule, {}, ctxFor(ms, 0), bins['3.5.16']!);
+    const st = await runModule(etcdStatusModule, {}, ctxFor(ms, 0), bins['3.5.16']!);
     assert.not.ok(st.failed, st.msg);
     const rows = (st.data as { rows: { version: string; isLeader: boolean }[] }).rows;
     assert.is(rows.length, 3);
@@ -63,14 +63,14 @@ test('3.5.16 -> 3.4.23 through etcd_snapshot_save / move aside / etcd_snapshot_r
     assert.ok(rows.every((r) => r.version === '3.5.16'));
     assert.match(String(st.stdout), /ENDPOINT .* ID .* VERSION .* DB SIZE .* IS LEADER .* RAFT TERM .* RAFT INDEX/);
 
-    const vp = runModule(etcdVersionPathModule, { target: '3.4.23', check_available: false, allowed_methods: ['snapshot-restore'] }, ctxFor(ms, 0), bins['3.5.16']!);
+    const vp = await runModule(etcdVersionPathModule, { target: '3.4.23', check_available: false, allowed_methods: ['snapshot-restore'] }, ctxFor(ms, 0), bins['3.5.16']!);
     assert.not.ok(vp.failed, vp.msg);
     assert.is((vp.data as { method: string }).method, 'snapshot-restore');
-    const vp2 = runModule(etcdVersionPathModule, { target: '3.4.23', check_available: false, method: 'patch-rolling' }, ctxFor(ms, 0), bins['3.5.16']!);
+    const vp2 = await runModule(etcdVersionPathModule, { target: '3.4.23', check_available: false, method: 'patch-rolling' }, ctxFor(ms, 0), bins['3.5.16']!);
     assert.ok(vp2.failed);
     assert.match(String(vp2.msg), 'cluster cannot be downgraded (current version: 3.4.23 is lower than determined cluster version: 3.5)');
 
-    const snap = runModule(etcdSnapshotSaveModule, { backup_dir: join(base, 'backup') }, ctxFor(ms, 0), bins['3.5.16']!);
+    const snap = await runModule(etcdSnapshotSaveModule, { backup_dir: join(base, 'backup') }, ctxFor(ms, 0), bins['3.5.16']!);
     assert.not.ok(snap.failed, `${snap.msg}\n${snap.stderr}`);
     assert.ok(snap.changed);
     const man = snap.data as Record<string, any>;
@@ -93,18 +93,18 @@ test('3.5.16 -> 3.4.23 through etcd_snapshot_save / move aside / etcd_snapshot_r
     assert.ok(inplace.stderr.includes(inPlaceSwapError('3.4.23', '3.5.0')), inplace.stderr.slice(-500));
 
     for (let i = 0; i < 3; i++) {
-      const a = runModule(etcdDataMoveAsideModule, { suffix: 'test1' }, ctxFor(ms, i), bins['3.4.23']!);
+      const a = await runModule(etcdDataMoveAsideModule, { suffix: 'test1' }, ctxFor(ms, i), bins['3.4.23']!);
       assert.not.ok(a.failed, a.msg);
       assert.ok(a.changed);
       assert.not.ok(existsSync(ms[i]!.dataDir));
       assert.ok(existsSync(`${ms[i]!.dataDir}.etcdplay-test1/member`));
       // a second move finds nothing to move
-      const again = runModule(etcdDataMoveAsideModule, { suffix: 'test1' }, ctxFor(ms, i), bins['3.4.23']!);
+      const again = await runModule(etcdDataMoveAsideModule, { suffix: 'test1' }, ctxFor(ms, i), bins['3.4.23']!);
       assert.not.ok(again.failed);
       assert.not.ok(again.changed);
     }
     for (let i = 0; i < 3; i++) {
-      const r = runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.4.23']!);
+      const r = await runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.4.23']!);
       assert.not.ok(r.failed, `${r.msg}\n${r.stderr}`);
       const d = r.data as Record<string, any>;
       assert.is(d.tool, 'etcdctl');
@@ -113,27 +113,27 @@ test('3.5.16 -> 3.4.23 through etcd_snapshot_save / move aside / etcd_snapshot_r
       assert.is(d.selinux, 'disabled');
       assert.ok(existsSync(join(ms[i]!.dataDir, 'member', 'snap', 'db')));
       // restoring again is refused: member/ exists
-      const again = runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.4.23']!);
+      const again = await runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.4.23']!);
       assert.ok(again.failed);
       assert.match(String(again.msg), 'member exists');
     }
     restored = new Cluster(ms, bins['3.4.23']!, 'restored');
     restored.start();
-    const wh = runModule(etcdWaitHealthyModule, { version: '3.4.23', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.4.23']!);
+    const wh = await runModule(etcdWaitHealthyModule, { version: '3.4.23', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.4.23']!);
     assert.not.ok(wh.failed, wh.msg);
     assert.is((wh.data as any).keyCount, KEYS + 2);
-    const vd = runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 1), bins['3.4.23']!);
+    const vd = await runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 1), bins['3.4.23']!);
     assert.not.ok(vd.failed, vd.msg);
     assert.is(dump(bins['3.4.23']!), before);
     const lst = ctl(bins['3.4.23']!, ['--endpoints', eps, 'lease', 'list']).stdout;
     assert.ok(lst.includes(man.leases[0]), lst);
     // a wrong version is reported
-    const wrong = runModule(etcdWaitHealthyModule, { version: '3.5.16', timeout: 2, interval: 0.5 }, ctxFor(ms, 0), bins['3.4.23']!);
+    const wrong = await runModule(etcdWaitHealthyModule, { version: '3.5.16', timeout: 2, interval: 0.5 }, ctxFor(ms, 0), bins['3.4.23']!);
     assert.ok(wrong.failed);
     assert.match(String(wrong.msg), 'runs 3.4.23, want 3.5.16');
     // a changed key is reported by verify
     ctl(bins['3.4.23']!, ['--endpoints', eps, 'put', '/reg/k0000', 'changed']);
-    const vd2 = runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 1), bins['3.4.23']!);
+    const vd2 = await runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 1), bins['3.4.23']!);
     assert.ok(vd2.failed);
     assert.match(String(vd2.msg), 'keys/values differ');
   } finally {
@@ -146,35 +146,35 @@ test('etcdutl 3.5.16 restore bumps the revision and keeps every key (then move b
   let c: Cluster | undefined;
   try {
     for (let i = 0; i < 3; i++) {
-      const a = runModule(etcdDataMoveAsideModule, { suffix: 'test2' }, ctxFor(ms, i), bins['3.5.16']!);
+      const a = await runModule(etcdDataMoveAsideModule, { suffix: 'test2' }, ctxFor(ms, i), bins['3.5.16']!);
       assert.not.ok(a.failed, a.msg);
       const man = JSON.parse(readFileSync(manifestFile, 'utf8'));
-      const r = runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.5.16']!);
+      const r = await runModule(etcdSnapshotRestoreModule, { snapshot: man.file }, ctxFor(ms, i), bins['3.5.16']!);
       assert.not.ok(r.failed, `${r.msg}\n${r.stderr}`);
       assert.is((r.data as any).tool, 'etcdutl');
       assert.is((r.data as any).bumpedBy, 1_000_000_000);
     }
     c = new Cluster(ms, bins['3.5.16']!, 'restored2');
     c.start();
-    const wh = runModule(etcdWaitHealthyModule, { version: '3.5.16', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.5.16']!);
+    const wh = await runModule(etcdWaitHealthyModule, { version: '3.5.16', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.5.16']!);
     assert.not.ok(wh.failed, wh.msg);
     assert.ok(Number((wh.data as any).revision) > 1_000_000_000);
-    const vd = runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 2), bins['3.5.16']!);
+    const vd = await runModule(etcdVerifyDataModule, { manifest: manifestFile }, ctxFor(ms, 2), bins['3.5.16']!);
     assert.not.ok(vd.failed, vd.msg);
     await c.stop();
     // rollback: the original (3.5.16) data dirs come back
     for (let i = 0; i < 3; i++) {
-      const f = runModule(etcdDataMoveAsideModule, { action: 'find' }, ctxFor(ms, i), bins['3.5.16']!);
+      const f = await runModule(etcdDataMoveAsideModule, { action: 'find' }, ctxFor(ms, i), bins['3.5.16']!);
       assert.not.ok(f.failed, f.msg);
       assert.ok(String((f.data as any).backup).endsWith('.etcdplay-test2'));
-      const b = runModule(etcdDataMoveAsideModule, { action: 'back', backup: `${ms[i]!.dataDir}.etcdplay-test1` }, ctxFor(ms, i), bins['3.5.16']!);
+      const b = await runModule(etcdDataMoveAsideModule, { action: 'back', backup: `${ms[i]!.dataDir}.etcdplay-test1` }, ctxFor(ms, i), bins['3.5.16']!);
       assert.not.ok(b.failed, b.msg);
       assert.ok(String((b.data as any).failedAside).includes('.etcdplay-failed-'));
       assert.is((b.data as any).record.etcdVersion, '3.4.23');
     }
     c = new Cluster(ms, bins['3.5.16']!, 'orig');
     c.start('existing');
-    const wh2 = runModule(etcdWaitHealthyModule, { version: '3.5.16', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.5.16']!);
+    const wh2 = await runModule(etcdWaitHealthyModule, { version: '3.5.16', manifest: manifestFile, timeout: 60, interval: 0.5 }, ctxFor(ms, 0), bins['3.5.16']!);
     assert.not.ok(wh2.failed, wh2.msg);
   } finally {
     await c?.stop();

@@ -150,11 +150,24 @@ test('version_path module: members down, method not implemented by the playbook'
 
 test('snapshot_save: the leader by default, a member by inventory name, into the backup dir', () => {
   const m = getModule('etcd_snapshot_save')!;
-  const [lead] = m.plan({}, ctx(0));
-  assert.equal((cmd(lead) as { argv: string[] }).argv.slice(4, 7), ['https://192.0.2.11:2379,https://192.0.2.12:2379,https://192.0.2.13:2379', 'leader', '/var/backups/etcd']);
-  const [named] = m.plan({ member: 'etcd3', backup_dir: '/srv/bk/', name: 'before.db' }, ctx(0));
-  assert.equal((cmd(named) as { argv: string[] }).argv.slice(5, 8), ['https://192.0.2.13:2379', '/srv/bk', 'before.db']);
+  const eps = ['https://192.0.2.11:2379', 'https://192.0.2.12:2379', 'https://192.0.2.13:2379'];
+  const [lead] = m.plan({}, ctx(0)) as CommandStep[];
+  // first a read-only endpoint status of every member; the snapshot is decided from its answer
+  assert.equal((cmd(lead) as { argv: string[] }).argv.slice(4, 5), [eps.join(',')]);
+  assert.is(lead!.mutates, false);
+  assert.ok(lead!.then, 'the snapshot follows from the status answer');
+  const row = (ep: string, id: number, leader: number) => ({ Endpoint: ep, Status: { header: { member_id: id, revision: 7 }, version: '3.5.16', leader } });
+  const status = (leaderIdx: number) => ({ step: lead!, status: 'ran' as const, changed: false, rc: 0, stdout: JSON.stringify(eps.map((e, k) => row(e, k + 1, leaderIdx + 1))) + '\n' });
+  const [snap] = lead!.then!.next(status(1)).steps as CommandStep[];
+  assert.equal((cmd(snap) as { argv: string[] }).argv.slice(4, 7), ['https://192.0.2.12:2379', '/var/backups/etcd', '']);
+  assert.is(snap!.mutates, true);
+  assert.throws(() => lead!.then!.next({ ...status(1), stdout: JSON.stringify(eps.map((e, k) => row(e, k + 1, 99))) }), /no leader/);
+
+  const [named] = m.plan({ member: 'etcd3', backup_dir: '/srv/bk/', name: 'before.db' }, ctx(0)) as CommandStep[];
+  assert.equal((cmd(named) as { argv: string[] }).argv.slice(4, 5), ['https://192.0.2.13:2379']);
   assert.match(named!.description, 'https://192.0.2.13:2379 into /srv/bk/before.db');
+  const [snap3] = named!.then!.next({ ...status(0), stdout: JSON.stringify([row(eps[2]!, 3, 1)]) }).steps as CommandStep[];
+  assert.equal((cmd(snap3) as { argv: string[] }).argv.slice(4, 7), ['https://192.0.2.13:2379', '/srv/bk', 'before.db']);
 });
 
 test('version_path preview from the inventory etcd_version when no facts', () => {
