@@ -4,9 +4,11 @@
  * across a --bump-revision restore and across 3.4/3.5 etcdctl), lease ids, revision floor.
  */
 import type { TaskResult } from '../../model/result.js';
+import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { checkPath, connArgsSchema, etcdctlEnv, localEndpoints, scriptReason, shScript, type EtcdConnArgs } from './common.js';
-import { lastJsonLine } from './json.js';
+import { checkPath, connArgsSchema, etcdctlEnv, lastValue, localEndpoints, scriptReason, shScript, type EtcdConnArgs } from './common.js';
+import { fingerprintStep } from './fingerprint.js';
+import { parseEndpointStatus, sectionMap } from './parse.js';
 
 export interface EtcdVerifyDataArgs extends EtcdConnArgs {
   manifest: string;
@@ -14,19 +16,42 @@ export interface EtcdVerifyDataArgs extends EtcdConnArgs {
   leases?: boolean;
 }
 
-// $1 endpoint $2 manifest
+// $1 endpoint $2 manifest: the manifest and the member's status, one section each; the
+// fingerprint at the member's revision follows (fingerprint.ts), compared here in TypeScript.
 const SCRIPT = String.raw`
 EP=$1; MAN=$2
 [ -f "$MAN" ] || die "manifest $MAN not found"
-ST=$(ctl --endpoints="$EP" endpoint status -w json) || die "endpoint status failed"
-REV=$(echo "$ST" | sed -n 's/.*"revision":\([0-9]*\).*/\1/p' | head -n1)
-C=$(ctl --endpoints="$EP" get "" --prefix --keys-only --limit 1 --rev "$REV" -w json | sed -n 's/.*"count":\([0-9]*\).*/\1/p'); [ -n "$C" ] || C=0
-D=$( (ctl --endpoints="$EP" get "" --prefix --hex --rev "$REV" || echo FAILED) | sha256sum | cut -d' ' -f1)
-L=$(ctl --endpoints="$EP" lease list 2>/dev/null | sed 1d | sort | awk 'NF { printf "%s\"%s\"", (n++ ? "," : ""), $1 }')
-printf '{"endpoint":"%s","revision":%s,"keyCount":%s,"dumpSha256":"%s","leases":[%s],"manifest":%s}\n' "$EP" "$REV" "$C" "$D" "$L" "$(cat "$MAN")"
+section manifest - cat "$MAN"
+section status - ctl --endpoints="$EP" endpoint status -w json
 `;
 
-export function compareWithManifest(out: Record<string, any>, checkLeases: boolean): string[] {
+/** What the member holds now, next to the manifest it is compared with. */
+export interface Observed {
+  endpoint: string;
+  revision: number;
+  keyCount: number;
+  dumpSha256: string;
+  leases: string[];
+  manifest: Record<string, unknown>;
+}
+
+/** The manifest and the member's revision from the first step's output. Pure; throws with the reason. */
+export function manifestAndRevision(stdout: string | undefined, endpoint: string): { manifest: Record<string, unknown>; revision: number } {
+  const sec = sectionMap(stdout);
+  if (!sec.manifest || sec.manifest.rc !== 0) throw new Error(`cannot read the manifest: ${sec.manifest?.text.trim() ?? 'no answer'}`);
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(sec.manifest.text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`the manifest is not JSON (${(e as Error).message})`);
+  }
+  if (!sec.status || sec.status.rc !== 0) throw new Error(`endpoint status of ${endpoint} failed: ${sec.status?.text.trim().split('\n').pop() ?? 'no answer'}`);
+  const row = parseEndpointStatus(sec.status.text)[0];
+  if (!row) throw new Error(`no endpoint status from ${endpoint}`);
+  return { manifest, revision: row.revision };
+}
+
+export function compareWithManifest(out: Omit<Observed, 'endpoint' | 'manifest'> & { manifest?: Record<string, any> }, checkLeases: boolean): string[] {
   const m = (out.manifest ?? {}) as Record<string, any>;
   const problems: string[] = [];
   if (typeof m.keyCount === 'number' && m.keyCount !== out.keyCount) problems.push(`key count ${out.keyCount}, snapshot ${m.keyCount}`);
@@ -59,15 +84,29 @@ differences: verify before clients reconnect. Read-only.`,
   plan(args, ctx: PlanContext) {
     const ep = localEndpoints(args, ctx)[0]!;
     const man = checkPath(args.manifest, 'manifest');
-    return [{ kind: 'command', description: `compare data on ${ep} with ${man}`, mutates: false, changed: 'never', command: shScript(SCRIPT, [ep, man], etcdctlEnv(args, ctx)), timeoutMs: 30 * 60_000 }];
+    const env = etcdctlEnv(args, ctx);
+    const first: CommandStep = {
+      kind: 'command',
+      description: `compare data on ${ep} with ${man}`,
+      mutates: false,
+      changed: 'never',
+      command: shScript(SCRIPT, [ep, man], env),
+      timeoutMs: 60_000,
+      then: {
+        later: `the fingerprint of ${ep} at its current revision, compared with the manifest`,
+        next: (out) => {
+          const { manifest, revision } = manifestAndRevision(out.stdout, ep);
+          return { steps: [fingerprintStep(ep, revision, env, (fp) => ({ value: { endpoint: ep, revision, ...fp, manifest } satisfies Observed }), 'the comparison')] };
+        },
+      },
+    };
+    return [first];
   },
   interpret(args, results: StepOutcome[]): TaskResult {
-    const r = results[results.length - 1];
-    if (!r || r.status !== 'ran') return { changed: false, failed: false, msg: 'not run' };
-    const out = lastJsonLine(r.stdout);
-    if (r.rc !== 0 || !out) {
-      return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: scriptReason(r.stderr) ?? 'verify failed to run' };
-    }
+    const bad = results.find((r) => r.status === 'ran' && r.rc !== 0);
+    if (bad) return { changed: false, failed: true, rc: bad.rc, stdout: bad.stdout ?? '', stderr: bad.stderr ?? '', msg: scriptReason(bad.stderr) ?? 'verify failed to run' };
+    const out = lastValue(results) as Observed | undefined;
+    if (!out) return { changed: false, failed: false, msg: 'not run' };
     const problems = compareWithManifest(out, args.leases !== false);
     const { manifest: _m, ...data } = out;
     return {
@@ -75,7 +114,7 @@ differences: verify before clients reconnect. Read-only.`,
       failed: problems.length > 0,
       rc: 0,
       data: { ...data, problems },
-      msg: problems.length ? problems.join('; ') : `data identical to the snapshot: ${out.keyCount} keys, ${(out.leases as unknown[]).length} lease(s), revision ${out.revision}`,
+      msg: problems.length ? problems.join('; ') : `data identical to the snapshot: ${out.keyCount} keys, ${out.leases.length} lease(s), revision ${out.revision}`,
     };
   },
   examples: `- etcd_verify_data:
