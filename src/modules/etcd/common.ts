@@ -160,6 +160,15 @@ export function checkPath(p: string, what: string): string {
   return p.length > 1 ? p.replace(/\/+$/, '') : p;
 }
 
+/**
+ * The environment that tells the prelude's etcd_pids which etcd on the host is this member: its
+ * data dir when the inventory, the args or the facts name it (else every etcd process counts).
+ */
+export function instanceEnv(args: { data_dir?: string }, ctx: PlanContext): Record<string, string> {
+  const d = args.data_dir ?? str(ctx.vars.etcd_data_dir) ?? str(etcdFacts(ctx)?.dataDir);
+  return d ? { ETCDPLAY_DATA_DIR: checkPath(d, 'data_dir') } : {};
+}
+
 export function dataDirOf(args: { data_dir?: string }, ctx: PlanContext): string {
   const f = etcdFacts(ctx);
   const d = args.data_dir ?? str(ctx.vars.etcd_data_dir) ?? str(f?.dataDir) ?? '/var/lib/etcd/default';
@@ -171,7 +180,11 @@ export function dataDirOf(args: { data_dir?: string }, ctx: PlanContext): string
  *  die MSG           print "etcdplay: MSG" on stderr, exit 1
  *  ctl ARGS          etcdctl with ETCDCTL_API=3 (TLS from the ETCDCTL_* environment)
  *  listening IP PORT true if a TCP socket is LISTENing on IP:PORT (or the wildcard), from /proc/net/tcp*
- *  etcd_running      true if an etcd process exists (in this host's PID namespace)
+ *  etcd_pids         pids of this instance's etcd processes: with ETCDPLAY_DATA_DIR set (instanceEnv),
+ *                    those whose --data-dir (argv) or ETCD_DATA_DIR (environment) is that dir, so a
+ *                    second etcd cluster on the host (etcd-events) is not taken for this one; a
+ *                    process whose data dir cannot be read counts (conservative); unset: every etcd
+ *  etcd_running      true if etcd_pids finds one
  *  section N E CMD.. run CMD, print "#etcdplay N RC E" then its output (stdout+stderr); read
  *                    back with splitSections (parse.ts)
  */
@@ -186,7 +199,17 @@ listening() {
     $4 == "0A" { split($2, x, ":"); if (x[2] == p && (x[1] ~ "^" a "$" || x[1] ~ /^0+$/)) f = 1 }
     END { exit f ? 0 : 1 }'
 }
-etcd_running() { pgrep -x etcd >/dev/null 2>&1; }
+etcd_pids() {
+  for _p in $(pgrep -x etcd 2>/dev/null); do
+    if [ -n "$ETCDPLAY_DATA_DIR" ]; then
+      _d=$(tr '\0' '\n' < "/proc/$_p/cmdline" 2>/dev/null | awk 'f { print; exit } /^--?data-dir=/ { sub(/^--?data-dir=/, ""); print; exit } /^--?data-dir$/ { f = 1 }')
+      [ -n "$_d" ] || _d=$(tr '\0' '\n' < "/proc/$_p/environ" 2>/dev/null | sed -n 's/^ETCD_DATA_DIR=//p' | tail -n1)
+      case "$_d" in /*) case "$_d" in "$ETCDPLAY_DATA_DIR" | "$ETCDPLAY_DATA_DIR/") ;; *) continue ;; esac ;; esac
+    fi
+    echo "$_p"
+  done
+}
+etcd_running() { [ -n "$(etcd_pids)" ]; }
 section() { _n=$1; _e=$2; shift 2; _o=$("$@" 2>&1); _rc=$?; echo "#etcdplay $_n $_rc $_e"; printf '%s\n' "$_o"; }
 `;
 

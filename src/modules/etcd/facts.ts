@@ -4,7 +4,7 @@
  */
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { connArgsSchema, etcdctlEnv, shScript, thisMember, toList, type EtcdConnArgs } from './common.js';
+import { connArgsSchema, etcdctlEnv, instanceEnv, shScript, thisMember, toList, type EtcdConnArgs } from './common.js';
 import { memberConfig } from './config.js';
 import { parseEndpointHealth, parseEndpointStatus, parseMemberList, parseToolVersion, parseVersionEndpoint } from './parse.js';
 
@@ -29,12 +29,12 @@ sec() {
   printf '"%s":{"rc":%d,"out":"%s"}' "$_n" "$_r" "$(printf '%s' "$_o" | base64 | tr -d '\n')"
 }
 if [ -z "$CFG" ]; then
-  for f in /etc/default/etcd /etc/etcd/etcd.conf /etc/sysconfig/etcd; do [ -r "$f" ] && { CFG=$f; break; }; done
+  for f in "/etc/default/$SVC" "/etc/etcd/$SVC.conf" "/etc/sysconfig/$SVC"; do [ -r "$f" ] && { CFG=$f; break; }; done
 fi
 if [ -z "$CFG" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   for f in $(systemctl cat "$SVC" 2>/dev/null | sed -n 's/^EnvironmentFile=-\{0,1\}//p'); do [ -r "$f" ] && CFG=$f; done
 fi
-pid=$(pgrep -x etcd 2>/dev/null | head -n1)
+pid=$(etcd_pids | head -n1)
 printf '{"v":1,"sections":{'
 sec hostname hostname
 sec config_path echo "$CFG"
@@ -230,7 +230,7 @@ Never changes anything; runs in --check mode.`,
     const hasInv = ctx.vars.etcd_address !== undefined || ctx.vars.etcd_client_url !== undefined;
     const ep = explicit?.[0] ?? (hasInv ? thisMember(ctx).clientUrl : '');
     const svc = args.service ?? (ctx.vars.etcd_service as string | undefined) ?? 'etcd';
-    const env = etcdctlEnv(args, { ...ctx, facts: undefined });
+    const env = { ...etcdctlEnv(args, { ...ctx, facts: undefined }), ...instanceEnv({}, { ...ctx, facts: undefined }) };
     return [
       {
         kind: 'command',

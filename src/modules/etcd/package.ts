@@ -9,7 +9,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
-import { MARK, scriptResult, shScript } from './common.js';
+import { instanceEnv, MARK, scriptResult, shScript } from './common.js';
 
 export interface EtcdPackageArgs {
   version: string;
@@ -152,7 +152,7 @@ Packages default to etcd_packages or [etcd-server, etcd-client].`,
     }
     return [
       { kind: 'command', description: `check etcd ${version} is available`, mutates: false, changed: 'never', command: shScript(SCRIPT, a('available')), timeoutMs: 300_000 },
-      { kind: 'command', description: `install ${pkgs.map((p) => `${p}=${version}`).join(' ')} (downgrade allowed, no auto-start)`, mutates: true, changed: 'marker', command: shScript(SCRIPT, a('present')), timeoutMs: 900_000 },
+      { kind: 'command', description: `install ${pkgs.map((p) => `${p}=${version}`).join(' ')} (downgrade allowed, no auto-start)`, mutates: true, changed: 'marker', command: shScript(SCRIPT, a('present'), instanceEnv({}, ctx)), timeoutMs: 900_000 },
     ];
   },
   interpret(args, results) {

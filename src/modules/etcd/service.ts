@@ -5,7 +5,7 @@
  * signals ready once it has a quorum) or SysV init scripts.
  */
 import type { Module, PlanContext } from '../module.js';
-import { connArgsSchema, etcdctlEnv, localEndpoints, MARK, scriptResult, shScript, thisMember, type EtcdConnArgs } from './common.js';
+import { connArgsSchema, etcdctlEnv, instanceEnv, localEndpoints, MARK, scriptResult, shScript, thisMember, type EtcdConnArgs } from './common.js';
 
 export interface EtcdServiceArgs extends EtcdConnArgs {
   state: 'started' | 'stopped' | 'restarted';
@@ -37,7 +37,7 @@ svc() {
 deadline=$(( $(date +%s) + TMO ))
 logtail() {
   if [ "$MGR" = systemd ]; then journalctl -u "$SVC" -n 5 --no-pager 2>/dev/null
-  else f=$(sed -n 's/^ETCD_LOG_OUTPUTS=//p' /etc/default/etcd /etc/etcd/etcd.conf 2>/dev/null | tr -d '"' | cut -d, -f1 | head -n1)
+  else f=$(sed -n 's/^ETCD_LOG_OUTPUTS=//p' "/etc/default/$SVC" "/etc/etcd/$SVC.conf" 2>/dev/null | tr -d '"' | cut -d, -f1 | head -n1)
     case "$f" in /*) [ -f "$f" ] && tail -n 3 "$f" ;; esac; fi
 }
 exited() { sleep 1; etcd_running && return 0; echo "etcdplay: last log lines:" >&2; logtail >&2; die "etcd exited after start"; }
@@ -47,7 +47,7 @@ do_stop() {
   half=$(( $(date +%s) + TMO / 2 ))
   while ! stopped; do
     if [ "$(date +%s)" -ge "$half" ] && etcd_running; then
-      echo "etcdplay: etcd still running; sending TERM" >&2; pkill -TERM -x etcd; half=$deadline
+      echo "etcdplay: etcd still running; sending TERM" >&2; kill -TERM $(etcd_pids) 2>/dev/null; half=$deadline
     fi
     [ "$(date +%s)" -ge "$deadline" ] && die "etcd did not stop within $TMO s (process or ports $ADDR:$CP/$PP still busy)"
     sleep 0.2
@@ -83,7 +83,7 @@ case "$ACT" in
   started) do_start ;;
   restarted) do_stop; do_start ;;
 esac
-pid=$(pgrep -x etcd | head -n1)
+pid=$(etcd_pids | head -n1)
 printf '{"state":"%s","manager":"%s","running":%s,"pid":%s}\n' "$ACT" "$MGR" "$( [ -n "$pid" ] && echo true || echo false)" "$( [ -n "$pid" ] && echo "$pid" || echo null)"
 `;
 
@@ -131,7 +131,9 @@ inventory (etcd_address, etcd_client_port, etcd_peer_port). Changed only when it
     const cp = args.client_port ?? portOf(me.clientUrl, 2379);
     const pp = args.peer_port ?? portOf(me.peerUrl, 2380);
     const svc = args.name ?? (ctx.vars.etcd_service as string | undefined) ?? 'etcd';
-    const guard = args.state === 'stopped' ? 'pgrep -x etcd >/dev/null' : args.state === 'started' ? '! pgrep -x etcd >/dev/null' : undefined;
+    // this member's etcd, not any etcd on the host (a second cluster, etcd-events, may run there)
+    const inst = instanceEnv({}, ctx);
+    const guard = args.state === 'stopped' ? shScript('etcd_running', [], inst) : args.state === 'started' ? shScript('! etcd_running', [], inst) : undefined;
     return [
       {
         kind: 'command',
@@ -140,8 +142,8 @@ inventory (etcd_address, etcd_client_port, etcd_peer_port). Changed only when it
           : `${args.state === 'started' ? 'start' : 'restart'} ${svc} and wait (${args.wait ?? 'health'})`,
         mutates: true,
         changed: 'marker',
-        ...(guard ? { onlyIf: { kind: 'exec' as const, argv: ['sh', '-c', guard] } } : {}),
-        command: shScript(SCRIPT, [args.state, svc, args.manager ?? 'auto', args.wait ?? 'health', Number(args.timeout ?? 90), addr, cp, pp, ep, MARK], etcdctlEnv(args, ctx)),
+        ...(guard ? { onlyIf: guard } : {}),
+        command: shScript(SCRIPT, [args.state, svc, args.manager ?? 'auto', args.wait ?? 'health', Number(args.timeout ?? 90), addr, cp, pp, ep, MARK], { ...etcdctlEnv(args, ctx), ...inst }),
         timeoutMs: ((Number(args.timeout ?? 90)) + 30) * 1000,
       },
     ];

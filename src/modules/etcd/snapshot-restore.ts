@@ -7,7 +7,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
-import { checkPath, clusterMembers, dataDirOf, etcdFacts, MARK, scriptResult, shScript, type MemberSpec } from './common.js';
+import { checkPath, clusterMembers, dataDirOf, etcdFacts, instanceEnv, MARK, scriptResult, shScript, type MemberSpec } from './common.js';
 
 export interface EtcdSnapshotRestoreArgs {
   snapshot: string;
@@ -174,7 +174,7 @@ owner:group\` (default etcd_user or etcd), and \`restorecon -R\` when selinuxena
       description: `restore ${snap} into ${dd} as ${me.name} (${initialCluster}), cluster token ${token}, owner ${owner}`,
       mutates: true,
       changed: 'marker',
-      command: shScript(SCRIPT, [snap, dd, wal, me.name, initialCluster, token, me.peerUrl, bump, owner, group, args.tool ?? 'auto', args.skip_hash_check ? '1' : '0', MARK]),
+      command: shScript(SCRIPT, [snap, dd, wal, me.name, initialCluster, token, me.peerUrl, bump, owner, group, args.tool ?? 'auto', args.skip_hash_check ? '1' : '0', MARK], instanceEnv({ data_dir: dd }, ctx)),
       timeoutMs: 30 * 60_000,
     }];
   },
