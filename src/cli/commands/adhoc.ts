@@ -15,18 +15,10 @@ import { AdhocReporter } from '../../report/adhoc.js';
 import { colorEnabled } from '../../report/color.js';
 import { JsonReporter } from '../../report/json.js';
 import { parseCli } from '../args.js';
-import {
-  closeLineReader,
-  COMMON_OPTIONS,
-  connectOptions,
-  loadInventories,
-  parseExtraVars,
-  parseForks,
-  preflight,
-  reportDiagnostics,
-  runReporterAndEngine,
-  type ConnectFlags,
-} from './run.js';
+import { parseExtraVars } from '../extravars.js';
+import { COMMON_OPTIONS, connectOptions, parseForks, type ConnectFlags } from '../options.js';
+import { closeLineReader } from '../prompt.js';
+import { loadInventories, preflight, reportDiagnostics, runReporterAndEngine } from '../session.js';
 
 export const usage = `usage: etcdplay adhoc PATTERN -i INVENTORY [-m MODULE] -a ARGS [options]
 
