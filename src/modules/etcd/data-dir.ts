@@ -5,7 +5,7 @@
  * reports the newest backup and its record (read-only).
  */
 import type { Module, PlanContext } from '../module.js';
-import { checkPath, dataDirOf, etcdFacts, MARK, scriptResult, shScript } from './common.js';
+import { checkPath, dataDirOf, etcdFacts, instanceEnv, MARK, scriptResult, shScript } from './common.js';
 
 export interface EtcdDataMoveAsideArgs {
   data_dir?: string;
@@ -120,7 +120,7 @@ place; whatever is at the data dir then is moved aside as \`<dir>.etcdplay-faile
       ...(act === 'aside'
         ? { onlyIf: suffix ? { kind: 'exec' as const, argv: ['sh', '-c', 'test -e "$1" || test -d "$2"', 'sh', d, `${d}.etcdplay-${suffix}`] } : { kind: 'exec' as const, argv: ['test', '-e', d] } }
         : {}),
-      command: shScript(SCRIPT, a),
+      command: shScript(SCRIPT, a, instanceEnv({ data_dir: d }, ctx)),
     }];
   },
   interpret(args, results) {
