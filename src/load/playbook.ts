@@ -13,6 +13,7 @@ import type { Play, Playbook, Task } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
 import { diag, didYouMean, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { validatePlaybookData } from './schema.js';
+import { ANSIBLE_MODULE_HINTS } from './keywords.js';
 import { deref, entries, parseYamlSource, toJS, yesNoWarnings } from './yamlsrc.js';
 import { Loader, registryLookup, type LoadOptions, mapOf, str, strList, bool, expansionCheck, TEMPLATE } from './playbook-loader.js';
 import { schemaDiagnostics, octalWarnings } from './playbook-schema.js';
@@ -62,6 +63,12 @@ function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { p
     L.err('not-a-list', root, 'a playbook must be a list of plays', hint);
     return { diagnostics: sortDiagnostics(L.ds) };
   }
+  const tasksFile = tasksFileItem(L, root.items);
+  if (tasksFile) {
+    L.err('tasks-file', tasksFile, 'this is a tasks file (a list of tasks), not a playbook: no item has hosts:',
+      "wrap the tasks in a play: '- hosts: etcd' then 'tasks:' with the tasks indented under it");
+    return { diagnostics: sortDiagnostics(L.ds) };
+  }
   const data = src.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   schemaDiagnostics(L, validatePlaybookData(data), data);
   octalWarnings(L);
@@ -75,6 +82,21 @@ function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { p
   const diagnostics = sortDiagnostics(L.ds);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { playbook: { file, plays }, diagnostics };
+}
+
+/**
+ * The first item when every item of the list is a task (a module or block key, no play key such
+ * as hosts or import_playbook): an Ansible tasks file passed as a playbook. Else undefined.
+ */
+function tasksFileItem(L: Loader, items: unknown[]): unknown {
+  const maps = items.map((i) => deref(L.src, i)).filter((n): n is YAMLMap => isMap(n));
+  if (!maps.length || maps.length !== items.length) return undefined;
+  const isTask = (m: YAMLMap) => {
+    const keys = entries(L.src, m).map((e) => e.key);
+    if (keys.some((k) => k === 'hosts' || k === 'import_playbook' || k === 'roles' || k === 'tasks')) return false;
+    return keys.some((k) => k === 'block' || L.modules.get(k) !== undefined || k in ANSIBLE_MODULE_HINTS || /^ansible\.(builtin|posix)\./.test(k));
+  };
+  return maps.every(isTask) ? maps[0] : undefined;
 }
 
 /** Line index of the first INI section header (`[etcd]`, `[g:children]`), or -1. */

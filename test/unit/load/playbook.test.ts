@@ -50,6 +50,19 @@ test('plays: defaults and every play keyword', () => {
   assert.equal([p1!.preTasks[0]!.id, p1!.tasks[0]!.id, p1!.postTasks[0]!.id, p1!.handlers[0]!.id], ['p1.pre_tasks.0', 'p1.tasks.0', 'p1.post_tasks.0', 'p1.handlers.0']);
 });
 
+test('a tasks file passed as a playbook: one error saying so, with the fix', () => {
+  const r = parsePlaybook('- name: one\n  command: echo 1\n- block:\n    - debug: msg=x\n- ansible.builtin.stat:\n    path: /x\n', 'tasks.yml');
+  assert.is(r.playbook, undefined);
+  assert.is(r.diagnostics.length, 1);
+  assert.is(r.diagnostics[0]!.code, 'tasks-file');
+  assert.match(r.diagnostics[0]!.message, 'this is a tasks file');
+  assert.match(String(r.diagnostics[0]!.hint), "'- hosts: etcd' then 'tasks:'");
+  assert.is(r.diagnostics[0]!.pos.line, 1);
+  // a real playbook with a play missing hosts is not a tasks file
+  const p = parsePlaybook('- hosts: all\n  tasks: []\n- name: x\n  command: echo\n', 'pb.yml');
+  assert.ok(p.diagnostics.every((d) => d.code !== 'tasks-file'));
+});
+
 test('serial forms', () => {
   const s = (v: string) => ok(`- hosts: a\n  serial: ${v}\n  tasks: []\n`).plays[0]!.serial;
   assert.equal(s('1'), [1]);
