@@ -90,6 +90,15 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
   let group = 'ungrouped';
   let kind: 'hosts' | 'children' | 'vars' = 'hosts';
   const seenSections = new Map<string, number>();
+  // Ansible's order of child groups: a child named in [parent:children] before its own section
+  // exists is added to the parent when that section appears (or at the end), as ansible-core's
+  // INI plugin does with its pending declarations; `--graph` shows children in that order.
+  const known = new Set<string>(['all', 'ungrouped']);
+  const pending = new Map<string, { parent: string; pos: SourcePos }[]>();
+  const flush = (child: string) => {
+    for (const p of pending.get(child) ?? []) b.addChild(p.parent, child, p.pos);
+    pending.delete(child);
+  };
 
   lines.forEach((raw, idx) => {
     const lineNo = idx + 1;
@@ -138,6 +147,8 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
       }
       seenSections.set(key, lineNo);
       b.group(name, at(lineNo, col0 + 1));
+      known.add(name);
+      if (kind !== 'vars') flush(name);
       return;
     }
 
@@ -185,7 +196,8 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
         err(lineNo, toks[0]!.col, 'group-cycle', `group '${group}' cannot be its own child`);
         return;
       }
-      b.addChild(group, child, at(lineNo, toks[0]!.col));
+      if (known.has(child)) b.addChild(group, child, at(lineNo, toks[0]!.col));
+      else pending.set(child, [...(pending.get(child) ?? []), { parent: group, pos: at(lineNo, toks[0]!.col) }]);
       return;
     }
 
@@ -227,5 +239,6 @@ export function parseIniInventory(text: string, file: string, b: InventoryBuilde
       b.addHostToGroup(name, group === 'all' ? 'ungrouped' : group);
     }
   });
+  for (const child of [...pending.keys()]) flush(child);
   return ds;
 }

@@ -15,7 +15,8 @@ import { inventoryOwnVars } from './hostvars.js';
  *       |--@etcd:
  *       |  |--etcd1
  *
- * Child groups and hosts are sorted by name; a group shows only the hosts listed in it directly.
+ * Child groups and hosts in inventory order (as ansible-core 2.14 prints them: db-99 before
+ * db-100); a group shows only the hosts listed in it directly.
  */
 export function inventoryGraph(inv: Inventory, root = 'all'): string {
   const lines: string[] = [];
@@ -25,8 +26,8 @@ export function inventoryGraph(inv: Inventory, root = 'all'): string {
     if (!g || trail.has(name)) return;
     lines.push(`${prefix(depth)}@${name}:`);
     const next = new Set(trail).add(name);
-    for (const c of [...g.children].sort()) walk(c, depth + 1, next);
-    if (name !== 'all') for (const h of [...g.hosts].sort()) lines.push(`${prefix(depth + 1)}${h}`);
+    for (const c of g.children) walk(c, depth + 1, next);
+    if (name !== 'all') for (const h of g.hosts) lines.push(`${prefix(depth + 1)}${h}`);
   };
   walk(root, 0, new Set());
   return lines.join('\n') + (lines.length ? '\n' : '');
