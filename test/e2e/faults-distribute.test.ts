@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Lab } from '../../src/lab/index.js';
 import { labDown, labExec } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, faultLab, dgArgs, liveRun, ranOn } from './faults-lib.js';
+import { assertCluster, faultLab, dgArgs, liveRun, ranOn, sshdPid } from './faults-lib.js';
 
 const NAME = 't-faults-d';
 
@@ -30,8 +30,8 @@ test('faults: sshd killed during the distribution, backup dir too small', async 
     let t = Date.now();
     const r2 = liveRun(dgArgs(l), async (e, r) => {
       if (e.type === 'host.start' && e.host === 'etcd2' && r.names.get(e.taskId) === 'Snapshot to every member' && !frozen) {
-        process.kill(e2.pid, 'SIGSTOP');
-        frozen = e2.pid;
+        frozen = sshdPid(l, e2);
+        process.kill(frozen, 'SIGSTOP');
         await labExec(l.name, e2.name, "pkill -KILL -f '^sshd: root' ; true");
       }
     });

@@ -3,7 +3,7 @@
  * process with its JSON events streamed to a hook (to inject a fault at an exact point of the
  * run), and the checks every scenario ends with (healthy, versions, every key identical).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { labLoad, type Lab } from '../../src/lab/index.js';
 import type { EngineEvent } from '../../src/model/event.js';
@@ -109,6 +109,19 @@ export async function assertCluster(lab: Lab, version: string, before: Dump, wha
 
 export function dgArgs(lab: Lab, ...extra: string[]): string[] {
   return ['run', 'playbooks/etcd-downgrade.yml', '-i', lab.inventoryPath, '-e', 'etcd_target_version=3.4.23', '--yes', ...extra];
+}
+
+/**
+ * The pid (in this machine's PID namespace) of the sshd that accepts a host's connections: SIGSTOP
+ * it and the host is unreachable while etcd keeps running. On sysv hosts that is the host's PID 1;
+ * on systemd hosts the listener of ssh.service, found by its socket (PID 1 there is systemd).
+ */
+export function sshdPid(lab: Lab, host: Lab['hosts'][number]): number {
+  if (lab.init !== 'systemd') return host.pid;
+  const r = spawnSync('ss', ['-Hltnp', `src ${host.address}:22`], { encoding: 'utf8' });
+  const m = /"sshd",pid=(\d+)/.exec(r.stdout);
+  if (!m) throw new Error(`no sshd listening on ${host.address}:22: ${r.stdout}${r.stderr}`);
+  return Number(m[1]);
 }
 
 export function sleep(ms: number): Promise<void> {

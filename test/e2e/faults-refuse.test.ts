@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { defaultRunDir } from '../../src/engine/runid.js';
 import type { Lab } from '../../src/lab/index.js';
 import { labDown, labExec } from '../integration/etcd/lab-helpers.js';
-import { assertCluster, faultLab, dgArgs, liveRun, runIdOf } from './faults-lib.js';
+import { assertCluster, faultLab, dgArgs, liveRun, runIdOf, sshdPid } from './faults-lib.js';
 
 const NAME = 't-faults-f';
 
@@ -49,12 +49,12 @@ test('faults: unreachable host, changed host key, shell injection, secrets', asy
       }
     };
 
-    // 1. etcd2 unreachable: its sshd (the host's PID 1) frozen; etcd keeps running
+    // 1. etcd2 unreachable: its sshd listener frozen (sshdPid); etcd keeps running
     let t = Date.now();
-    process.kill(e2.pid, 'SIGSTOP');
-    frozen = e2.pid;
+    frozen = sshdPid(l, e2);
+    process.kill(frozen, 'SIGSTOP');
     const r1 = await liveRun(dgArgs(l), undefined, undefined).done;
-    process.kill(e2.pid, 'SIGCONT');
+    process.kill(frozen!, 'SIGCONT');
     frozen = undefined;
     assert.is(r1.code, 4, r1.out.slice(-2000) + r1.err);
     assert.match(r1.err, 'could not be taken on every host, so no host was changed');
