@@ -5,7 +5,7 @@ import { diag, didYouMean } from './diagnostics.js';
 import type { InventoryBuilder } from './inventory-build.js';
 import { splitHostPort } from './inventory-ini.js';
 import { expandHostRange } from './ranges.js';
-import { deref, entries, nodePos, parseYamlSource, toJS, yesNoWarnings } from './yamlsrc.js';
+import { deref, entries, nodePos, parseYamlSource, toJS } from './yamlsrc.js';
 import type { YamlSource } from './yamlsrc.js';
 
 /**
@@ -77,7 +77,6 @@ function group(src: YamlSource, b: InventoryBuilder, ds: Diagnostic[], name: str
             continue;
           }
           vars = toJS(src, hv) as Vars;
-          ds.push(...yesNoWarnings(src, hv));
         }
         const { name: pattern, port } = splitHostPort(h.key);
         if (port !== undefined && vars.ansible_port === undefined) vars = { ...vars, ansible_port: port };
@@ -98,7 +97,6 @@ function group(src: YamlSource, b: InventoryBuilder, ds: Diagnostic[], name: str
         continue;
       }
       b.groupVars(name, toJS(src, val) as Vars);
-      ds.push(...yesNoWarnings(src, val));
     } else if (e.key === 'children') {
       if (empty) continue;
       if (!isMap(val)) {

@@ -8,7 +8,7 @@ import type { Module } from '../modules/module.js';
 import { ExpressionError, parseExpression } from '../template/expr.js';
 import { didYouMean, nearest, editDistance } from './diagnostics.js';
 import { ANSIBLE_MODULE_HINTS, TASK_KEYWORDS, NOT_ON_BLOCK, UNSUPPORTED_TASK } from './keywords.js';
-import { deref, toJS, yesNoWarnings } from './yamlsrc.js';
+import { deref, toJS } from './yamlsrc.js';
 import type { Entry } from './yamlsrc.js';
 import { Loader, bool, mapOf, str, strList, valuePos, MODULE_KEY, TASK_KEYS, expansionCheck } from './playbook-loader.js';
 import { moduleArgs, moduleHint } from './playbook-args.js';
@@ -170,7 +170,6 @@ export function buildTask(L: Loader, item: unknown, id: string, inHandlers: bool
   const vars = js('vars');
   if (vars && typeof vars === 'object' && !Array.isArray(vars)) task.vars = vars as Vars;
   if (m.has('vars')) {
-    L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
     expansionCheck(L, m.get('vars')!.value, vars);
   }
   const env = js('environment');

@@ -14,7 +14,7 @@ import type { Vars } from '../model/vars.js';
 import { diag, didYouMean, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { validatePlaybookData } from './schema.js';
 import { ANSIBLE_MODULE_HINTS } from './keywords.js';
-import { deref, entries, parseYamlSource, toJS, yesNoWarnings } from './yamlsrc.js';
+import { deref, entries, parseYamlSource, toJS } from './yamlsrc.js';
 import { Loader, registryLookup, type LoadOptions, mapOf, str, strList, bool, expansionCheck, TEMPLATE } from './playbook-loader.js';
 import { schemaDiagnostics, octalWarnings } from './playbook-schema.js';
 import { buildTask, NOTIFY_POS } from './playbook-task.js';
@@ -132,7 +132,6 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
   }
   const varsRaw = js('vars');
   if (m.has('vars')) {
-    L.ds.push(...yesNoWarnings(L.src, m.get('vars')!.value));
     expansionCheck(L, m.get('vars')!.value, varsRaw);
   }
   const play: Play = {

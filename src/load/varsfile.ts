@@ -4,7 +4,7 @@ import { isMap } from 'yaml';
 import type { Diagnostic } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
 import { diag, sortDiagnostics } from './diagnostics.js';
-import { deref, entries, nodePos, parseYamlSource, yesNoWarnings } from './yamlsrc.js';
+import { deref, entries, nodePos, parseYamlSource } from './yamlsrc.js';
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -34,7 +34,6 @@ function parseVarsTextUnsafe(text: string, file: string): { vars: Vars; diagnost
       ds.push(diag('bad-var-name', nodePos(src, e.keyNode), `invalid variable name '${e.key}'`, { lines: src.lines, hint: 'use letters, digits and _ only, not starting with a digit' }));
     }
   }
-  ds.push(...yesNoWarnings(src, root));
   return { vars: data as Vars, diagnostics: sortDiagnostics(ds) };
 }
 

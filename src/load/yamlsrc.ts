@@ -27,7 +27,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     const d = diag('yaml-too-deep', { file, line: deep.line, col: deep.col }, `YAML nests deeper than ${MAX_YAML_DEPTH} levels here (mappings and lists inside each other)`, { lines, hint: 'no playbook, inventory or vars file needs this; is the file generated or hostile?' });
     return { file, text, lines, lc, doc: parseEmpty(lc), diagnostics: [d] };
   }
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true, customTags: [YAML11_BOOL] });
   const diagnostics: Diagnostic[] = [];
   const list = Array.isArray(docs) ? docs : [];
   // parseAllDocuments returns an EmptyStream (not an array) for empty input.
@@ -223,34 +223,18 @@ export function splitPointer(instancePath: string): string[] {
   return instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-const YAML11_BOOL = /^(yes|no|on|off)$/i;
-
 /**
- * Plain (unquoted) yes/no/on/off values under `node` are strings in YAML 1.2 (Ansible's YAML 1.1
- * made them booleans): templates, filters and modules see the string. Warn about each.
+ * YAML 1.1 booleans, as Ansible reads every playbook, inventory and vars file (PyYAML): plain
+ * (unquoted) yes/no/on/off in PyYAML's spellings are booleans, so `become: yes` and
+ * `enabled: on` mean what they mean in Ansible. Quoted ('no') they stay strings. Numbers, octal
+ * and the rest stay YAML 1.2 (`mode: 0644` is read as 644, which the modules take as octal).
  */
-export function yesNoWarnings(src: YamlSource, node: unknown): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const seen = new Set<unknown>();
-  const walk = (n: unknown) => {
-    if (!n || seen.has(n)) return;
-    seen.add(n);
-    if (isScalar(n)) {
-      const sc = n as Scalar;
-      if (sc.type === 'PLAIN' && typeof sc.value === 'string' && YAML11_BOOL.test(sc.value)) {
-        const b = /^(yes|on)$/i.test(sc.value);
-        out.push(diag('yaml11-boolean', nodePos(src, sc), `'${sc.value}' is a string in YAML 1.2, not a boolean`, {
-          lines: src.lines, severity: 'warning', hint: `write ${b} (unquoted) for a boolean, or quote it ('${sc.value}') if you mean the string`,
-        }));
-      }
-    } else if (isMap(n)) {
-      for (const p of n.items) if (isPair(p)) walk(p.value);
-    } else if (isSeq(n)) {
-      for (const x of n.items) walk(x);
-    }
-  };
-  walk(node);
-  return out;
-}
+export const YAML11_BOOL = {
+  identify: (v: unknown) => typeof v === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (s: string) => /^(?:yes|on)$/i.test(s),
+};
 
 export { isMap, isSeq, isScalar, isDocument };

@@ -127,13 +127,13 @@ test('inventory: bad usage and unknown names exit 2 with a message', async () =>
 });
 
 test('validate: every problem of every file, exit 2; good files exit 0', async () => {
-  const bad = (await etcdplay('validate', 'test/corpus/bad/many-problems.yml', 'test/corpus/bad/yes-no-booleans.yml'));
+  const bad = (await etcdplay('validate', 'test/corpus/bad/many-problems.yml', 'test/corpus/bad/enum-arg.yml'));
   assert.is(bad.code, 2);
   const headers = bad.stderr.split('\n').filter((l) => /^test\/corpus/.test(l));
   assert.ok(headers.length >= 8, bad.stderr);
   assert.ok(headers.includes("test/corpus/bad/many-problems.yml:6:7: error: unknown module 'comand'"), bad.stderr);
-  assert.ok(headers.includes("test/corpus/bad/yes-no-booleans.yml:5:22: error: 'ignore_errors' must be a boolean (true or false)"));
-  assert.match(bad.stderr, /\n {6}become: yes\n {14}\^\n  hint: YAML 1\.2 reads 'yes' as a string; write true \(unquoted\)\n/);
+  assert.ok(headers.includes("test/corpus/bad/enum-arg.yml:6:16: error: argument 'state' of module 'service' must be one of: started, stopped, restarted, reloaded"));
+  assert.match(bad.stderr, /\n {8}- service: name=etcd state=stoped\n {29}\^\n  hint: did you mean 'stopped'\?\n/);
   assert.match(bad.stderr, /etcdplay validate: \d+ errors, 1 warning in 2 files\n$/);
   assert.not.match(bad.stderr, /\x1b\[/, 'no colour with NO_COLOR / no TTY');
 

@@ -41,13 +41,13 @@ for (const file of bad) {
 }
 
 test('bad: formatted output has file:line:col, source line, caret and hint', () => {
-  const file = join(BAD_DIR, 'yes-no-booleans.yml');
+  const file = join(BAD_DIR, 'enum-arg.yml');
   const out = formatDiagnostics(diagnose(file));
   assert.is(out.split('\n').slice(0, 4).join('\n'), [
-    `${file}:2:11: error: 'become' must be a boolean (true or false)`,
-    '      become: yes',
-    '              ^',
-    "  hint: YAML 1.2 reads 'yes' as a string; write true (unquoted)",
+    `${file}:3:26: error: argument 'state' of module 'service' must be one of: started, stopped, restarted, reloaded`,
+    '        - service: name=etcd state=stoped',
+    '                             ^',
+    "  hint: did you mean 'stopped'?",
   ].join('\n'));
 });
 

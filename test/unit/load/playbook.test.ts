@@ -63,6 +63,21 @@ test('a tasks file passed as a playbook: one error saying so, with the fix', () 
   assert.ok(p.diagnostics.every((d) => d.code !== 'tasks-file'));
 });
 
+test('YAML 1.1 booleans as Ansible reads them: unquoted yes/no/on/off are booleans, quoted stay strings', () => {
+  const r = loadPlaybook('test/corpus/good/yaml11-vars-yes-no.yml');
+  assert.equal(r.diagnostics, []);
+  const play = r.playbook!.plays[0]!;
+  assert.equal(play.vars, { etcd_tls: false, quoted: 'no', real: false, list: [true, false] });
+  assert.equal(play.tasks[0]!.vars, { again: true });
+  const k = parsePlaybook('- hosts: all\n  become: yes\n  gather_facts: off\n  tasks:\n    - command: echo\n      ignore_errors: On\n    - copy: { content: x, dest: /x, remote_src: NO }\n', 'k.yml');
+  assert.equal(k.diagnostics, []);
+  const p = k.playbook!.plays[0]!;
+  assert.is(p.become, true);
+  assert.is(p.gatherFacts, false);
+  assert.is(p.tasks[0]!.ignoreErrors, true);
+  assert.is((p.tasks[1]!.args as Record<string, unknown>).remote_src, false);
+});
+
 test('serial forms', () => {
   const s = (v: string) => ok(`- hosts: a\n  serial: ${v}\n  tasks: []\n`).plays[0]!.serial;
   assert.equal(s('1'), [1]);
