@@ -1,34 +1,30 @@
+import type { ArgsOf } from './args.js';
 import type { Module } from './module.js';
 import { evalCondition, expressionVars } from '../template/expr.js';
 import { UndefinedVariableError } from '../template/errors.js';
 import { SCHEMA } from './steps.js';
 
-export interface AssertArgs {
-  that: string | string[];
-  fail_msg?: string;
-  msg?: string;
-  success_msg?: string;
-  quiet?: boolean;
-}
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    that: { description: 'Condition(s), same language as when:.', oneOf: [{ anyOf: [{ type: 'string' }, { type: 'boolean' }] }, { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'boolean' }] }, minItems: 1 }] },
+    fail_msg: { type: 'string', description: 'Message when a condition is false.' },
+    msg: { type: 'string', description: 'Alias of fail_msg.' },
+    success_msg: { type: 'string', description: 'Message when all hold.' },
+    quiet: { type: 'boolean', default: false, description: 'Say nothing on success.' },
+  },
+  required: ['that'],
+  additionalProperties: false,
+} as const;
+export type AssertArgs = ArgsOf<typeof argsSchema>;
 
 export const assertModule: Module<AssertArgs> = {
   name: 'assert',
   aliases: ['ansible.builtin.assert', 'ansible.legacy.assert'],
   summary: 'Fail unless every condition holds',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      that: { description: 'Condition(s), same language as when:.', oneOf: [{ anyOf: [{ type: 'string' }, { type: 'boolean' }] }, { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'boolean' }] }, minItems: 1 }] },
-      fail_msg: { type: 'string', description: 'Message when a condition is false.' },
-      msg: { type: 'string', description: 'Alias of fail_msg.' },
-      success_msg: { type: 'string', description: 'Message when all hold.' },
-      quiet: { type: 'boolean', default: false, description: 'Say nothing on success.' },
-    },
-    required: ['that'],
-    additionalProperties: false,
-  },
+  argsSchema,
   docs: `Evaluates each condition with the host's variables (registered results included) and fails the
 host on the first false one, naming it. Runs on the workstation; never changes anything.
 

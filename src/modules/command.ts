@@ -1,18 +1,10 @@
+import type { ArgsOf } from './args.js';
 import { ValidationError } from '../errors.js';
 import type { Command } from '../model/command.js';
 import { renderCommand } from '../shell/quote.js';
 import { splitWords } from '../shell/words.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, exec } from './steps.js';
-
-export interface CommandArgs {
-  cmd?: string;
-  argv?: string[];
-  chdir?: string;
-  creates?: string;
-  removes?: string;
-  stdin?: string;
-}
 
 /** The onlyIf guard for creates=/removes=: run only if `creates` is missing / `removes` exists. */
 export function createsRemovesGuard(creates?: string, removes?: string): Command | undefined {
@@ -22,6 +14,22 @@ export function createsRemovesGuard(creates?: string, removes?: string): Command
   return c ?? r;
 }
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    cmd: { type: 'string', minLength: 1, description: 'The command line; split into words like a shell would (quotes, backslashes) but never run by a shell: | ; > $() are plain words.' },
+    argv: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'The program and its arguments as a list (instead of cmd).' },
+    chdir: { type: 'string', description: 'Change into this directory first.' },
+    creates: { type: 'string', description: 'A path on the host; if it exists, the command does not run.' },
+    removes: { type: 'string', description: 'A path on the host; if it does not exist, the command does not run.' },
+    stdin: { type: 'string', description: 'Text fed to the command on stdin.' },
+  },
+  additionalProperties: false,
+  oneOf: [{ required: ['cmd'] }, { required: ['argv'] }],
+} as const;
+export type CommandArgs = ArgsOf<typeof argsSchema>;
+
 export const commandModule: Module<CommandArgs> = {
   name: 'command',
   aliases: ['ansible.builtin.command', 'ansible.legacy.command'],
@@ -29,20 +37,7 @@ export const commandModule: Module<CommandArgs> = {
   freeForm: 'cmd',
   shellArgs: ['cmd'],
   checkMode: false,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      cmd: { type: 'string', minLength: 1, description: 'The command line; split into words like a shell would (quotes, backslashes) but never run by a shell: | ; > $() are plain words.' },
-      argv: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'The program and its arguments as a list (instead of cmd).' },
-      chdir: { type: 'string', description: 'Change into this directory first.' },
-      creates: { type: 'string', description: 'A path on the host; if it exists, the command does not run.' },
-      removes: { type: 'string', description: 'A path on the host; if it does not exist, the command does not run.' },
-      stdin: { type: 'string', description: 'Text fed to the command on stdin.' },
-    },
-    additionalProperties: false,
-    oneOf: [{ required: ['cmd'] }, { required: ['argv'] }],
-  },
+  argsSchema,
   docs: `Runs one program on the host. The command line is split into words the way a POSIX shell
 would (single and double quotes, backslashes) but no shell runs it: pipes, redirections, \`$VAR\`
 and \`$(...)\` are passed as ordinary arguments. Use the \`shell\` module for shell features.

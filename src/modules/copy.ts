@@ -1,20 +1,10 @@
+import type { ArgsOf } from './args.js';
 import { createHash } from 'node:crypto';
 import { posix, basename } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER, type PutStep } from '../model/step.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, localPath, normMode, remotePath, script } from './steps.js';
-
-export interface CopyArgs {
-  src?: string;
-  content?: string;
-  dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  checksum?: string;
-  remote_src?: boolean;
-}
 
 /**
  * remote_src: copy a file that is already on the host. $1 check|apply $2 src $3 dest $4 mode
@@ -45,28 +35,31 @@ fi
 echo ${CHANGED_MARKER}
 `;
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    src: { type: 'string', minLength: 1, description: 'File on the workstation: absolute, or relative to the playbook (files/ is searched first).' },
+    content: { type: 'string', description: 'Write this text instead of a file.' },
+    dest: { type: 'string', minLength: 1, description: 'Absolute path on the host; ending in / means "into this directory".' },
+    mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644' (quote it: YAML reads 0644 as 644)." },
+    owner: { type: 'string', description: 'Owner of the file on the host.' },
+    group: { type: 'string', description: 'Group of the file on the host.' },
+    checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the source; the copy fails if it differs.' },
+    remote_src: { type: 'boolean', default: false, description: 'src is a file already on the host (cp -p, through a temporary name, only when it differs).' },
+  },
+  required: ['dest'],
+  additionalProperties: false,
+  oneOf: [{ required: ['src'] }, { required: ['content'] }],
+} as const;
+export type CopyArgs = ArgsOf<typeof argsSchema>;
+
 export const copyModule: Module<CopyArgs> = {
   name: 'copy',
   aliases: ['ansible.builtin.copy', 'ansible.legacy.copy'],
   summary: 'Copy a workstation file (or inline content) to the host, sha256-verified',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      src: { type: 'string', minLength: 1, description: 'File on the workstation: absolute, or relative to the playbook (files/ is searched first).' },
-      content: { type: 'string', description: 'Write this text instead of a file.' },
-      dest: { type: 'string', minLength: 1, description: 'Absolute path on the host; ending in / means "into this directory".' },
-      mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644' (quote it: YAML reads 0644 as 644)." },
-      owner: { type: 'string', description: 'Owner of the file on the host.' },
-      group: { type: 'string', description: 'Group of the file on the host.' },
-      checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the source; the copy fails if it differs.' },
-      remote_src: { type: 'boolean', default: false, description: 'src is a file already on the host (cp -p, through a temporary name, only when it differs).' },
-    },
-    required: ['dest'],
-    additionalProperties: false,
-    oneOf: [{ required: ['src'] }, { required: ['content'] }],
-  },
+  argsSchema,
   docs: `Copies a file from the workstation to the host. It is streamed to a temporary name next to
 \`dest\`, its sha256 is checked on the host, then it is renamed into place (an interrupted copy never
 leaves a half-written \`dest\`). If \`dest\` already has the same sha256 nothing is written and the task

@@ -1,30 +1,28 @@
+import type { ArgsOf } from './args.js';
 import type { Module } from './module.js';
 import { evalExpression } from '../template/expr.js';
 import { UndefinedVariableError } from '../template/errors.js';
 import { SCHEMA } from './steps.js';
 
-export interface DebugArgs {
-  msg?: unknown;
-  var?: string;
-  verbosity?: number;
-}
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    msg: { description: 'Message (any value; templates rendered).' },
+    var: { type: 'string', minLength: 1, description: "A variable or expression to show, e.g. snap.stdout (no {{ }})." },
+    verbosity: { type: 'integer', minimum: 0, default: 0, description: 'Accepted for compatibility; always shown.' },
+  },
+  additionalProperties: false,
+  not: { required: ['msg', 'var'] },
+} as const;
+export type DebugArgs = ArgsOf<typeof argsSchema>;
 
 export const debugModule: Module<DebugArgs> = {
   name: 'debug',
   aliases: ['ansible.builtin.debug', 'ansible.legacy.debug'],
   summary: 'Print a message or a variable',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      msg: { description: 'Message (any value; templates rendered).' },
-      var: { type: 'string', minLength: 1, description: "A variable or expression to show, e.g. snap.stdout (no {{ }})." },
-      verbosity: { type: 'integer', minimum: 0, default: 0, description: 'Accepted for compatibility; always shown.' },
-    },
-    additionalProperties: false,
-    not: { required: ['msg', 'var'] },
-  },
+  argsSchema,
   docs: `Shows \`msg\`, or the value of \`var\` (an expression: \`snap.stdout_lines\`,
 \`hostvars['etcd1'].etcd_address\`). An undefined \`var\` shows "VARIABLE IS NOT DEFINED!" like Ansible.
 Runs on the workstation; never changes anything.`,

@@ -1,32 +1,29 @@
+import type { ArgsOf } from './args.js';
 import { isAbsolute, join, posix } from 'node:path';
 import type { GetStep } from '../model/step.js';
 import type { Module } from './module.js';
 import { SCHEMA, remotePath } from './steps.js';
 
-export interface FetchArgs {
-  src: string;
-  dest: string;
-  flat?: boolean;
-  checksum?: string;
-}
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    src: { type: 'string', minLength: 1, description: 'Absolute path of the file on the host.' },
+    dest: { type: 'string', minLength: 1, description: 'Where to put it on the workstation (relative paths are relative to the playbook).' },
+    flat: { type: 'boolean', default: false, description: 'Use dest as the file name (or dir/ + basename) instead of dest/HOST/src.' },
+    checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the file.' },
+  },
+  required: ['src', 'dest'],
+  additionalProperties: false,
+} as const;
+export type FetchArgs = ArgsOf<typeof argsSchema>;
 
 export const fetchModule: Module<FetchArgs> = {
   name: 'fetch',
   aliases: ['ansible.builtin.fetch', 'ansible.legacy.fetch'],
   summary: 'Copy a file from the host to the workstation, sha256-verified',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      src: { type: 'string', minLength: 1, description: 'Absolute path of the file on the host.' },
-      dest: { type: 'string', minLength: 1, description: 'Where to put it on the workstation (relative paths are relative to the playbook).' },
-      flat: { type: 'boolean', default: false, description: 'Use dest as the file name (or dir/ + basename) instead of dest/HOST/src.' },
-      checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the file.' },
-    },
-    required: ['src', 'dest'],
-    additionalProperties: false,
-  },
+  argsSchema,
   docs: `Copies a file from the host to the workstation. The host computes the sha256 while sending,
 the workstation checks what it received against it, and writes through a temporary name.
 

@@ -1,22 +1,9 @@
+import type { ArgsOf } from './args.js';
 import { posix } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER, type Step } from '../model/step.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, exec, isOctalMode, normMode, remotePath, script } from './steps.js';
-
-export interface FileArgs {
-  path?: string;
-  dest?: string;
-  name?: string;
-  state?: 'file' | 'directory' | 'absent' | 'link' | 'touch';
-  src?: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  recurse?: boolean;
-  setype?: string;
-  restorecon?: boolean;
-}
 
 /** exit 0 (= "needs a change") when find reports a file not matching; find errors also say "go". */
 const FIND_MISMATCH = `
@@ -35,30 +22,33 @@ export function checkRemovable(path: string): string {
   return path;
 }
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
+    dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
+    name: { type: 'string', minLength: 1, description: 'Alias of path.' },
+    state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: mkdir -p; absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
+    src: { type: 'string', description: 'Target of the link (state=link).' },
+    mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, octal ('0750') or symbolic ('u+rwx,go-w')." },
+    owner: { type: 'string', description: 'Owner (user name or uid).' },
+    group: { type: 'string', description: 'Group (name or gid).' },
+    recurse: { type: 'boolean', default: false, description: 'Apply mode/owner/group/SELinux context to everything under a directory.' },
+    setype: { type: 'string', description: "SELinux type (chcon -t); '_default' restores the policy default (restorecon). Only when SELinux is enabled." },
+    restorecon: { type: 'boolean', description: 'Restore the policy default SELinux context (restorecon), when SELinux is enabled.' },
+  },
+  additionalProperties: false,
+  oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
+} as const;
+export type FileArgs = ArgsOf<typeof argsSchema>;
+
 export const fileModule: Module<FileArgs> = {
   name: 'file',
   aliases: ['ansible.builtin.file', 'ansible.legacy.file'],
   summary: 'Manage files, directories, links, permissions, ownership and SELinux contexts',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
-      dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
-      name: { type: 'string', minLength: 1, description: 'Alias of path.' },
-      state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: mkdir -p; absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
-      src: { type: 'string', description: 'Target of the link (state=link).' },
-      mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, octal ('0750') or symbolic ('u+rwx,go-w')." },
-      owner: { type: 'string', description: 'Owner (user name or uid).' },
-      group: { type: 'string', description: 'Group (name or gid).' },
-      recurse: { type: 'boolean', default: false, description: 'Apply mode/owner/group/SELinux context to everything under a directory.' },
-      setype: { type: 'string', description: "SELinux type (chcon -t); '_default' restores the policy default (restorecon). Only when SELinux is enabled." },
-      restorecon: { type: 'boolean', description: 'Restore the policy default SELinux context (restorecon), when SELinux is enabled.' },
-    },
-    additionalProperties: false,
-    oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
-  },
+  argsSchema,
   docs: `Makes a path be in a given state, idempotently: every change is guarded by a read-only
 check on the host, so a second run reports \`ok\` and --check mode answers faithfully.
 

@@ -1,16 +1,8 @@
+import type { ArgsOf } from './args.js';
 import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER } from '../model/step.js';
 import type { Module } from './module.js';
 import { SCHEMA, checkName, commandStep, script } from './steps.js';
-
-export interface PackageArgs {
-  name: string | string[];
-  version?: string;
-  state?: 'present' | 'absent' | 'latest';
-  allow_downgrade?: boolean;
-  manager?: 'auto' | 'apt' | 'dnf' | 'yum';
-  update_cache?: boolean;
-}
 
 export const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9.+~:_-]*$/;
 
@@ -125,28 +117,31 @@ export function packagePairs(args: PackageArgs): [string, string][] {
   });
 }
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    name: {
+      description: "Package name(s); 'name=version' pins an exact version (e.g. etcd-server=3.4.23-4+b4).",
+      oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+    },
+    version: { type: 'string', pattern: VERSION_RE.source, description: 'Exact version for every name that has none.' },
+    state: { enum: ['present', 'absent', 'latest'], default: 'present', description: 'present: installed (at the version, if given); absent: removed; latest: newest available.' },
+    allow_downgrade: { type: 'boolean', default: false, description: 'Allow installing an older version than the installed one.' },
+    manager: { enum: ['auto', 'apt', 'dnf', 'yum'], default: 'auto', description: 'Package manager; auto picks apt-get, dnf, then yum.' },
+    update_cache: { type: 'boolean', default: false, description: 'apt-get update / dnf makecache first.' },
+  },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+export type PackageArgs = ArgsOf<typeof argsSchema>;
+
 export const packageModule: Module<PackageArgs> = {
   name: 'package',
   aliases: ['ansible.builtin.package', 'apt', 'ansible.builtin.apt', 'dnf', 'ansible.builtin.dnf', 'yum', 'ansible.builtin.yum'],
   summary: 'Install, upgrade, downgrade or remove packages (apt, dnf, yum), verifying the result',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      name: {
-        description: "Package name(s); 'name=version' pins an exact version (e.g. etcd-server=3.4.23-4+b4).",
-        oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
-      },
-      version: { type: 'string', pattern: VERSION_RE.source, description: 'Exact version for every name that has none.' },
-      state: { enum: ['present', 'absent', 'latest'], default: 'present', description: 'present: installed (at the version, if given); absent: removed; latest: newest available.' },
-      allow_downgrade: { type: 'boolean', default: false, description: 'Allow installing an older version than the installed one.' },
-      manager: { enum: ['auto', 'apt', 'dnf', 'yum'], default: 'auto', description: 'Package manager; auto picks apt-get, dnf, then yum.' },
-      update_cache: { type: 'boolean', default: false, description: 'apt-get update / dnf makecache first.' },
-    },
-    required: ['name'],
-    additionalProperties: false,
-  },
+  argsSchema,
   docs: `Makes packages be installed at a given version, or removed. A read-only check runs first
 (also in --check mode, where it is the whole answer): \`dpkg-query\` / \`rpm -q\` compare the installed
 version with the asked one, and nothing runs when they match.

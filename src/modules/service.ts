@@ -1,16 +1,7 @@
+import type { ArgsOf } from './args.js';
 import type { Step } from '../model/step.js';
 import type { Module } from './module.js';
 import { NAME_RE, SCHEMA, checkName, commandStep, script } from './steps.js';
-
-export interface ServiceArgs {
-  name: string;
-  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
-  enabled?: boolean;
-  pattern?: string;
-  timeout?: number;
-  /** systemd: `systemctl daemon-reload` first (no-op without systemd). */
-  daemon_reload?: boolean;
-}
 
 /**
  * Shell functions that control one service, shared by the scripts that stop and start services
@@ -126,26 +117,29 @@ case $op in
 esac
 `;
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    name: { type: 'string', pattern: NAME_RE.source, description: 'Service name (unit or /etc/init.d script).' },
+    state: { enum: ['started', 'stopped', 'restarted', 'reloaded'], description: 'started/stopped are idempotent; restarted/reloaded always act.' },
+    enabled: { type: 'boolean', description: 'Start at boot (systemctl enable, update-rc.d, chkconfig).' },
+    pattern: { type: 'string', minLength: 1, description: 'Process name to wait for when stopping (default: the service name).' },
+    timeout: { type: 'integer', minimum: 1, default: 60, description: 'Seconds to wait for the service to come up or for its process to be gone.' },
+    daemon_reload: { type: 'boolean', description: 'systemd: `systemctl daemon-reload` before anything else (unit files or drop-ins changed); nothing without systemd.' },
+  },
+  required: ['name'],
+  additionalProperties: false,
+  anyOf: [{ required: ['state'] }, { required: ['enabled'] }, { required: ['daemon_reload'] }],
+} as const;
+export type ServiceArgs = ArgsOf<typeof argsSchema>;
+
 export const serviceModule: Module<ServiceArgs> = {
   name: 'service',
   aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'systemd', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'sysvinit', 'ansible.builtin.sysvinit'],
   summary: 'Start, stop, restart, reload, enable or disable a service (systemd or sysvinit)',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      name: { type: 'string', pattern: NAME_RE.source, description: 'Service name (unit or /etc/init.d script).' },
-      state: { enum: ['started', 'stopped', 'restarted', 'reloaded'], description: 'started/stopped are idempotent; restarted/reloaded always act.' },
-      enabled: { type: 'boolean', description: 'Start at boot (systemctl enable, update-rc.d, chkconfig).' },
-      pattern: { type: 'string', minLength: 1, description: 'Process name to wait for when stopping (default: the service name).' },
-      timeout: { type: 'integer', minimum: 1, default: 60, description: 'Seconds to wait for the service to come up or for its process to be gone.' },
-      daemon_reload: { type: 'boolean', description: 'systemd: `systemctl daemon-reload` before anything else (unit files or drop-ins changed); nothing without systemd.' },
-    },
-    required: ['name'],
-    additionalProperties: false,
-    anyOf: [{ required: ['state'] }, { required: ['enabled'] }, { required: ['daemon_reload'] }],
-  },
+  argsSchema,
   docs: `Controls a service with systemd when it runs the host (\`/run/systemd/system\` exists), else
 with \`service NAME ...\` or \`/etc/init.d/NAME\`.
 

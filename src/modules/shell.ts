@@ -1,17 +1,25 @@
+import type { ArgsOf } from './args.js';
 import { ValidationError } from '../errors.js';
 import type { Command } from '../model/command.js';
 import type { Module } from './module.js';
 import { createsRemovesGuard } from './command.js';
 import { SCHEMA, commandStep, exec } from './steps.js';
 
-export interface ShellArgs {
-  cmd: string;
-  chdir?: string;
-  creates?: string;
-  removes?: string;
-  executable?: string;
-  stdin?: string;
-}
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    cmd: { type: 'string', minLength: 1, description: 'The script, run by `sh -c` (or `executable -c`).' },
+    chdir: { type: 'string', description: 'Change into this directory first.' },
+    creates: { type: 'string', description: 'A path on the host; if it exists, the script does not run.' },
+    removes: { type: 'string', description: 'A path on the host; if it does not exist, the script does not run.' },
+    executable: { type: 'string', description: 'Shell to use instead of sh (e.g. /bin/bash).' },
+    stdin: { type: 'string', description: 'Text fed to the script on stdin.' },
+  },
+  required: ['cmd'],
+  additionalProperties: false,
+} as const;
+export type ShellArgs = ArgsOf<typeof argsSchema>;
 
 export const shellModule: Module<ShellArgs> = {
   name: 'shell',
@@ -20,20 +28,7 @@ export const shellModule: Module<ShellArgs> = {
   freeForm: 'cmd',
   shellArgs: ['cmd'],
   checkMode: false,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      cmd: { type: 'string', minLength: 1, description: 'The script, run by `sh -c` (or `executable -c`).' },
-      chdir: { type: 'string', description: 'Change into this directory first.' },
-      creates: { type: 'string', description: 'A path on the host; if it exists, the script does not run.' },
-      removes: { type: 'string', description: 'A path on the host; if it does not exist, the script does not run.' },
-      executable: { type: 'string', description: 'Shell to use instead of sh (e.g. /bin/bash).' },
-      stdin: { type: 'string', description: 'Text fed to the script on stdin.' },
-    },
-    required: ['cmd'],
-    additionalProperties: false,
-  },
+  argsSchema,
   docs: `Runs a script with \`sh -c\` on the host: pipes, redirections, globbing and variables work.
 
 Every value a template inserts into the script is shell-quoted, so a variable holding

@@ -1,3 +1,4 @@
+import type { ArgsOf } from './args.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -7,38 +8,33 @@ import { renderString } from '../template/render.js';
 import type { Module } from './module.js';
 import { SCHEMA, normMode, remotePath } from './steps.js';
 
-export interface TemplateArgs {
-  src: string;
-  dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-}
-
 /** Where a template file is looked for: templates/ beside the playbook, then beside the playbook. */
 export function templateCandidates(src: string, playbookDir: string): string[] {
   if (isAbsolute(src)) return [src];
   return [join(playbookDir, 'templates', src), join(playbookDir, src)];
 }
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    src: { type: 'string', minLength: 1, description: 'Template file: absolute, or under templates/ beside the playbook, or relative to the playbook.' },
+    dest: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
+    mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644'." },
+    owner: { type: 'string', description: 'Owner on the host.' },
+    group: { type: 'string', description: 'Group on the host.' },
+  },
+  required: ['src', 'dest'],
+  additionalProperties: false,
+} as const;
+export type TemplateArgs = ArgsOf<typeof argsSchema>;
+
 export const templateModule: Module<TemplateArgs> = {
   name: 'template',
   aliases: ['ansible.builtin.template', 'ansible.legacy.template'],
   summary: 'Render a template file on the workstation and copy the result to the host',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      src: { type: 'string', minLength: 1, description: 'Template file: absolute, or under templates/ beside the playbook, or relative to the playbook.' },
-      dest: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
-      mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644'." },
-      owner: { type: 'string', description: 'Owner on the host.' },
-      group: { type: 'string', description: 'Group on the host.' },
-    },
-    required: ['src', 'dest'],
-    additionalProperties: false,
-  },
+  argsSchema,
   docs: `Renders a file with the host's variables and copies the result like \`copy\` does (temporary
 name, sha256 check, rename; unchanged when the host already has the same content).
 

@@ -1,16 +1,7 @@
+import type { ArgsOf } from './args.js';
 import { ValidationError } from '../errors.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, script } from './steps.js';
-
-export interface WaitForArgs {
-  host?: string;
-  port?: number;
-  path?: string;
-  state?: 'started' | 'stopped' | 'drained' | 'present' | 'absent';
-  timeout?: number;
-  delay?: number;
-  sleep?: number;
-}
 
 /** $1 host $2 port $3 path $4 state $5 timeout $6 delay $7 sleep. Runs on the target host. */
 export const WAIT_FOR_SH = `
@@ -50,26 +41,29 @@ while :; do
 done
 `;
 
+const argsSchema = {
+  $schema: SCHEMA,
+  type: 'object',
+  properties: {
+    host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address to test, as seen from the host.' },
+    port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port.' },
+    path: { type: 'string', minLength: 1, description: 'File to wait for (instead of a port).' },
+    state: { enum: ['started', 'stopped', 'drained', 'present', 'absent'], default: 'started', description: 'started/present: open or exists; stopped/absent: closed or gone; drained: no established connections on the port.' },
+    timeout: { type: 'integer', minimum: 0, default: 300, description: 'Seconds before failing.' },
+    delay: { type: 'integer', minimum: 0, default: 0, description: 'Seconds to wait before the first check.' },
+    sleep: { type: 'integer', minimum: 1, default: 1, description: 'Seconds between checks.' },
+  },
+  additionalProperties: false,
+  oneOf: [{ required: ['port'] }, { required: ['path'] }],
+} as const;
+export type WaitForArgs = ArgsOf<typeof argsSchema>;
+
 export const waitForModule: Module<WaitForArgs> = {
   name: 'wait_for',
   aliases: ['ansible.builtin.wait_for', 'ansible.legacy.wait_for'],
   summary: 'Wait (on the host) for a TCP port to open, close or drain, or for a path to appear or vanish',
   checkMode: true,
-  argsSchema: {
-    $schema: SCHEMA,
-    type: 'object',
-    properties: {
-      host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address to test, as seen from the host.' },
-      port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port.' },
-      path: { type: 'string', minLength: 1, description: 'File to wait for (instead of a port).' },
-      state: { enum: ['started', 'stopped', 'drained', 'present', 'absent'], default: 'started', description: 'started/present: open or exists; stopped/absent: closed or gone; drained: no established connections on the port.' },
-      timeout: { type: 'integer', minimum: 0, default: 300, description: 'Seconds before failing.' },
-      delay: { type: 'integer', minimum: 0, default: 0, description: 'Seconds to wait before the first check.' },
-      sleep: { type: 'integer', minimum: 1, default: 1, description: 'Seconds between checks.' },
-    },
-    additionalProperties: false,
-    oneOf: [{ required: ['port'] }, { required: ['path'] }],
-  },
+  argsSchema,
   docs: `Polls on the host until a condition holds, or fails after \`timeout\` seconds with a message
 saying what it waited for. Read-only: also runs in --check mode, never reports \`changed\`.
 

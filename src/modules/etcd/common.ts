@@ -13,19 +13,10 @@ import type { PlanContext, StepOutcome } from '../module.js';
 import type { TaskResult } from '../../model/result.js';
 import { CHANGED_MARKER } from '../../model/step.js';
 import { lastJsonLine } from './json.js';
+import type { ArgsOf } from '../args.js';
 
-/** Args every etcd module that talks to the cluster accepts. */
-export interface EtcdConnArgs {
-  /** Client URL(s) to talk to; default: this host's member (or all members where a module needs them). */
-  endpoints?: string[] | string;
-  cacert?: string;
-  cert?: string;
-  key?: string;
-  /** Inventory group whose hosts are the members (default 'etcd'). */
-  group?: string;
-}
-
-export const connArgsSchema: Record<string, unknown> = {
+/** Args every etcd module that talks to the cluster accepts (spread into each module's properties). */
+export const connArgsSchema = {
   endpoints: {
     description: 'client URL(s); default: derived from the inventory (etcd_address, etcd_scheme, etcd_client_port) or facts',
     anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
@@ -34,12 +25,13 @@ export const connArgsSchema: Record<string, unknown> = {
   cert: { type: 'string', description: 'client certificate for etcdctl (default: etcd_client_cert_file / facts)' },
   key: { type: 'string', description: 'client key for etcdctl (default: etcd_client_key_file / facts)' },
   group: { type: 'string', description: "inventory group of the members (default 'etcd')" },
-};
+} as const;
+export type EtcdConnArgs = ArgsOf<{ properties: typeof connArgsSchema }>;
 
 /** Schema of a flag that may come from a template as text ("true"/"false"); read it with toBool. */
-export const flagArg = (description: string) => ({ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^(true|false|True|False|yes|no)$' }], description });
+export const flagArg = <D extends string>(description: D) => ({ anyOf: [{ type: 'boolean' }, { type: 'string', pattern: '^(true|false|True|False|yes|no)$' }], description }) as const;
 /** Schema of a whole number that may come from a template as text; read it with Number. */
-export const countArg = (description: string) => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }], description });
+export const countArg = <D extends string>(description: D) => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }], description }) as const;
 
 export interface MemberSpec {
   host: string;
@@ -212,7 +204,6 @@ etcd_pids() {
 etcd_running() { [ -n "$(etcd_pids)" ]; }
 section() { _n=$1; _e=$2; shift 2; _o=$("$@" 2>&1); _rc=$?; echo "#etcdplay $_n $_rc $_e"; printf '%s\n' "$_o"; }
 `;
-
 
 /** Printed by scripts when they changed something (CommandStep.changed = 'marker'). */
 export const MARK = CHANGED_MARKER;

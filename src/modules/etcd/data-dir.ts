@@ -4,18 +4,9 @@
  * puts a moved-aside dir back (a failed restore's dir is moved aside as `-failed-`), `action: find`
  * reports the newest backup and its record (read-only).
  */
+import type { ArgsOf } from '../args.js';
 import type { Module, PlanContext } from '../module.js';
 import { checkPath, dataDirOf, etcdFacts, instanceEnv, MARK, scriptResult, shScript } from './common.js';
-
-export interface EtcdDataMoveAsideArgs {
-  data_dir?: string;
-  wal_dir?: string;
-  action?: 'aside' | 'back' | 'find';
-  /** For back/find: the moved-aside dir, or 'latest' (default). */
-  backup?: string;
-  /** Suffix instead of the timestamp (aside). */
-  suffix?: string;
-}
 
 // $1 action, $2 data dir, $3 wal dir, $4 backup|latest, $5 suffix, $6 marker, $7 'run' when the
 // suffix is the run id (not given by the user)
@@ -73,6 +64,19 @@ back)
 esac
 `;
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    data_dir: { type: 'string' },
+    wal_dir: { type: 'string' },
+    action: { enum: ['aside', 'back', 'find'] },
+    backup: { type: 'string', description: 'For back/find: the moved-aside dir, or \'latest\' (default).' },
+    suffix: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'Suffix instead of the timestamp (aside).' },
+  },
+} as const;
+export type EtcdDataMoveAsideArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdDataMoveAsideModule: Module<EtcdDataMoveAsideArgs> = {
   name: 'etcd_data_move_aside',
   summary: 'move the etcd data dir aside (never delete) so a restore starts from an absent dir; or move it back',
@@ -86,17 +90,7 @@ moves with it. Afterwards the data dir does not exist. An absent data dir is "ok
 \`action: back\` moves a backup (\`backup\`, default the newest \`<dir>.etcdplay-*\`) back into
 place; whatever is at the data dir then is moved aside as \`<dir>.etcdplay-failed-<ts>\`.
 \`action: find\` only reports the newest backup and its record (\`data.record.packageVersion\`).`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      data_dir: { type: 'string' },
-      wal_dir: { type: 'string' },
-      action: { enum: ['aside', 'back', 'find'] },
-      backup: { type: 'string' },
-      suffix: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const d = dataDirOf(args, ctx);

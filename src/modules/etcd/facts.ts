@@ -2,18 +2,12 @@
  * etcd_facts: one read-only command that prints JSON (every section base64-encoded, so no output
  * can break the JSON), interpreted into `facts.etcd`.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { connArgsSchema, etcdctlEnv, instanceEnv, shScript, thisMember, toList, type EtcdConnArgs } from './common.js';
+import { connArgsSchema, etcdctlEnv, instanceEnv, shScript, thisMember, toList } from './common.js';
 import { memberConfig } from './config.js';
 import { parseEndpointHealth, parseEndpointStatus, parseMemberList, parseToolVersion, parseVersionEndpoint } from './parse.js';
-
-export interface EtcdFactsArgs extends EtcdConnArgs {
-  config_file?: string;
-  service?: string;
-  /** Also ask the cluster (status, members, health); default true. */
-  cluster?: boolean;
-}
 
 /**
  * Args: $1 config file ('' = search), $2 endpoint ('' = from config), $3 service name, $4 query cluster (1/0).
@@ -199,6 +193,18 @@ function safe<T>(f: () => T, dflt: T): T {
   }
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...connArgsSchema,
+    config_file: { type: 'string', description: 'config file to read (default: etcd_config_file, else the first of /etc/default/etcd, /etc/etcd/etcd.conf, /etc/sysconfig/etcd)' },
+    service: { type: 'string', description: 'service name (default etcd_service or etcd)' },
+    cluster: { type: 'boolean', description: 'also query the member (status, member list, health); default true' },
+  },
+} as const;
+export type EtcdFactsArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdFactsModule: Module<EtcdFactsArgs> = {
   name: 'etcd_facts',
   summary: "gather a member's etcd facts (versions, config, data dir, status, members) into facts.etcd",
@@ -213,16 +219,7 @@ The other etcd modules read these facts for defaults (data dir, TLS files, membe
 playbooks prefer \`register:\` and \`NAME.data.*\`: \`etcdplay plan\` can then tell which tasks
 depend on run-time values.
 Never changes anything; runs in --check mode.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...connArgsSchema,
-      config_file: { type: 'string', description: 'config file to read (default: etcd_config_file, else the first of /etc/default/etcd, /etc/etcd/etcd.conf, /etc/sysconfig/etcd)' },
-      service: { type: 'string', description: 'service name (default etcd_service or etcd)' },
-      cluster: { type: 'boolean', description: 'also query the member (status, member list, health); default true' },
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args: EtcdFactsArgs, ctx: PlanContext) {
     const cfg = args.config_file ?? (ctx.vars.etcd_config_file as string | undefined) ?? '';

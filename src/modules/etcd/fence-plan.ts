@@ -2,25 +2,36 @@
  * etcd_fence planning (pure): args > the fenced host's etcd_fence_* variables > defaults, and
  * the fence script's positional args.
  */
+import type { ArgsOf } from '../args.js';
 import { ValidationError } from '../../errors.js';
 import type { Vars } from '../../model/vars.js';
 import type { PlanContext } from '../module.js';
 import { checkName } from '../steps.js';
 import { checkPath, MARK } from './common.js';
 
-type List = string[] | string;
-export interface EtcdFenceArgs {
-  state: 'fenced' | 'unfenced';
-  /** Whose inventory variables (etcd_fence_*) apply: the host the task is delegated to. */
-  host?: string;
-  units?: List;
-  static_pods?: List;
-  restart_units?: List;
-  ready_command?: string;
-  gone_command?: string;
-  timeout?: number | string;
-  state_dir?: string;
-}
+const listSchema = <D extends string>(what: D) => ({
+  description: what,
+  anyOf: [{ type: 'array', items: { type: 'string', minLength: 1 } }, { type: 'string' }],
+}) as const;
+
+/** The args of etcd_fence (the module is fence.ts; the plan from them is here). */
+export const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['state'],
+  properties: {
+    state: { enum: ['fenced', 'unfenced'] },
+    host: { type: 'string', minLength: 1, description: 'whose etcd_fence_* variables apply (the delegate host); default the task host' },
+    units: listSchema('services that write to etcd (etcd_fence_units)'),
+    static_pods: listSchema('static pod manifests of writers (etcd_fence_static_pods)'),
+    restart_units: listSchema('restarted after unfence where present and running (etcd_fence_restart_units)'),
+    ready_command: { type: 'string', description: 'shell text polled after unfence until it exits 0 (etcd_fence_ready_command)' },
+    gone_command: { type: 'string', description: 'shell text, $1 = container name, exit 0 when a fenced static pod is gone (etcd_fence_gone_command)' },
+    timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds per wait (etcd_fence_timeout, default 120)' },
+    state_dir: { type: 'string', description: 'where the record and moved manifests go (etcd_fence_state_dir, default /var/lib/etcdplay/fence)' },
+  },
+} as const;
+export type EtcdFenceArgs = ArgsOf<typeof argsSchema>;
 
 export const DEFAULT_UNITS = ['kube-apiserver', 'atomic-openshift-master-api', 'origin-master-api'];
 export const DEFAULT_STATIC_PODS = ['/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/origin/node/pods/apiserver.yaml'];

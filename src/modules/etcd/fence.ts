@@ -10,7 +10,7 @@ import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { failedStep, scriptReason, shScript } from './common.js';
 import { lastJsonLine } from './json.js';
 import { FENCE_SH } from './fence-script.js';
-import { fencePlan, fenceScriptArgs, refusal, type EtcdFenceArgs, type FencePlan } from './fence-plan.js';
+import { argsSchema, fencePlan, fenceScriptArgs, refusal, type EtcdFenceArgs, type FencePlan } from './fence-plan.js';
 
 const words = (a: unknown): string[] => (Array.isArray(a) ? a.map(String) : []);
 
@@ -72,11 +72,6 @@ export function interpretFence(args: EtcdFenceArgs, results: StepOutcome[], ctx:
   return { changed: changed || wouldChange, failed: false, rc: 0, stdout, stderr, data, msg: describe(p, raw, args.state), ...(check ? { wouldChange } : {}) };
 }
 
-const listSchema = (what: string) => ({
-  description: what,
-  anyOf: [{ type: 'array', items: { type: 'string', minLength: 1 } }, { type: 'string' }],
-});
-
 export const etcdFenceModule: Module<EtcdFenceArgs> = {
   name: 'etcd_fence',
   summary: 'stop the etcd writers (API servers) of a control-plane host before the snapshot; start them again (recorded per run)',
@@ -129,22 +124,7 @@ record (nothing fenced by this run) it changes nothing and is ok.
 would be stopped, moved, started and restarted, and runs no wait. \`data\`: \`{host, state,
 stopped, moved, started, restarted, alreadyStopped, absent, otherRuns, ready, stateFile}\` (for unfenced,
 \`moved\` = manifests moved back; \`ready\` null when no ready command ran).`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['state'],
-    properties: {
-      state: { enum: ['fenced', 'unfenced'] },
-      host: { type: 'string', minLength: 1, description: 'whose etcd_fence_* variables apply (the delegate host); default the task host' },
-      units: listSchema('services that write to etcd (etcd_fence_units)'),
-      static_pods: listSchema('static pod manifests of writers (etcd_fence_static_pods)'),
-      restart_units: listSchema('restarted after unfence where present and running (etcd_fence_restart_units)'),
-      ready_command: { type: 'string', description: 'shell text polled after unfence until it exits 0 (etcd_fence_ready_command)' },
-      gone_command: { type: 'string', description: 'shell text, $1 = container name, exit 0 when a fenced static pod is gone (etcd_fence_gone_command)' },
-      timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds per wait (etcd_fence_timeout, default 120)' },
-      state_dir: { type: 'string', description: 'where the record and moved manifests go (etcd_fence_state_dir, default /var/lib/etcdplay/fence)' },
-    },
-  },
+  argsSchema,
   shellArgs: ['ready_command', 'gone_command'],
   checkMode: true,
   plan(args, ctx: PlanContext) {

@@ -2,10 +2,9 @@
  * etcd_move_leader: if this member leads, hand leadership to another started member
  * (`etcdctl move-leader`), so a rolling restart never takes the leader down first.
  */
+import type { ArgsOf } from '../args.js';
 import type { Module, PlanContext } from '../module.js';
-import { allEndpoints, connArgsSchema, etcdctlEnv, localEndpoints, MARK, scriptResult, shScript, type EtcdConnArgs } from './common.js';
-
-export type EtcdMoveLeaderArgs = EtcdConnArgs & { to?: string };
+import { allEndpoints, connArgsSchema, etcdctlEnv, localEndpoints, MARK, scriptResult, shScript } from './common.js';
 
 // $1 this member's endpoint, $2 all endpoints, $3 target member id (hex) or '', $4 marker.
 // `endpoint status` simple output: ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, ... (3.4 and 3.5)
@@ -23,13 +22,16 @@ echo "$MARK"
 printf '{"moved":true,"from":"%s","to":"%s"}\n' "$MYID" "$TO"
 `;
 
+const argsSchema = { type: 'object', additionalProperties: false, properties: { ...connArgsSchema, to: { type: 'string', pattern: '^[0-9a-f]+$' } } } as const;
+export type EtcdMoveLeaderArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdMoveLeaderModule: Module<EtcdMoveLeaderArgs> = {
   name: 'etcd_move_leader',
   summary: 'if this member is the leader, transfer leadership to another member (before restarting it)',
   docs: `Reads \`endpoint status\` of all members; when this host's member leads, runs \`etcdctl
 move-leader <id>\` against it, to \`to\` (hex member id) or the first other member that answered.
 Nothing happens when it does not lead. Used by etcd-patch-downgrade.yml before each stop.`,
-  argsSchema: { type: 'object', additionalProperties: false, properties: { ...connArgsSchema, to: { type: 'string', pattern: '^[0-9a-f]+$' } } },
+  argsSchema,
   checkMode: false,
   plan(args, ctx: PlanContext) {
     const me = localEndpoints({ ...args, endpoints: undefined }, ctx)[0]!;

@@ -7,22 +7,10 @@
  * which invoke-rc.d and deb-systemd-invoke honour, and removes it afterwards (only if it created
  * it). If etcd runs after the install although it was stopped before, it is stopped again.
  */
+import type { ArgsOf } from '../args.js';
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
 import { instanceEnv, MARK, scriptResult, shScript } from './common.js';
-
-export interface EtcdPackageArgs {
-  version: string;
-  packages?: string[];
-  manager?: 'auto' | 'apt' | 'dnf' | 'yum';
-  /** present: install; available: only check the version can be installed (read-only). */
-  state?: 'present' | 'available';
-  hold?: boolean;
-  /** Keep the package's maintainer scripts from starting etcd (policy-rc.d; default true). */
-  prevent_start?: boolean;
-  update_cache?: boolean;
-  service?: string;
-}
 
 // $1 manager, $2 version, $3 mode (present|available), $4 hold, $5 prevent_start, $6 update, $7 service, $8 marker, $9 packages (space separated, validated)
 const SCRIPT = String.raw`
@@ -105,6 +93,23 @@ printf '{"version":"%s","previous":"%s","binaryVersion":"%s","manager":"%s","cha
 const PKG_RE = /^[a-z0-9][a-z0-9.+-]*$/;
 const VER_RE = /^[0-9][A-Za-z0-9.+~:_-]*$/;
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: {
+    version: { type: 'string', minLength: 1 },
+    packages: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9.+-]*$' }, minItems: 1 },
+    manager: { enum: ['auto', 'apt', 'dnf', 'yum'] },
+    state: { enum: ['present', 'available'], description: 'present: install; available: only check the version can be installed (read-only).' },
+    hold: { type: 'boolean' },
+    prevent_start: { type: 'boolean', description: 'Keep the package\'s maintainer scripts from starting etcd (policy-rc.d; default true).' },
+    update_cache: { type: 'boolean' },
+    service: { type: 'string', pattern: '^[A-Za-z0-9@._-]+$' },
+  },
+} as const;
+export type EtcdPackageArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdPackageModule: Module<EtcdPackageArgs> = {
   name: 'etcd_package',
   summary: 'install an exact etcd version (downgrade allowed), verify it, optional hold; or check it is available',
@@ -122,21 +127,7 @@ temporary /usr/sbin/policy-rc.d answering 101 during the install, and an etcd th
 started anyway is stopped again. \`hold: true\` runs apt-mark hold (dnf/yum: versionlock delete +
 add). RPM hosts name the package \`etcd\`: set etcd_packages: [etcd].
 Packages default to etcd_packages or [etcd-server, etcd-client].`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['version'],
-    properties: {
-      version: { type: 'string', minLength: 1 },
-      packages: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9.+-]*$' }, minItems: 1 },
-      manager: { enum: ['auto', 'apt', 'dnf', 'yum'] },
-      state: { enum: ['present', 'available'] },
-      hold: { type: 'boolean' },
-      prevent_start: { type: 'boolean' },
-      update_cache: { type: 'boolean' },
-      service: { type: 'string', pattern: '^[A-Za-z0-9@._-]+$' },
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const version = String(args.version).trim();

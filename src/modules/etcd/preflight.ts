@@ -4,18 +4,12 @@
  * `endpoint health` per endpoint (simple format + exit code); everything is judged here, in
  * TypeScript, and every problem found is listed (none is hidden behind the first).
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import { toBool } from '../../template/expr.js';
-import { allEndpoints, clusterMembers, connArgsSchema, countArg, etcdctlEnv, flagArg, shScript, type EtcdConnArgs, type MemberSpec } from './common.js';
+import { allEndpoints, clusterMembers, connArgsSchema, countArg, etcdctlEnv, flagArg, shScript, type MemberSpec } from './common.js';
 import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, splitSections, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member, type Section } from './parse.js';
-
-export interface EtcdPreflightArgs extends EtcdConnArgs {
-  /** Largest accepted distance between a member's applied index and the leader's (default 1000). */
-  max_applied_lag?: number | string;
-  /** Compare the live member list with the inventory group (default true). */
-  check_membership?: boolean | string;
-}
 
 export const DEFAULT_MAX_APPLIED_LAG = 1000;
 
@@ -195,6 +189,17 @@ export function interpretPreflight(args: EtcdPreflightArgs, results: StepOutcome
   };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...connArgsSchema,
+    max_applied_lag: countArg(`largest accepted applied-index distance to the leader (default ${DEFAULT_MAX_APPLIED_LAG})`),
+    check_membership: flagArg('compare the live member list with the inventory group (default true)'),
+  },
+} as const;
+export type EtcdPreflightArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdPreflightModule: Module<EtcdPreflightArgs> = {
   name: 'etcd_preflight',
   summary: 'cluster gate before a change: every member healthy, one leader, no alarms, applied index close to the leader, membership = inventory',
@@ -218,15 +223,7 @@ having changed nothing, listing every problem, each naming the member:
 (live | inventory) and the verdict. \`data\`: rows (as etcd_status), table, leader (endpoint),
 leaderId (hex), members (live list, hex ids), alarms ({memberId, member, alarm}), health,
 maxLag, membership (text), refusals (strings), maxAppliedLag, checkMembership.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...connArgsSchema,
-      max_applied_lag: countArg(`largest accepted applied-index distance to the leader (default ${DEFAULT_MAX_APPLIED_LAG})`),
-      check_membership: flagArg('compare the live member list with the inventory group (default true)'),
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);

@@ -4,22 +4,15 @@
  * writes would be lost. `not_behind` (after a restore): no member is below the snapshot.
  * Read-only; the status is read exactly as etcd_status reads it.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
 import type { EndpointStatus } from './parse.js';
-import { allEndpoints, connArgsSchema, countArg, flagArg, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, countArg, flagArg } from './common.js';
 import { etcdStatusModule, interpretStatus } from './status.js';
 import { toBool } from '../../template/expr.js';
 
 export type RevisionGuardMode = 'unchanged' | 'not_behind';
-
-export interface EtcdRevisionGuardArgs extends EtcdConnArgs {
-  /** The snapshot's revision. */
-  revision: number | string;
-  mode?: RevisionGuardMode;
-  /** mode unchanged: accept writes made after the snapshot (they are lost); boolean or "true"/"false". */
-  allow_lost_writes?: boolean | string;
-}
 
 export interface RevisionVerdict {
   ok: boolean;
@@ -76,6 +69,19 @@ export function interpretRevisionGuard(args: EtcdRevisionGuardArgs, results: Ste
   return out;
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['revision'],
+  properties: {
+    ...connArgsSchema,
+    revision: countArg("the snapshot's revision"),
+    mode: { enum: ['unchanged', 'not_behind'], description: 'unchanged (default): nothing written since; not_behind: no member below' },
+    allow_lost_writes: flagArg('mode unchanged: succeed (with a warning and data.lost) when writes were made after the snapshot'),
+  },
+} as const;
+export type EtcdRevisionGuardArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdRevisionGuardModule: Module<EtcdRevisionGuardArgs> = {
   name: 'etcd_revision_guard',
   summary: "compare every member's revision with a snapshot's: nothing written since (before the stop) or nothing behind (after a restore)",
@@ -95,17 +101,7 @@ compares it with \`revision\` (the snapshot's, e.g. \`{{ snap.data.revision }}\`
 
 \`data\`: { revision, revisions: {endpoint: revision}, max, lost, mode } (+ allowedLoss).
 Read-only; use with run_once.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['revision'],
-    properties: {
-      ...connArgsSchema,
-      revision: countArg("the snapshot's revision"),
-      mode: { enum: ['unchanged', 'not_behind'], description: 'unchanged (default): nothing written since; not_behind: no member below' },
-      allow_lost_writes: flagArg('mode unchanged: succeed (with a warning and data.lost) when writes were made after the snapshot'),
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const mode = args.mode ?? 'unchanged';

@@ -5,20 +5,8 @@
  * signals ready once it has a quorum) or SysV init scripts.
  */
 import type { Module, PlanContext } from '../module.js';
-import { connArgsSchema, etcdctlEnv, instanceEnv, localEndpoints, MARK, scriptResult, shScript, thisMember, type EtcdConnArgs } from './common.js';
-
-export interface EtcdServiceArgs extends EtcdConnArgs {
-  state: 'started' | 'stopped' | 'restarted';
-  name?: string;
-  manager?: 'auto' | 'systemd' | 'sysv';
-  /** After start: 'health' (endpoint health answers; needs a quorum), 'listening' (client port open), 'none'. */
-  wait?: 'health' | 'listening' | 'none';
-  /** Seconds to wait (default 90). */
-  timeout?: number | string;
-  address?: string;
-  client_port?: number;
-  peer_port?: number;
-}
+import type { ArgsOf } from '../args.js';
+import { connArgsSchema, etcdctlEnv, instanceEnv, localEndpoints, MARK, scriptResult, shScript, thisMember } from './common.js';
 
 // $1 action, $2 service, $3 manager, $4 wait, $5 timeout s, $6 address, $7 client port, $8 peer port, $9 endpoint; then marker
 const SCRIPT = String.raw`
@@ -96,6 +84,24 @@ function portOf(url: string, dflt: number): number {
   return m ? Number(m[1]) : dflt;
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['state'],
+  properties: {
+    ...connArgsSchema,
+    state: { enum: ['started', 'stopped', 'restarted'] },
+    name: { type: 'string', pattern: '^[A-Za-z0-9@._-]+$' },
+    manager: { enum: ['auto', 'systemd', 'sysv'] },
+    wait: { enum: ['health', 'listening', 'none'] },
+    timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
+    address: { type: 'string' },
+    client_port: { type: 'integer', minimum: 1, maximum: 65535 },
+    peer_port: { type: 'integer', minimum: 1, maximum: 65535 },
+  },
+} as const;
+export type EtcdServiceArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdServiceModule: Module<EtcdServiceArgs> = {
   name: 'etcd_service',
   summary: 'start/stop/restart etcd and wait: until process gone and ports free, or until the member listens / is healthy',
@@ -107,22 +113,8 @@ member only reports ready once a quorum is up), then waits per \`wait\`: \`healt
 \`etcdctl endpoint health\` on the member, which needs a quorum: start all members in parallel),
 \`listening\`, or \`none\`. \`restarted\` = stop + start. Address and ports default to the
 inventory (etcd_address, etcd_client_port, etcd_peer_port). Changed only when it acted.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['state'],
-    properties: {
-      ...connArgsSchema,
-      state: { enum: ['started', 'stopped', 'restarted'] },
-      name: { type: 'string', pattern: '^[A-Za-z0-9@._-]+$' },
-      manager: { enum: ['auto', 'systemd', 'sysv'] },
-      wait: { enum: ['health', 'listening', 'none'] },
-      timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
-      address: { type: 'string' },
-      client_port: { type: 'integer', minimum: 1, maximum: 65535 },
-      peer_port: { type: 'integer', minimum: 1, maximum: 65535 },
-    },
-  },
+  argsSchema,
+
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const me = thisMember(ctx);

@@ -3,25 +3,12 @@
  * source host through the workstation (relay) or put from the workstation, then the sha256 is
  * verified on each member against the manifest (or the `sha256` arg).
  */
+import type { ArgsOf } from '../args.js';
 import { posix } from 'node:path';
 import { ValidationError } from '../../errors.js';
 import type { Step } from '../../model/step.js';
 import type { Module, PlanContext } from '../module.js';
 import { checkPath, memberHosts, scriptResult, shScript } from './common.js';
-
-export interface EtcdSnapshotDistributeArgs {
-  /** Path of the snapshot on `from_host` (its manifest is `<src>.json`). */
-  src?: string;
-  /** Inventory host holding the snapshot (default: the first host of the group). */
-  from_host?: string;
-  /** A snapshot file on the workstation instead (its manifest `<path>.json` is sent too when present). */
-  from_workstation?: string;
-  /** Destination on each member (default: same path as src). */
-  dest?: string;
-  /** Expected sha256 (default: the manifest's). */
-  sha256?: string;
-  group?: string;
-}
 
 // $1 dest, $2 expected sha256 or '' (then taken from $1.json)
 const VERIFY = String.raw`
@@ -43,6 +30,20 @@ function mkdirStep(dest: string): Step {
   return { kind: 'command', description: `create ${dir} (0700) if missing`, mutates: true, changed: 'never', onlyIf: { kind: 'exec', argv: ['sh', '-c', '! test -d "$1"', 'sh', dir] }, command: { kind: 'exec', argv: ['mkdir', '-p', '-m', '700', dir] } };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    src: { type: 'string', minLength: 1, description: 'Path of the snapshot on `from_host` (its manifest is `<src>.json`).' },
+    from_host: { type: 'string', minLength: 1, description: 'Inventory host holding the snapshot (default: the first host of the group).' },
+    from_workstation: { type: 'string', minLength: 1, description: 'A snapshot file on the workstation instead (its manifest `<path>.json` is sent too when present).' },
+    dest: { type: 'string', minLength: 1, description: 'Destination on each member (default: same path as src).' },
+    sha256: { type: 'string', pattern: '^([0-9a-f]{64})?$', description: 'Expected sha256 (default: the manifest\'s).' },
+    group: { type: 'string' },
+  },
+} as const;
+export type EtcdSnapshotDistributeArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdSnapshotDistributeModule: Module<EtcdSnapshotDistributeArgs> = {
   name: 'etcd_snapshot_distribute',
   summary: 'copy one snapshot (+ manifest) to every member and verify its sha256 there',
@@ -51,18 +52,7 @@ there in full), or puts \`from_workstation\` from the workstation, writing 0600 
 (default: the same path) and \`<dest>.json\` (the manifest). Then verifies sha256 on the member
 against \`sha256\` or the manifest; fails on any mismatch. On the source host itself (same path)
 only the verification runs.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      src: { type: 'string', minLength: 1 },
-      from_host: { type: 'string', minLength: 1 },
-      from_workstation: { type: 'string', minLength: 1 },
-      dest: { type: 'string', minLength: 1 },
-      sha256: { type: 'string', pattern: '^([0-9a-f]{64})?$' },
-      group: { type: 'string' },
-    },
-  },
+  argsSchema,
   checkMode: false,
   plan(args, ctx: PlanContext) {
     const steps: Step[] = [];

@@ -5,30 +5,10 @@
  * 3.4.23's etcdctl does not). Restored into `<dir>.etcdplay-restoring` and renamed into place,
  * then chown -R to the etcd user and restorecon when SELinux is enabled.
  */
+import type { ArgsOf } from '../args.js';
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
 import { checkPath, clusterMembers, dataDirOf, etcdFacts, instanceEnv, MARK, scriptResult, shScript, type MemberSpec } from './common.js';
-
-export interface EtcdSnapshotRestoreArgs {
-  snapshot: string;
-  data_dir?: string;
-  wal_dir?: string;
-  name?: string;
-  initial_cluster?: string;
-  /** Used as given; default: the cluster's token plus the run id (a new cluster identity). */
-  initial_cluster_token?: string;
-  /** Keep the cluster's token as it is (same member IDs as before the restore); default false. */
-  keep_cluster_token?: boolean;
-  initial_advertise_peer_urls?: string;
-  /** Revisions to add (default 1000000000; 0 = no bump). Only used when the tool supports it. */
-  bump_revision?: number;
-  owner?: string;
-  group?: string;
-  tool?: 'auto' | 'etcdutl' | 'etcdctl';
-  skip_hash_check?: boolean;
-  /** Inventory group of the members (default 'etcd'). */
-  members_group?: string;
-}
 
 // $1 snapshot $2 data dir $3 wal dir $4 name $5 initial cluster $6 token $7 peer urls $8 bump $9 owner; then group tool skip marker
 const SCRIPT = String.raw`
@@ -118,6 +98,29 @@ export function restoreMembers(args: EtcdSnapshotRestoreArgs, ctx: PlanContext):
   return { me: { name, peerUrl: peer }, initialCluster };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['snapshot'],
+  properties: {
+    snapshot: { type: 'string', minLength: 1 },
+    data_dir: { type: 'string' },
+    wal_dir: { type: 'string' },
+    name: { type: 'string' },
+    initial_cluster: { type: 'string' },
+    initial_cluster_token: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._:@<> -]+$', description: 'Used as given; default: the cluster\'s token plus the run id (a new cluster identity).' },
+    keep_cluster_token: { type: 'boolean', description: "keep the cluster's token (same member IDs as before); default: old token + '-etcdplay-' + run id" },
+    initial_advertise_peer_urls: { type: 'string' },
+    bump_revision: { type: 'integer', minimum: 0, description: 'Revisions to add (default 1000000000; 0 = no bump). Only used when the tool supports it.' },
+    owner: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$' },
+    group: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$' },
+    tool: { enum: ['auto', 'etcdutl', 'etcdctl'] },
+    skip_hash_check: { type: 'boolean' },
+    members_group: { type: 'string', description: 'Inventory group of the members (default \'etcd\').' },
+  },
+} as const;
+export type EtcdSnapshotRestoreArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdSnapshotRestoreModule: Module<EtcdSnapshotRestoreArgs> = {
   name: 'etcd_snapshot_restore',
   summary: "restore a snapshot into this member's data dir with the target version's tool (+ revision bump, ownership, SELinux labels)",
@@ -136,27 +139,7 @@ default 1000000000, 0 disables) are added only when the tool's --help lists them
 Restores into \`<dir>.etcdplay-restoring\`, renames into place, \`chmod 700\`, \`chown -R
 owner:group\` (default etcd_user or etcd), and \`restorecon -R\` when selinuxenabled says so
 (otherwise a no-op, reported as data.selinux = disabled).`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['snapshot'],
-    properties: {
-      snapshot: { type: 'string', minLength: 1 },
-      data_dir: { type: 'string' },
-      wal_dir: { type: 'string' },
-      name: { type: 'string' },
-      initial_cluster: { type: 'string' },
-      initial_cluster_token: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._:@<> -]+$' },
-      keep_cluster_token: { type: 'boolean', description: "keep the cluster's token (same member IDs as before); default: old token + '-etcdplay-' + run id" },
-      initial_advertise_peer_urls: { type: 'string' },
-      bump_revision: { type: 'integer', minimum: 0 },
-      owner: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$' },
-      group: { type: 'string', pattern: '^[a-z_][a-z0-9_-]*$' },
-      tool: { enum: ['auto', 'etcdutl', 'etcdctl'] },
-      skip_hash_check: { type: 'boolean' },
-      members_group: { type: 'string' },
-    },
-  },
+  argsSchema,
   checkMode: false,
   plan(args, ctx: PlanContext) {
     const snap = checkPath(args.snapshot, 'snapshot');

@@ -5,24 +5,14 @@
  * version, the package version, and a fingerprint of the data at the snapshot revision (user key
  * count, sha256 of `get "" --prefix --hex`, lease ids) for verifying a restore.
  */
+import type { ArgsOf } from '../args.js';
 import { ValidationError } from '../../errors.js';
 import type { Module, PlanContext } from '../module.js';
 import type { Next, PutStep, Step } from '../../model/step.js';
-import { allEndpoints, checkPath, clusterMembers, connArgsSchema, etcdctlEnv, scriptResult, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, checkPath, clusterMembers, connArgsSchema, etcdctlEnv, scriptResult, shScript } from './common.js';
 import { fingerprintStep } from './fingerprint.js';
 import { firstWord, parseEndpointStatus, parseSnapshotStatus, parseToolVersion, sectionMap, type EndpointStatus, type Section } from './parse.js';
 import { statusStep } from './status.js';
-
-export interface EtcdSnapshotSaveArgs extends EtcdConnArgs {
-  /** Directory for snapshots (default etcd_backup_dir or /var/backups/etcd). */
-  backup_dir?: string;
-  /** File name inside backup_dir (default etcd-snapshot-<UTC timestamp>.db). */
-  name?: string;
-  /** 'leader' (default), a member name from the inventory, or a client URL. */
-  member?: string;
-  /** Record the data fingerprint (key count, dump hash, leases) in the manifest (default true). */
-  fingerprint?: boolean;
-}
 
 // $1 source endpoint, $2 dir, $3 file name or ''. The atomic part on the host: the snapshot into
 // <file>.part, renamed into place (0600), `snapshot status` on a COPY; then what the manifest needs,
@@ -142,6 +132,19 @@ export function snapshotSource(rows: EndpointStatus[], selector: string, endpoin
   return row;
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...connArgsSchema,
+    backup_dir: { type: 'string', description: 'directory for snapshots (default etcd_backup_dir or /var/backups/etcd)' },
+    name: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'file name (default etcd-snapshot-<UTC timestamp>.db)' },
+    member: { type: 'string', description: "'leader' (default), an inventory member name, or a client URL" },
+    fingerprint: { type: 'boolean', description: 'record key count, dump hash and leases (default true)' },
+  },
+} as const;
+export type EtcdSnapshotSaveArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdSnapshotSaveModule: Module<EtcdSnapshotSaveArgs> = {
   name: 'etcd_snapshot_save',
   summary: 'snapshot the cluster (leader or a named member) into a 0600 file with a <file>.json manifest',
@@ -154,17 +157,7 @@ totalSize}, sourceEndpoint, sourceVersion (server version of the source member),
 keyCount, dumpSha256 (sha256 of \`get "" --prefix --hex\` at the snapshot revision) and lease ids.
 \`data\` is the manifest (\`data.file\`, \`data.sha256\`, \`data.revision\`, \`data.keyCount\`).
 Never overwrites an existing file. Run it once (run_once) on a member host.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...connArgsSchema,
-      backup_dir: { type: 'string', description: 'directory for snapshots (default etcd_backup_dir or /var/backups/etcd)' },
-      name: { type: 'string', pattern: '^[A-Za-z0-9._-]+$', description: 'file name (default etcd-snapshot-<UTC timestamp>.db)' },
-      member: { type: 'string', description: "'leader' (default), an inventory member name, or a client URL" },
-      fingerprint: { type: 'boolean', description: 'record key count, dump hash and leases (default true)' },
-    },
-  },
+  argsSchema,
   checkMode: false,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);

@@ -1,14 +1,10 @@
 /** etcd_status: the seed-003 status table for every member, and the rows as data. */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, connArgsSchema, etcdctlEnv, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, etcdctlEnv, shScript } from './common.js';
 import { parseEndpointStatus, statusTable } from './parse.js';
-
-export interface EtcdStatusArgs extends EtcdConnArgs {
-  /** Fail when a member does not answer (default true). */
-  require_all?: boolean;
-}
 
 // $1 endpoints (comma separated). Always exits 0 when at least one answered: the rows say who did not.
 const SCRIPT = String.raw`
@@ -45,6 +41,13 @@ export function interpretStatus(args: EtcdStatusArgs, results: StepOutcome[], en
   };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...connArgsSchema, require_all: { type: 'boolean', description: 'fail when a member does not answer (default true)' } },
+} as const;
+export type EtcdStatusArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdStatusModule: Module<EtcdStatusArgs> = {
   name: 'etcd_status',
   summary: 'endpoint status of every member as the familiar table (ENDPOINT ID VERSION DB SIZE IS LEADER RAFT TERM RAFT INDEX)',
@@ -53,11 +56,7 @@ group, default 'etcd', or \`endpoints\`) and prints the table of the manual proc
 holds one object per member (endpoint, id (hex), version, dbSize, isLeader, raftTerm, raftIndex,
 revision); \`data.leader\`, \`data.sameRaftIndex\`, \`data.sameRevision\`, \`data.revision\` (the highest), \`data.missing\`.
 Fails when a member does not answer unless \`require_all: false\`. Read-only; use with run_once.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { ...connArgsSchema, require_all: { type: 'boolean', description: 'fail when a member does not answer (default true)' } },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);

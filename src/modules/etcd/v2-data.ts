@@ -7,14 +7,11 @@
  * the current truth when it answers), else the newest `member/snap/*.snap` file of the data dir
  * (the v2 store is embedded there as JSON). Judged here, in TypeScript.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { connArgsSchema, dataDirOf, etcdctlEnv, localEndpoints, shScript, type EtcdConnArgs } from './common.js';
+import { connArgsSchema, dataDirOf, etcdctlEnv, localEndpoints, shScript } from './common.js';
 import { parseV2List, parseV2SnapPaths, parseV2WalOps, replayV2, splitSections, type Section } from './parse.js';
-
-export interface EtcdV2DataArgs extends EtcdConnArgs {
-  data_dir?: string;
-}
 
 // $1 this member's client URL, $2 its data dir. v2 etcdctl takes TLS from ETCDCTL_CA_FILE/
 // _CERT_FILE/_KEY_FILE: mapped from the v3 variables etcdctlEnv sets. The WAL is grepped for v2
@@ -97,6 +94,13 @@ export function interpretV2(results: StepOutcome[], endpoint: string, dataDir: s
   return { changed: false, failed: false, rc: 0, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg, data };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...connArgsSchema, data_dir: { type: 'string', description: 'data dir (default: etcd_data_dir, facts, /var/lib/etcd/default)' } },
+} as const;
+export type EtcdV2DataArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdV2DataModule: Module<EtcdV2DataArgs> = {
   name: 'etcd_v2_data',
   summary: 'refuse when the v2 store holds data (a v3 snapshot restore would drop it); read-only, per member',
@@ -114,11 +118,7 @@ where they were seen, and how to move them. Not seen: v2 keys removed by TTL exp
 when only the data dir is read (a false refusal, never a silent loss). \`data\`: source (api |
 data-dir | none), nodes, apiError, snapFile, walWrites, endpoint, dataDir.`,
 
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { ...connArgsSchema, data_dir: { type: 'string', description: 'data dir (default: etcd_data_dir, facts, /var/lib/etcd/default)' } },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const ep = localEndpoints(args, ctx)[0]!;

@@ -3,18 +3,13 @@
  * of `etcdctl get "" --prefix --hex` (keys and values only: independent of revisions, so it holds
  * across a --bump-revision restore and across 3.4/3.5 etcdctl), lease ids, revision floor.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { checkPath, connArgsSchema, etcdctlEnv, lastValue, localEndpoints, scriptReason, shScript, type EtcdConnArgs } from './common.js';
+import { checkPath, connArgsSchema, etcdctlEnv, lastValue, localEndpoints, scriptReason, shScript } from './common.js';
 import { fingerprintStep } from './fingerprint.js';
 import { parseEndpointStatus, sectionMap } from './parse.js';
-
-export interface EtcdVerifyDataArgs extends EtcdConnArgs {
-  manifest: string;
-  /** Check lease ids too (default true). */
-  leases?: boolean;
-}
 
 // $1 endpoint $2 manifest: the manifest and the member's status, one section each; the
 // fingerprint at the member's revision follows (fingerprint.ts), compared here in TypeScript.
@@ -66,6 +61,14 @@ export function compareWithManifest(out: Omit<Observed, 'endpoint' | 'manifest'>
   return problems;
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['manifest'],
+  properties: { ...connArgsSchema, manifest: { type: 'string', minLength: 1 }, leases: { type: 'boolean' } },
+} as const;
+export type EtcdVerifyDataArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdVerifyDataModule: Module<EtcdVerifyDataArgs> = {
   name: 'etcd_verify_data',
   summary: 'compare keys, values, leases and revision of the cluster with a snapshot manifest',
@@ -74,12 +77,7 @@ current data with it: user key count, sha256 of \`get "" --prefix --hex\` (key/v
 it is comparable across a revision bump and across etcdctl 3.4/3.5: verified), lease ids (unless
 \`leases: false\`), and the revision must not be lower. Writes made since the snapshot show up as
 differences: verify before clients reconnect. Read-only.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['manifest'],
-    properties: { ...connArgsSchema, manifest: { type: 'string', minLength: 1 }, leases: { type: 'boolean' } },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const ep = localEndpoints(args, ctx)[0]!;

@@ -4,28 +4,14 @@
  * playbook implements. `data` is the path; the step description shows it in `etcdplay plan`
  * when facts are known.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, flagArg, memberHosts, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, flagArg, memberHosts, shScript } from './common.js';
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
-import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
+import { planVersionPath, type VersionPathInput } from './version-path.js';
 import { toBool } from '../../template/expr.js';
-
-export interface EtcdVersionPathArgs extends EtcdConnArgs {
-  target: string;
-  prefer?: 'offline' | 'online';
-  method?: VersionPathInput['method'];
-  allow_multi_step?: boolean;
-  /** Plan a snapshot restore across minors that is not proven (e.g. 3.6 -> 3.5); boolean or "true"/"false". */
-  allow_unproven_restore?: boolean | string;
-  /** Methods the calling playbook implements; anything else fails with the reason. */
-  allowed_methods?: PathMethod[];
-  /** Ask the package manager which versions exist (default true). */
-  check_available?: boolean;
-  auth_enabled?: boolean;
-  package?: string;
-}
 
 const PLAYBOOK_FOR: Record<string, string> = {
   'snapshot-restore': 'etcd-downgrade.yml',
@@ -89,6 +75,25 @@ export function decidePath(args: EtcdVersionPathArgs, out: Record<string, any>, 
   return { ok, reason, path, members: status.map((s) => ({ endpoint: s.endpoint, version: s.version })) };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['target'],
+  properties: {
+    ...connArgsSchema,
+    target: { type: 'string', minLength: 1 },
+    prefer: { enum: ['offline', 'online'] },
+    method: { enum: ['patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api'] },
+    allow_multi_step: { type: 'boolean' },
+    allow_unproven_restore: flagArg('plan a snapshot restore across minors that is not proven (3.6 -> 3.5, 3.3 -> 3.2, ...); playbook variable etcd_allow_unproven_restore'),
+    allowed_methods: { type: 'array', items: { enum: ['none', 'patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api', 'multi-step'] }, description: 'Methods the calling playbook implements; anything else fails with the reason.' },
+    check_available: { type: 'boolean', description: 'Ask the package manager which versions exist (default true).' },
+    auth_enabled: { type: 'boolean' },
+    package: { type: 'string', pattern: '^[a-z0-9][a-z0-9.+-]*$' },
+  },
+} as const;
+export type EtcdVersionPathArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdVersionPathModule: Module<EtcdVersionPathArgs> = {
   name: 'etcd_version_path',
   summary: 'choose how to get every member from its version to the target (patch swap, snapshot restore, ...) or refuse with the reason',
@@ -104,23 +109,7 @@ exact etcd error: "cluster cannot be downgraded (current version: X is lower tha
 cluster version: Y)"). \`allowed_methods\` lists what the calling playbook implements. \`data\`:
 {ok, reason, path: {method, steps, next, summary, notes}, members}; also set as the fact
 \`etcd_version_path\`. Read-only.`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['target'],
-    properties: {
-      ...connArgsSchema,
-      target: { type: 'string', minLength: 1 },
-      prefer: { enum: ['offline', 'online'] },
-      method: { enum: ['patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api'] },
-      allow_multi_step: { type: 'boolean' },
-      allow_unproven_restore: flagArg('plan a snapshot restore across minors that is not proven (3.6 -> 3.5, 3.3 -> 3.2, ...); playbook variable etcd_allow_unproven_restore'),
-      allowed_methods: { type: 'array', items: { enum: ['none', 'patch-rolling', 'snapshot-restore', 'rolling-compatible', 'downgrade-api', 'multi-step'] } },
-      check_available: { type: 'boolean' },
-      auth_enabled: { type: 'boolean' },
-      package: { type: 'string', pattern: '^[a-z0-9][a-z0-9.+-]*$' },
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);

@@ -2,22 +2,13 @@
  * etcd_wait_healthy: retry until every member is healthy, runs the target version and reports the
  * same revision; then compare the user key count (and revision floor) with the snapshot manifest.
  */
+import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, checkPath, connArgsSchema, etcdctlEnv, shScript, type EtcdConnArgs } from './common.js';
+import { allEndpoints, checkPath, connArgsSchema, etcdctlEnv, shScript } from './common.js';
 import { lastJsonLine } from './json.js';
 import { parseEndpointHealth, parseEndpointStatus } from './parse.js';
 import { parseVersion, compareVersions } from './version.js';
-
-export interface EtcdWaitHealthyArgs extends EtcdConnArgs {
-  /** Every member must run this version (upstream, e.g. 3.4.23). */
-  version?: string;
-  /** Snapshot manifest on this host: key count must match, revision must not be lower. */
-  manifest?: string;
-  key_count?: number;
-  timeout?: number | string;
-  interval?: number;
-}
 
 // $1 endpoints $2 version or '' $3 manifest or '' $4 timeout s $5 interval s $6 number of endpoints
 const SCRIPT = String.raw`
@@ -74,6 +65,20 @@ export function judgeHealth(args: EtcdWaitHealthyArgs, out: Record<string, any>,
   };
 }
 
+const argsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...connArgsSchema,
+    version: { type: 'string', description: 'Every member must run this version (upstream, e.g. 3.4.23).' },
+    manifest: { type: 'string', description: 'Snapshot manifest on this host: key count must match, revision must not be lower.' },
+    key_count: { type: 'integer', minimum: 0 },
+    timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
+    interval: { type: 'number', exclusiveMinimum: 0 },
+  },
+} as const;
+export type EtcdWaitHealthyArgs = ArgsOf<typeof argsSchema>;
+
 export const etcdWaitHealthyModule: Module<EtcdWaitHealthyArgs> = {
   name: 'etcd_wait_healthy',
   summary: 'wait until all members are healthy on the target version with one revision; check key count against the snapshot',
@@ -83,18 +88,7 @@ healthy, all run \`version\` (if given) and all report the same revision. Then c
 (\`get "" --prefix --keys-only --limit 1\`, its count) and compares with \`key_count\` or the
 \`manifest\`'s keyCount; the revision must not be lower than the manifest's. Fails with every
 problem listed. Read-only; run it once (run_once).`,
-  argsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...connArgsSchema,
-      version: { type: 'string' },
-      manifest: { type: 'string' },
-      key_count: { type: 'integer', minimum: 0 },
-      timeout: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }], description: 'seconds' },
-      interval: { type: 'number', exclusiveMinimum: 0 },
-    },
-  },
+  argsSchema,
   checkMode: true,
   plan(args, ctx: PlanContext) {
     const eps = allEndpoints(args, ctx);
