@@ -98,19 +98,22 @@ exists() {
 export const SERVICE_SH = `
 op=$1; name=$2; pat=$3; timeout=$4
 ${SERVICE_FNS}
+missing() { echo "Could not find the requested service $name: no unit and no $initd/$name on this host" >&2; exit 1; }
+# A service that does not exist: the guards say "act" and the action fails, as Ansible does.
 case $op in
-  need-start) ! is_running ;;
-  need-stop) is_running || proc_alive ;;
-  need-enable) ! is_enabled ;;
-  need-disable) is_enabled ;;
+  need-start) ! exists || ! is_running ;;
+  need-stop) ! exists || is_running || proc_alive ;;
+  need-enable) ! exists || ! is_enabled ;;
+  need-disable) ! exists || is_enabled ;;
   status) if is_running; then echo running; else echo stopped; fi ;;
-  start) start ;;
-  stop) stop ;;
-  restart) restart ;;
+  start) exists || missing; start ;;
+  stop) exists || missing; stop ;;
+  restart) exists || missing; restart ;;
   reload)
+    exists || missing
     if is_running; then ctl reload || exit $?; else start; fi ;;
-  enable) set_enabled enable ;;
-  disable) set_enabled disable ;;
+  enable) exists || missing; set_enabled enable ;;
+  disable) exists || missing; set_enabled disable ;;
   need-daemon-reload) has_systemd ;;
   daemon-reload) systemctl daemon-reload ;;
   *) echo "unknown service operation $op" >&2; exit 2 ;;
@@ -136,7 +139,7 @@ export type ServiceArgs = ArgsOf<typeof argsSchema>;
 
 export const serviceModule: Module<ServiceArgs> = {
   name: 'service',
-  aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'systemd', 'ansible.builtin.systemd', 'ansible.builtin.systemd_service', 'sysvinit', 'ansible.builtin.sysvinit'],
+  aliases: ['ansible.builtin.service', 'ansible.legacy.service', 'systemd', 'ansible.builtin.systemd', 'systemd_service', 'ansible.builtin.systemd_service', 'sysvinit', 'ansible.builtin.sysvinit'],
   summary: 'Start, stop, restart, reload, enable or disable a service (systemd or sysvinit)',
   checkMode: true,
   argsSchema,

@@ -40,7 +40,10 @@ case $2 in
 esac
 `);
   chmodSync(join(dir, 'service'), 0o755);
-  env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };
+  // the init script that makes the service exist (ETCDPLAY_INIT_D); `service` runs it
+  writeFileSync(join(dir, 'fakesvc'), `#!/bin/sh\nexec "${dir}/service" fakesvc "$@"\n`);
+  chmodSync(join(dir, 'fakesvc'), 0o755);
+  env = { ...process.env, PATH: `${dir}:${process.env.PATH}`, ETCDPLAY_INIT_D: dir };
 });
 test.after.each(() => {
   const pid = pidOf();
@@ -52,6 +55,16 @@ const plan = (args: Record<string, unknown>) => serviceModule.plan({ name: 'fake
 const log = () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8').trim().split('\n') : []);
 
 if (!hasSystemd) {
+  test('a service that does not exist fails, whatever the state (as Ansible)', () => {
+    for (const state of ['stopped', 'started', 'restarted']) {
+      const r = runSteps(serviceModule.plan({ name: 'etcdplay-no-such-service', state, timeout: 5 } as never, ctx()), env);
+      const last = r[r.length - 1]!;
+      assert.is(last.status, 'ran', state);
+      assert.is.not(last.rc, 0, state);
+      assert.match(String(last.stderr), 'Could not find the requested service etcdplay-no-such-service', state);
+    }
+  });
+
   test('started: starts once, then the guard says nothing to do', () => {
     let r = runSteps(plan({ state: 'started' }), env);
     assert.is(r[0]!.status, 'ran');
