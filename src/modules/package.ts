@@ -103,7 +103,8 @@ echo ${CHANGED_MARKER}
 
 /** ['etcd-server=3.4.23-4+b4', 'etcd-client'] + version -> [[name, version|'']]. */
 export function packagePairs(args: PackageArgs): [string, string][] {
-  const names = Array.isArray(args.name) ? args.name : String(args.name).split(',').map((s) => s.trim()).filter(Boolean);
+  const given = args.name ?? args.pkg;
+  const names = Array.isArray(given) ? given : String(given ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new ValidationError('package: name is empty');
   return names.map((entry) => {
     const eq = entry.indexOf('=');
@@ -125,14 +126,18 @@ const argsSchema = {
       description: "Package name(s); 'name=version' pins an exact version (e.g. etcd-server=3.4.23-4+b4).",
       oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
     },
+    pkg: {
+      description: 'Alias of name (Ansible apt/yum/dnf).',
+      oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+    },
     version: { type: 'string', pattern: VERSION_RE.source, description: 'Exact version for every name that has none.' },
     state: { enum: ['present', 'absent', 'latest'], default: 'present', description: 'present: installed (at the version, if given); absent: removed; latest: newest available.' },
     allow_downgrade: { type: 'boolean', default: false, description: 'Allow installing an older version than the installed one.' },
     manager: { enum: ['auto', 'apt', 'dnf', 'yum'], default: 'auto', description: 'Package manager; auto picks apt-get, dnf, then yum.' },
     update_cache: { type: 'boolean', default: false, description: 'apt-get update / dnf makecache first.' },
   },
-  required: ['name'],
   additionalProperties: false,
+  oneOf: [{ required: ['name'] }, { required: ['pkg'] }],
 } as const;
 export type PackageArgs = ArgsOf<typeof argsSchema>;
 
