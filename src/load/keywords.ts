@@ -84,7 +84,6 @@ export const ANSIBLE_MODULE_HINTS: Record<string, string> = {
   replace: "write the whole file with 'template' or 'copy: content=...'",
   get_url: "use 'command' with curl (and creates=) or 'copy' from the workstation",
   uri: "use 'command' with curl, or the etcd modules for etcd's API",
-  stat: "use 'command: test -e PATH' with register and failed_when: false, then test the rc",
   raw: "use 'shell'",
   script: "copy the script with 'copy', then run it with 'command'",
   apt_key: "put the key and the repository file in place with 'copy', then use 'package'",
@@ -101,9 +100,6 @@ export const ANSIBLE_MODULE_HINTS: Record<string, string> = {
   add_host: 'put the host in the inventory',
   group_by: 'put the groups in the inventory',
   meta: 'handlers are flushed at the end of pre_tasks, tasks and post_tasks; other meta actions are not supported',
-  setup: "facts are gathered with 'gather_facts: true' on the play",
-  gather_facts: "facts are gathered with 'gather_facts: true' on the play",
   wait_for_connection: "use 'wait_for' on the host's port, or 'pause'",
-  systemd_service: "use 'service'",
   ping: "use 'command: true' to check that a host answers",
 };

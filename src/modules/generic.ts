@@ -13,6 +13,8 @@ import { debugModule } from './debug.js';
 import { setFactModule } from './set_fact.js';
 import { failModule } from './fail.js';
 import { pauseModule } from './pause.js';
+import { statModule } from './stat.js';
+import { setupModule } from './setup.js';
 
 /** The generic modules, in the order `etcdplay modules` lists them. */
 export const genericModules: Module<any>[] = [
@@ -22,6 +24,7 @@ export const genericModules: Module<any>[] = [
   fetchModule,
   templateModule,
   fileModule,
+  statModule,
   serviceModule,
   packageModule,
   waitForModule,
@@ -30,4 +33,5 @@ export const genericModules: Module<any>[] = [
   setFactModule,
   failModule,
   pauseModule,
+  setupModule,
 ];
