@@ -81,7 +81,6 @@ export const UNSUPPORTED_TASK: Record<string, string> = {
 export const ANSIBLE_MODULE_HINTS: Record<string, string> = {
   lineinfile: "etcdplay does not edit files line by line: write the whole file with 'template' or 'copy: content=...'",
   blockinfile: "write the whole file with 'template' or 'copy: content=...'",
-  replace: "write the whole file with 'template' or 'copy: content=...'",
   get_url: "use 'command' with curl (and creates=) or 'copy' from the workstation",
   uri: "use 'command' with curl, or the etcd modules for etcd's API",
   raw: "use 'shell'",

@@ -14,6 +14,7 @@ import { setFactModule } from './set_fact.js';
 import { failModule } from './fail.js';
 import { pauseModule } from './pause.js';
 import { statModule } from './stat.js';
+import { replaceModule } from './replace.js';
 import { setupModule } from './setup.js';
 
 /** The generic modules, in the order `etcdplay modules` lists them. */
@@ -25,6 +26,7 @@ export const genericModules: Module<any>[] = [
   templateModule,
   fileModule,
   statModule,
+  replaceModule,
   serviceModule,
   packageModule,
   waitForModule,
