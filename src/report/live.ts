@@ -7,6 +7,7 @@ import { makeChalk } from './color.js';
 import { failureMessage, isHandlerId, progressText, statusWord } from './format.js';
 import { banner, formatRecap } from './recap.js';
 import type { Reporter } from './reporter.js';
+import { Timing, taskTimeText, timingSummary, type TaskTime } from './timing.js';
 
 interface HostView {
   lastLine?: string;
@@ -35,6 +36,9 @@ export class LiveReporter implements Reporter {
   private readonly c: ChalkInstance;
   private readonly write: (text: string) => void;
   private check = false;
+  private readonly timing = new Timing();
+  /** Each task's time, once its end event arrived (the listr title shows it). */
+  private readonly timeDone = new Map<string, (t: TaskTime | undefined) => void>();
 
   constructor(private readonly opts: LiveOptions = {}) {
     this.c = makeChalk(!!opts.color);
@@ -86,11 +90,14 @@ export class LiveReporter implements Reporter {
         break;
       }
       case 'host.end': {
+        this.timing.hostEnd(e.taskId, e.host, e.durationMs);
         const v = this.hosts.get(key(e.taskId, e.host));
         v?.resolve({ status: e.status, result: e.result, runsOn: v.runsOn ?? (typeof e.result.runsOn === 'string' ? e.result.runsOn : undefined) });
         break;
       }
       case 'task.end':
+        this.timeDone.get(e.taskId)?.(this.timing.taskEnd(e.taskId));
+        this.timeDone.delete(e.taskId);
         for (const [k, v] of this.hosts) {
           if (k.startsWith(e.taskId + '\u0000')) {
             v.resolve(undefined);
@@ -108,6 +115,7 @@ export class LiveReporter implements Reporter {
         break;
       case 'run.end':
         this.text('\n' + formatRecap(e.recap, { color: this.opts.color }));
+        this.text(c.gray(timingSummary(e.durationMs, this.timing).join('\n')));
         if (e.interrupted) this.text(c.red('interrupted: the run stopped before finishing'));
         break;
       default:
@@ -126,6 +134,8 @@ export class LiveReporter implements Reporter {
 
   private startTask(taskId: string, name: string, hosts: string[], module: string | undefined): void {
     const c = this.c;
+    this.timing.taskStart(taskId, name);
+    const took = new Promise<TaskTime | undefined>((r) => this.timeDone.set(taskId, r));
     const views: HostView[] = [];
     const subtasks: ListrTask[] = hosts.map((host) => {
       let resolve!: HostView['resolve'];
@@ -177,7 +187,7 @@ export class LiveReporter implements Reporter {
           title,
           task: (_ctx, t) => {
             // Once every host is done, the title says how it went: TASK [x] ok=3 changed=2 failed=1
-            void Promise.all(views.map((v) => v.done)).then((ends) => {
+            void Promise.all([Promise.all(views.map((v) => v.done)), took]).then(([ends, time]) => {
               const counts = new Map<string, number>();
               for (const e of ends) {
                 const w = e ? (e.status === 'ignored' ? 'ignored' : e.status) : 'no result';
@@ -187,7 +197,7 @@ export class LiveReporter implements Reporter {
                 const text = `${w}=${n}`;
                 return w === 'changed' ? c.yellow(text) : w === 'ok' ? c.green(text) : w === 'skipped' ? c.cyan(text) : w === 'no result' ? text : c.red(text);
               });
-              t.title = `${title} ${parts.join(' ')}`;
+              t.title = `${title} ${parts.join(' ')}${time ? c.gray(` ${taskTimeText(time)}`) : ''}`;
             });
             // Many hosts: only failures stay listed under a finished task.
             const many = hosts.length > 8;

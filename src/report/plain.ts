@@ -6,6 +6,7 @@ import { makeChalk } from './color.js';
 import { failureMessage, isHandlerId, itemLabel, seconds, statusWord } from './format.js';
 import { banner, formatRecap } from './recap.js';
 import type { Reporter } from './reporter.js';
+import { Timing, taskTimeText, timingSummary } from './timing.js';
 
 export interface PlainOptions {
   color?: boolean;
@@ -26,6 +27,7 @@ export class PlainReporter implements Reporter {
   private readonly tasks = new Map<string, { name: string; module?: string }>();
   private readonly runsOn = new Map<string, string>();
   private check = false;
+  private readonly timing = new Timing();
 
   constructor(private readonly opts: PlainOptions = {}) {
     this.c = makeChalk(!!opts.color);
@@ -51,6 +53,7 @@ export class PlainReporter implements Reporter {
         break;
       case 'task.start':
         this.tasks.set(e.taskId, { name: e.name, module: e.module });
+        this.timing.taskStart(e.taskId, e.name);
         this.line();
         this.line(banner(`${isHandlerId(e.taskId) ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]`));
         break;
@@ -63,8 +66,14 @@ export class PlainReporter implements Reporter {
       case 'host.progress':
         break;
       case 'host.end':
+        this.timing.hostEnd(e.taskId, e.host, e.durationMs);
         this.hostEnd(e.taskId, e.host, e.status, e.result, e.durationMs);
         break;
+      case 'task.end': {
+        const t = this.timing.taskEnd(e.taskId);
+        if (t && t.hosts) this.line(c.gray(`  ${taskTimeText(t)}`));
+        break;
+      }
       case 'handler.notify':
         if (this.opts.verbose) this.line(c.gray(`NOTIFIED HANDLER ${e.handler} for ${e.host}`));
         break;
@@ -77,6 +86,7 @@ export class PlainReporter implements Reporter {
       case 'run.end':
         this.line();
         this.line(formatRecap(e.recap, { color: this.opts.color }));
+        for (const l of timingSummary(e.durationMs, this.timing)) this.line(c.gray(l));
         if (e.interrupted) this.line(c.red('interrupted: the run stopped before finishing'));
         break;
       default:
