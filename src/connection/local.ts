@@ -1,10 +1,12 @@
 /**
  * The workstation itself as a host (`ansible_connection: local`). A command channel is a child
- * process (`sh -c`, its own process group); exec, put, get and become are ChannelConnection's,
+ * process (the user's shell `-c`, like sshd; its own process group); exec, put, get and become are ChannelConnection's,
  * the same code the ssh connection runs.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { basename } from 'node:path';
 import { UnreachableError } from '../errors.js';
 import { ChannelConnection, type ChannelConnectionOptions } from './base.js';
 import type { ExitStatus, RawChannel } from './channel.js';
@@ -13,6 +15,8 @@ export type LocalConnectionOptions = ChannelConnectionOptions;
 
 export class LocalConnection extends ChannelConnection {
   readonly loginUser: string | undefined = currentUser();
+  /** What sshd would run a command with: the user's shell (when a POSIX one), else /bin/sh. */
+  readonly shell: string = loginShell();
 
   constructor(host: string, opts: LocalConnectionOptions = {}) {
     super(host, opts);
@@ -26,7 +30,8 @@ export class LocalConnection extends ChannelConnection {
     let child;
     try {
       // detached: its own process group, which the pid line names (see channel.ts).
-      child = spawn('sh', ['-c', text], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      // argv[0] the shell's base name, as sshd sets it (it shows in the shell's error messages).
+      child = spawn(this.shell, ['-c', text], { argv0: basename(this.shell), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (err) {
       throw new UnreachableError(this.host, `cannot start a local process: ${(err as Error).message}`);
     }
@@ -50,6 +55,21 @@ export class LocalConnection extends ChannelConnection {
       },
     };
   }
+}
+
+const POSIX_SHELLS = new Set(['sh', 'bash', 'dash', 'ksh', 'mksh', 'zsh', 'ash']);
+
+/**
+ * The user's shell from the passwd database, as sshd uses it for an exec: the same command gives
+ * the same result over ssh and locally (bash, for example, execs the last command of `-c` where
+ * dash forks it, which shows in how a signal is reported, and words its errors differently).
+ */
+function loginShell(): string {
+  try {
+    const shell = userInfo().shell;
+    if (shell && POSIX_SHELLS.has(shell.slice(shell.lastIndexOf('/') + 1)) && existsSync(shell)) return shell;
+  } catch { /* no passwd entry */ }
+  return '/bin/sh';
 }
 
 /** The user this process runs as (root for uid 0). */

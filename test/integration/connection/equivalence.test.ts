@@ -182,12 +182,12 @@ test('put: with become the file belongs to the become user; failures leave nothi
     const mine = join(dir, 'mine');
     await conn.put(Readable.from([Buffer.from('x')]), 1, mine, { become: nobody });
     const errors: Outcome[] = [];
-    for (const p of [
-      conn.put(Readable.from([Buffer.from('x')]), 1, join(dir, 'no', 'such', 'f')),
-      conn.put(Readable.from([Buffer.from('new')]), 3, mine, { expectSha256: 'f'.repeat(64) }),
-      conn.put(new Readable({ read() { this.destroy(new Error('disk on fire')); } }), 10, join(dir, 'broken')),
+    for (const put of [
+      () => conn.put(Readable.from([Buffer.from('x')]), 1, join(dir, 'no', 'such', 'f')),
+      () => conn.put(Readable.from([Buffer.from('new')]), 3, mine, { expectSha256: 'f'.repeat(64) }),
+      () => conn.put(new Readable({ read() { this.destroy(new Error('disk on fire')); } }), 10, join(dir, 'broken')),
     ]) {
-      try { await p; errors.push({ ok: true }); } catch (err) { errors.push(noTemp(errorOf(err))); }
+      try { await put(); errors.push({ ok: true }); } catch (err) { errors.push(noTemp(errorOf(err))); }
     }
     const left = await conn.exec({ kind: 'exec', argv: ['ls', '-A', dir] });
     return { mine: fileOf(mine), errors, left: left.stdout };
