@@ -17,6 +17,15 @@ export interface BecomeMarker {
   ready: string;
 }
 
+/**
+ * Does becoming `user` need sudo? Not when commands already run as that user (the ssh login user,
+ * the local user): that also works on hosts without sudo.
+ */
+export function becomeNeeded(loginUser: string | undefined, user: string): boolean {
+  if (loginUser === undefined) return true;
+  return !(user === loginUser || (loginUser === 'root' && user === '0'));
+}
+
 export function wrapBecome(text: string, spec: BecomeSpec): { text: string; marker: BecomeMarker } {
   const token = randomBytes(8).toString('hex');
   const marker = { prompt: `[etcdplay-sudo-${token}] password:`, ready: `etcdplay-sudo-ok-${token}` };

@@ -45,7 +45,13 @@ export function isLocalHost(host: string, vars: Vars): boolean {
 
 /** A connection for `host`, not yet opened (the first exec/put/get connects). */
 export function createConnection(host: string, vars: Vars, opts: ConnectOptions): Connection {
-  if (isLocalHost(host, vars)) return new LocalConnection(host);
+  const becomePassword = str(vars['ansible_become_password']) ?? str(vars['ansible_become_pass']) ?? opts.becomePassword;
+  const common = {
+    ...(becomePassword !== undefined ? { becomePassword } : {}),
+    ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),
+    ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+  };
+  if (isLocalHost(host, vars)) return new LocalConnection(host, common);
   const target = resolveSshTarget(host, vars, {
     hostKeyChecking: opts.hostKeyChecking,
     ...(opts.hostKeyCheckingExplicit ? { hostKeyCheckingExplicit: true } : {}),
@@ -54,12 +60,9 @@ export function createConnection(host: string, vars: Vars, opts: ConnectOptions)
     ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),
     ...(opts.sshConfigFile !== undefined ? { sshConfigFile: opts.sshConfigFile } : {}),
   });
-  const becomePassword = str(vars['ansible_become_password']) ?? str(vars['ansible_become_pass']) ?? opts.becomePassword;
   return new SshConnection(host, target, {
-    ...(becomePassword !== undefined ? { becomePassword } : {}),
-    ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),
+    ...common,
     ...(opts.promptPassphrase ? { promptPassphrase: opts.promptPassphrase } : {}),
-    ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
   });
 }
 

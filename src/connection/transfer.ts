@@ -1,6 +1,6 @@
 /**
- * Streaming transfers over exec channels (`cat > tmp` / `cat file`), faster than ssh2's SFTP here
- * (docs/connection.md). put: the data goes to `.<name>.etcdplay-<random>` in the destination's
+ * Streaming transfers over command channels (`cat > tmp` / `cat file`), the same for ssh and local
+ * connections; over ssh faster than ssh2's SFTP (docs/connection.md). put: the data goes to `.<name>.etcdplay-<random>` in the destination's
  * directory; the far side's sha256 of the temp file must equal the reference (`expectSha256`,
  * else our hash of the stream) before mode/owner/group are applied and the temp file is renamed
  * over the destination. A local file (FileSource) is read with reused buffers. Any failure or
@@ -10,23 +10,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ClientChannel } from 'ssh2';
 import { CommandFailedError } from '../errors.js';
 import { shQuote } from '../shell/quote.js';
 import type { TransferOptions, TransferOutcome } from './connection.js';
 import type { BecomeSpec } from './become.js';
+import { runCommand, startCommand, type ChannelTransport } from './channel.js';
 import { isFileSource, pumpFile, type FileSource } from './fileread.js';
 import { abortError } from './limiter.js';
-import type { SshConnection } from './ssh.js';
 
 /** The temp name used while writing `dest`. */
 export function tempNameFor(dest: string): string {
   return posix.join(posix.dirname(dest), `.${posix.basename(dest)}.etcdplay-${randomBytes(6).toString('hex')}`);
-}
-
-function becomeOf(opts: TransferOptions): BecomeSpec | undefined {
-  if (!opts.become) return undefined;
-  return { user: opts.become.user, ...(opts.becomePassword !== undefined ? { password: opts.becomePassword } : {}) };
 }
 
 /** Hashes and counts what flows through. */
@@ -48,8 +42,8 @@ class HashCounter extends Transform {
   }
 }
 
-/** Writes into an ssh2 channel with backpressure, without ending or destroying it (we do that ourselves). */
-function channelWriter(ch: ClientChannel): Writable {
+/** Writes into a command's stdin with backpressure, without ending or destroying it (we do that ourselves). */
+function channelWriter(ch: Writable): Writable {
   let closed = false;
   let pending: ((err?: Error) => void) | undefined;
   ch.once('close', () => {
@@ -121,11 +115,9 @@ async function within<T>(p: Promise<T>, ms: number, onTimeout: () => void): Prom
   }
 }
 
-async function removeTemp(conn: SshConnection, tmp: string, become: BecomeSpec | undefined): Promise<void> {
+async function removeTemp(t: ChannelTransport, tmp: string, become: BecomeSpec | undefined): Promise<void> {
   try {
-    const rm = await conn.openCommand(`rm -f -- ${shQuote(tmp)}`, become ? { become } : {});
-    rm.ready.then(() => rm.channel.end(), () => undefined);
-    await rm.done;
+    await runCommand(t, `rm -f -- ${shQuote(tmp)}`, become ? { become } : {});
   } catch {
     /* best effort: the connection may be gone */
   }
@@ -138,8 +130,8 @@ async function removeTemp(conn: SshConnection, tmp: string, become: BecomeSpec |
 export const SHA256_STDIN = '{ if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum; fi; }';
 const SHA_LINE = /^([0-9a-f]{64})\s+(?:-|\*stdin)\s*$/m;
 
-/** Resolves once ssh2 has taken `chunk` (copied into packets): the caller may reuse the buffer. */
-function writeChunk(ch: ClientChannel, chunk: Buffer): Promise<void> {
+/** Resolves once the transport has taken `chunk` (ssh2: copied into packets): the caller may reuse the buffer. */
+function writeChunk(ch: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const onClose = () => reject(new Error('the channel closed before all data was written'));
     ch.once('close', onClose);
@@ -151,69 +143,69 @@ function writeChunk(ch: ClientChannel, chunk: Buffer): Promise<void> {
 }
 
 /** A local file straight into the channel with reused buffers (fileread.ts). */
-async function sendFile(file: FileSource, ch: ClientChannel, counter: HashCounter, signal?: AbortSignal): Promise<void> {
+async function sendFile(file: FileSource, ch: Writable, counter: HashCounter, signal?: AbortSignal): Promise<void> {
   await pumpFile(file.path, (chunk) => {
     counter.add(chunk);
     return writeChunk(ch, chunk);
   }, signal);
 }
 
-export async function putViaExec(conn: SshConnection, source: Readable | FileSource, size: number, dest: string, opts: TransferOptions = {}): Promise<TransferOutcome> {
+/** put: `become` is opts.become with its password resolved (ChannelConnection). */
+export async function putFile(t: ChannelTransport, source: Readable | FileSource, size: number, dest: string, opts: TransferOptions, become: BecomeSpec | undefined): Promise<TransferOutcome> {
   // A reference that fails while we still set up is reported where it is awaited, not as unhandled.
   const reference = opts.expectSha256;
   if (reference !== undefined && typeof reference !== 'string') Promise.resolve(reference).catch(() => undefined);
   if (opts.signal?.aborted) throw abortError(opts.signal);
-  const become = becomeOf(opts);
   const tmp = tempNameFor(dest);
   const qt = shQuote(tmp);
   // The umask before we tighten it decides the mode of a new file when none is asked for.
   const script = `u=$(umask); umask 077; cat > ${qt} && ${SHA256_STDIN} < ${qt} && echo "umask $u"`;
-  const cmd = await conn.openCommand(script, become ? { become } : {});
+  const cmd = await startCommand(t, script, become ? { become } : {});
   // A reference hash (the source's, known or still being computed) makes hashing the stream
   // redundant: the far side's hash of what it wrote must equal it.
   const counter = new HashCounter((n) => opts.onProgress?.(n, size), reference === undefined);
   let streamError: Error | undefined;
   try {
     await cmd.ready;
-    if (isFileSource(source)) await sendFile(source, cmd.channel, counter, opts.signal);
-    else await pipeline(source, counter, channelWriter(cmd.channel), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
+    if (isFileSource(source)) await sendFile(source, cmd.stdin, counter, opts.signal);
+    else await pipeline(source, counter, channelWriter(cmd.stdin), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
   } catch (err) {
     streamError = opts.signal?.aborted ? abortError(opts.signal) : (err as Error);
   }
   // EOF lets `cat` finish; wait for it to exit so nothing writes the temp file after we remove it.
-  cmd.channel.end();
-  const res = await within(cmd.done.catch((e: Error) => e), streamError ? 10_000 : 24 * 3600_000, () => cmd.channel.close());
+  cmd.stdin.end();
+  const res = await within(cmd.done.catch((e: Error) => e), streamError ? 10_000 : 24 * 3600_000, () => cmd.close());
   try {
     if (streamError) throw streamError;
     if (res instanceof Error || res === undefined) throw res ?? new Error('the write command did not finish');
     if (res.rc !== 0) {
-      throw new CommandFailedError(conn.host, res.rc, `writing ${tmp} failed: ${lastLine(res.stderr)}`, res.stdout, res.stderr);
+      throw new CommandFailedError(t.host, res.rc, `writing ${dest} failed: ${lastLine(res.stderr)}`, res.stdout, res.stderr);
     }
     const remote = SHA_LINE.exec(res.stdout)?.[1];
     if (reference === undefined) {
       const local = counter.hash.digest('hex');
       if (remote !== local) {
-        throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
+        throw new CommandFailedError(t.host, 1, `sha256 mismatch writing ${dest}: sent ${local}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
       }
     } else {
       const want = await reference;
       if (remote !== want) {
-        throw new CommandFailedError(conn.host, 1, `sha256 mismatch writing ${dest}: expected ${want}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
+        throw new CommandFailedError(t.host, 1, `sha256 mismatch writing ${dest}: expected ${want}, far side has ${remote ?? '(none)'}`, res.stdout, res.stderr);
       }
     }
     if (opts.signal?.aborted) throw abortError(opts.signal);
     const um = /^umask (0?[0-7]{1,4})$/m.exec(res.stdout)?.[1];
     const defaultMode = ((0o666 & ~parseInt(um ?? '022', 8)) >>> 0).toString(8).padStart(4, '0');
-    await finish(conn, tmp, dest, opts, become, defaultMode);
+    await install(t, tmp, dest, opts, become, defaultMode);
     return { bytes: counter.bytes, sha256: remote! };
   } catch (err) {
-    await removeTemp(conn, tmp, become);
+    await removeTemp(t, tmp, become);
     throw err;
   }
 }
 
 /** chown/chgrp, chmod, then `mv -f` over the destination; the temp file is removed on failure. */
-async function finish(conn: SshConnection, tmp: string, dest: string, opts: TransferOptions, become: BecomeSpec | undefined, defaultMode: string): Promise<void> {
+async function install(conn: ChannelTransport, tmp: string, dest: string, opts: TransferOptions, become: BecomeSpec | undefined, defaultMode: string): Promise<void> {
   const t = shQuote(tmp);
   const d = shQuote(dest);
   const steps: string[] = [];
@@ -228,20 +220,17 @@ async function finish(conn: SshConnection, tmp: string, dest: string, opts: Tran
   else steps.push(`if [ -e ${d} ]; then chmod --reference=${d} ${t}; else chmod ${defaultMode} ${t}; fi`);
   steps.push(`mv -f -- ${t} ${d}`);
   const script = `{ ${steps.join(' && ')}; } || { rc=$?; rm -f -- ${t}; exit $rc; }`;
-  const cmd = await conn.openCommand(script, become ? { become } : {});
-  cmd.ready.then(() => cmd.channel.end(), () => undefined);
-  const r = await cmd.done;
+  const r = await runCommand(conn, script, become ? { become } : {});
   if (r.rc !== 0) throw new CommandFailedError(conn.host, r.rc, `installing ${dest} failed: ${lastLine(r.stderr)}`, r.stdout, r.stderr);
 }
 
-export async function getViaExec(conn: SshConnection, src: string, sink: Writable, opts: TransferOptions = {}): Promise<TransferOutcome> {
+export async function getFile(t: ChannelTransport, src: string, sink: Writable, opts: TransferOptions, become: BecomeSpec | undefined): Promise<TransferOutcome> {
   if (opts.signal?.aborted) throw abortError(opts.signal);
-  const become = becomeOf(opts);
   const s = shQuote(src);
   // Size first (for progress), then the bytes, then the far side's own hash of the file.
   const script = `stat -L -c 'etcdplay-size %s' -- ${s} >&2 && cat -- ${s} && ${SHA256_STDIN} < ${s} >&2`;
   let total = 0;
-  const cmd = await conn.openCommand(script, {
+  const cmd = await startCommand(t, script, {
     ...(become ? { become } : {}),
     streamStdout: true,
     onStderr: (chunk) => {
@@ -249,21 +238,21 @@ export async function getViaExec(conn: SshConnection, src: string, sink: Writabl
       if (m) total = Number(m[1]);
     },
   });
-  cmd.ready.then(() => cmd.channel.end(), () => undefined);
+  cmd.ready.then(() => cmd.stdin.end(), () => undefined);
   const counter = new HashCounter((n) => opts.onProgress?.(n, total));
   try {
     try {
-      await pipeline(cmd.channel, counter, sinkWriter(sink), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
+      await pipeline(cmd.stdout, counter, sinkWriter(sink), ...(opts.signal ? [{ signal: opts.signal }] as const : []));
     } catch (err) {
-      cmd.channel.close();
+      cmd.close();
       await within(cmd.done.catch(() => undefined), 5000, () => undefined);
       throw opts.signal?.aborted ? abortError(opts.signal) : err;
     }
     const r = await cmd.done;
-    if (r.rc !== 0) throw new CommandFailedError(conn.host, r.rc, `reading ${src} failed: ${lastLine(r.stderr)}`, '', r.stderr);
+    if (r.rc !== 0) throw new CommandFailedError(t.host, r.rc, `reading ${src} failed: cannot read it: ${lastLine(r.stderr)}`, '', r.stderr);
     const remote = SHA_LINE.exec(r.stderr)?.[1];
     const local = counter.hash.digest('hex');
-    if (remote !== local) throw new CommandFailedError(conn.host, 1, `sha256 mismatch reading ${src}: far side has ${remote ?? '(none)'}, received ${local}`, '', r.stderr);
+    if (remote !== local) throw new CommandFailedError(t.host, 1, `sha256 mismatch reading ${src}: far side has ${remote ?? '(none)'}, received ${local}`, '', r.stderr);
     await new Promise<void>((resolve, reject) => {
       sink.once('error', reject);
       sink.end(() => { sink.off('error', reject); resolve(); });
