@@ -8,7 +8,8 @@ import type { Play, Playbook, Task } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
 import type { Module } from '../modules/module.js';
 import { getModule, moduleNames } from '../modules/registry.js';
-import { ExpressionError, parseExpression } from '../template/expr.js';
+import { ExpressionError } from '../template/errors.js';
+import { parseCondition } from '../template/expr.js';
 import { diag, didYouMean, hasErrors, nearest, editDistance, sortDiagnostics } from './diagnostics.js';
 import { splitKeyValueArgs } from './kv.js';
 import { validateModuleArgs, validatePlaybookData } from './schema.js';
@@ -318,10 +319,10 @@ function conds(L: Loader, e: Entry | undefined): string[] | undefined {
 /** Report a condition that does not parse, pointing inside the text when it is on one line. */
 function checkCondition(L: Loader, key: string, expr: string, node: unknown): void {
   try {
-    parseExpression(expr);
+    parseCondition(expr);
   } catch (err) {
     if (!(err instanceof ExpressionError)) return;
-    const problem = err.message.replace(/^in condition "(?:[^"\\]|\\.)*": /, '').replace(/ at column \d+$/, '');
+    const problem = err.problem;
     let at: unknown = node;
     const sc = isScalar(node) ? (node as Scalar) : undefined;
     const range = sc?.range;

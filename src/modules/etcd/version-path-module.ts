@@ -10,7 +10,7 @@ import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, flagArg, memberHos
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type PathMethod, type VersionPathInput } from './version-path.js';
-import { toBool } from '../../template/expr.js';
+import { toBool } from '../../template/values.js';
 
 export interface EtcdVersionPathArgs extends EtcdConnArgs {
   target: string;
