@@ -16,18 +16,18 @@ function unwrap(expr: string): string {
 
 /** Parse a condition (for checking it when the playbook is loaded). Throws ExpressionError. */
 export function parseCondition(expr: string): void {
-  parseExpression(unwrap(String(expr)));
+  parseExpression(unwrap(String(expr)), 'condition');
 }
 
 /** Root variable names a condition reads (for deciding whether it can be evaluated now). */
 export function expressionVars(expr: string): string[] {
-  return [...rootNames(parseExpression(unwrap(String(expr))))];
+  return [...rootNames(parseExpression(unwrap(String(expr)), 'condition'))];
 }
 
 /** Evaluate an expression to a value. */
 export function evalExpression(expr: string, vars: Vars): unknown {
   const src = unwrap(String(expr));
-  return new Evaluator(src, varsScope(vars)).value(parseExpression(src));
+  return new Evaluator(src, varsScope(vars)).value(parseExpression(src, 'condition'));
 }
 
 const FALSE_WORDS = ['false', 'no', 'off', '0', 'n', 'f'];

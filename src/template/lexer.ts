@@ -60,8 +60,9 @@ function escaped(c: string): string {
   }
 }
 
-export function describe(t: Tok): string {
-  if (t.t === 'end') return 'the end of the expression';
+/** A token in a message; `noun` names what ends ('the end of the condition'). */
+export function describe(t: Tok, noun = 'expression'): string {
+  if (t.t === 'end') return `the end of the ${noun}`;
   if (t.t === 'str') return `string '${t.v}'`;
   return `'${t.v}'`;
 }

@@ -35,7 +35,7 @@ class Parser {
   private i = 0;
   /** Parsing the arguments of a handlebars-style call: a name there is a value, not a call. */
   private inArgs = false;
-  constructor(private readonly src: string, private readonly toks: Tok[]) {}
+  constructor(private readonly src: string, private readonly toks: Tok[], private readonly noun: string) {}
   private peek(n = 0): Tok { return this.toks[this.i + n]!; }
   private next(): Tok { return this.toks[this.i++]!; }
   private isOp(v: string): boolean { const t = this.peek(); return t.t === 'op' && t.v === v; }
@@ -45,15 +45,15 @@ class Parser {
   }
   private expect(v: string): Tok {
     const t = this.next();
-    if (!(t.t === 'op' && t.v === v)) this.fail(t, `expected '${v}' but found ${describe(t)}`);
+    if (!(t.t === 'op' && t.v === v)) this.fail(t, `expected '${v}' but found ${describe(t, this.noun)}`);
     return t;
   }
 
   parse(): Expr {
-    if (this.peek().t === 'end') this.fail(this.peek(), 'empty expression');
+    if (this.peek().t === 'end') this.fail(this.peek(), `empty ${this.noun}`);
     const e = this.expr();
     const t = this.peek();
-    if (t.t !== 'end') this.fail(t, `unexpected ${describe(t)}`);
+    if (t.t !== 'end') this.fail(t, `unexpected ${describe(t, this.noun)}`);
     return e;
   }
   /** `a if c else b` (Jinja's conditional expression; without else: undefined when c is false). */
@@ -98,7 +98,7 @@ class Parser {
         let negate = false;
         if (this.isName('not')) { this.next(); negate = true; }
         const n = this.next();
-        if (n.t !== 'name') this.fail(n, `expected a test name after 'is' but found ${describe(n)}`);
+        if (n.t !== 'name') this.fail(n, `expected a test name after 'is' but found ${describe(n, this.noun)}`);
         if (!Object.hasOwn(TESTS, n.v)) this.fail(n, `unknown test '${n.v}' (known: ${known(TESTS)})`);
         const args = this.isOp('(') ? this.args() : [];
         a = { k: 'test', e: a, name: n.v, args, negate, pos: n.pos };
@@ -130,7 +130,7 @@ class Parser {
     while (this.isOp('|')) {
       this.next();
       const n = this.next();
-      if (n.t !== 'name') this.fail(n, `expected a filter name after '|' but found ${describe(n)}`);
+      if (n.t !== 'name') this.fail(n, `expected a filter name after '|' but found ${describe(n, this.noun)}`);
       if (!Object.hasOwn(FILTERS, n.v)) this.fail(n, `unknown filter '${n.v}' (known: ${known(FILTERS)})`);
       const args = this.isOp('(') ? this.args() : [];
       e = { k: 'filter', e, name: n.v, args, pos: n.pos };
@@ -157,7 +157,7 @@ class Parser {
       if (this.isOp('.')) {
         const t = this.next();
         const n = this.next();
-        if (n.t !== 'name' && n.t !== 'num' && n.t !== 'seg') this.fail(n, `expected an attribute name after '.' but found ${describe(n)}`);
+        if (n.t !== 'name' && n.t !== 'num' && n.t !== 'seg') this.fail(n, `expected an attribute name after '.' but found ${describe(n, this.noun)}`);
         e = { k: 'attr', obj: e, key: { k: 'lit', v: n.v, pos: n.pos }, pos: t.pos };
       } else if (this.isOp('[')) {
         const t = this.next();
@@ -210,7 +210,7 @@ class Parser {
       }
       return { k: 'var', name: t.v, pos: t.pos };
     }
-    this.fail(t, `expected a value but found ${describe(t)}`);
+    this.fail(t, `expected a value but found ${describe(t, this.noun)}`);
   }
   /** `( expr )`, `[a, b]`, `{k: v}` after its opening token t. */
   private group(t: Tok): Expr {
@@ -245,13 +245,17 @@ class Parser {
 
 const parsed = new Map<string, Expr>();
 
-/** Parse an expression (cached). Throws ExpressionError naming the column. */
-export function parseExpression(src: string): Expr {
-  let e = parsed.get(src);
+/**
+ * Parse an expression (cached). Throws ExpressionError naming the column; `noun` is what the
+ * messages call it ('condition' for when:, 'expression' inside {{ }}).
+ */
+export function parseExpression(src: string, noun: 'condition' | 'expression' = 'expression'): Expr {
+  const key = noun[0] + src;
+  let e = parsed.get(key);
   if (!e) {
-    e = new Parser(src, tokenize(src)).parse();
+    e = new Parser(src, tokenize(src), noun).parse();
     if (parsed.size > 5000) parsed.clear();
-    parsed.set(src, e);
+    parsed.set(key, e);
   }
   return e;
 }
