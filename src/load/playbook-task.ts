@@ -5,7 +5,8 @@ import type { SourcePos } from '../model/source.js';
 import type { Task } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
 import type { Module } from '../modules/module.js';
-import { ExpressionError, parseExpression } from '../template/expr.js';
+import { ExpressionError } from '../template/errors.js';
+import { parseCondition } from '../template/expr.js';
 import { didYouMean, nearest, editDistance } from './diagnostics.js';
 import { ANSIBLE_MODULE_HINTS, TASK_KEYWORDS, NOT_ON_BLOCK, UNSUPPORTED_TASK } from './keywords.js';
 import { deref, toJS } from './yamlsrc.js';
@@ -36,10 +37,10 @@ export function conds(L: Loader, e: Entry | undefined): string[] | undefined {
 /** Report a condition that does not parse, pointing inside the text when it is on one line. */
 export function checkCondition(L: Loader, key: string, expr: string, node: unknown): void {
   try {
-    parseExpression(expr);
+    parseCondition(expr);
   } catch (err) {
     if (!(err instanceof ExpressionError)) return;
-    const problem = err.message.replace(/^in condition "(?:[^"\\]|\\.)*": /, '').replace(/ at column \d+$/, '');
+    const problem = err.problem;
     let at: unknown = node;
     const sc = isScalar(node) ? (node as Scalar) : undefined;
     const range = sc?.range;

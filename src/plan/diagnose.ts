@@ -8,8 +8,7 @@ import type { Play, Task } from '../model/playbook.js';
 import type { Diagnostic, SourcePos } from '../model/source.js';
 import { EtcdplayError } from '../errors.js';
 import { diag } from '../load/diagnostics.js';
-import { TemplateError, UndefinedVariableError } from '../template/errors.js';
-import { ExpressionError } from '../template/expr.js';
+import { ExpressionError, TemplateError, UndefinedVariableError } from '../template/errors.js';
 
 /** What reporting needs of a play being planned. */
 export interface Reporting {

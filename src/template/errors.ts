@@ -20,3 +20,13 @@ export class TemplateError extends ValidationError {
     super(message);
   }
 }
+
+/**
+ * An expression (a condition, or the inside of `{{ }}`) that does not parse or cannot be
+ * evaluated (`'a' < 1`). `column` is 1-based in `expr`; `problem` is the message without place.
+ */
+export class ExpressionError extends ValidationError {
+  constructor(readonly expr: string, readonly column: number, readonly problem: string) {
+    super(`in condition ${JSON.stringify(expr)}: ${problem} at column ${column}`);
+  }
+}

@@ -7,7 +7,7 @@
 import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { toBool } from '../../template/expr.js';
+import { toBool } from '../../template/values.js';
 import { allEndpoints, clusterMembers, connArgsSchema, countArg, etcdctlEnv, flagArg, shScript, type MemberSpec } from './common.js';
 import { parseAlarmList, parseEndpointStatus, parseHealthText, parseMemberList, splitSections, statusTable, type Alarm, type EndpointHealth, type EndpointStatus, type Member, type Section } from './parse.js';
 

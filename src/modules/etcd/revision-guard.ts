@@ -10,7 +10,7 @@ import type { Module, PlanContext, StepOutcome } from '../module.js';
 import type { EndpointStatus } from './parse.js';
 import { allEndpoints, connArgsSchema, countArg, flagArg } from './common.js';
 import { etcdStatusModule, interpretStatus } from './status.js';
-import { toBool } from '../../template/expr.js';
+import { toBool } from '../../template/values.js';
 
 export type RevisionGuardMode = 'unchanged' | 'not_behind';
 

@@ -11,7 +11,7 @@ import { allEndpoints, connArgsSchema, etcdctlEnv, etcdFacts, flagArg, memberHos
 import { lastJsonLine } from './json.js';
 import { parseEndpointStatus, parseVersionEndpoint } from './parse.js';
 import { planVersionPath, type VersionPathInput } from './version-path.js';
-import { toBool } from '../../template/expr.js';
+import { toBool } from '../../template/values.js';
 
 const PLAYBOOK_FOR: Record<string, string> = {
   'snapshot-restore': 'etcd-downgrade.yml',

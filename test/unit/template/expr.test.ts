@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareVersions, evalCondition, evalExpression, expressionVars, ExpressionError } from '../../../src/template/expr.js';
-import { UndefinedVariableError } from '../../../src/template/errors.js';
+import { evalCondition, evalExpression, expressionVars } from '../../../src/template/expr.js';
+import { compareVersions } from '../../../src/template/tests.js';
+import { ExpressionError, UndefinedVariableError } from '../../../src/template/errors.js';
 
 const v = {
   n: 3,

@@ -41,7 +41,9 @@ test('undefined variable is an error naming the full path', () => {
 test('prototype properties are not variables', () => {
   assert.throws(() => renderString('{{ constructor }}', {}), (e: unknown) => e instanceof UndefinedVariableError);
   assert.throws(() => renderString('{{ obj.toString }}', vars), (e: unknown) => e instanceof UndefinedVariableError);
-  assert.is(renderString('{{ list.length }}', vars), '2');
+  // Jinja semantics (issue 13): a list has no 'length' attribute; the length is `| length`.
+  assert.throws(() => renderString('{{ list.length }}', vars), (e: unknown) => e instanceof UndefinedVariableError && e.variable === 'list.length');
+  assert.is(renderString('{{ list | length }}', vars), '2');
 });
 
 test('a value that exists but is null renders empty, not an error', () => {
@@ -110,10 +112,15 @@ test('json, basename, dirname, timestamp', () => {
   assert.match(renderString("{{timestamp '%Y-%m-%d'}}", vars), /^\d{4}-\d{2}-\d{2}$/);
 });
 
-test('unknown helpers and Jinja expressions are errors, not silent output', () => {
+test('unknown helpers and filters are errors, not silent output', () => {
   assert.throws(() => renderString('{{ nohelper x }}', vars), (e: unknown) => e instanceof TemplateError && /unknown helper 'nohelper'/.test((e as Error).message));
-  assert.throws(() => renderString("{{ 'a' if n else 'b' }}", vars), (e: unknown) => e instanceof TemplateError && /is not a helper/.test((e as Error).message));
-  assert.throws(() => renderString('{{ n | int + 1 }}', vars), (e: unknown) => e instanceof TemplateError && /arithmetic/.test((e as Error).message));
+  assert.throws(() => renderString('{{ x | nofilter }}', vars), (e: unknown) => e instanceof TemplateError && /unknown filter 'nofilter'.*column 8/.test((e as Error).message));
+});
+
+test('Jinja expressions work inside {{ }} (issue 13: were errors before)', () => {
+  assert.is(renderString("{{ 'a' if n else 'b' }}", vars), 'a');
+  assert.is(renderValue('{{ n | int + 1 }}', vars), 6);
+  assert.is(renderValue('{{ n > 3 and flag }}', vars), true);
 });
 
 test('syntax errors are TemplateErrors with a message', () => {
