@@ -48,7 +48,8 @@ const MAX_ERROR = 200;
 
 /** The last meaningful line of an error text, bounded (a label value and a log line). */
 export function oneLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('{"level"'));
+  // zap log lines ({"level":...}) and an empty JSON answer ([] / {}) say less than the line before them
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('{"level"') && !/^[[\]{}]+$/.test(l));
   const l = lines.pop() ?? '';
   return l.length > MAX_ERROR ? l.slice(0, MAX_ERROR - 3) + '...' : l;
 }
