@@ -136,7 +136,8 @@ export class Poller {
       this.failures[i]!++;
       // A timed-out or broken channel: start over with a fresh connection next time.
       if (!unreachable) await this.pool.peek(t.host)?.close().catch(() => undefined);
-      sample = failedSample(t.host, t.endpoint, (err as Error).message ?? String(err), false, started, secs());
+      const msg = (err as Error).message ?? String(err);
+      sample = failedSample(t.host, t.endpoint, msg.startsWith(`${t.host}: `) ? msg.slice(t.host.length + 2) : msg, false, started, secs());
     }
     const prev = st.sample;
     // The member's identity outlives an outage, so its info series keeps one label set.
