@@ -11,6 +11,8 @@ export interface MemberSample {
   endpoint: string;
   /** The probe ran over SSH (the host answered). */
   sshUp: boolean;
+  /** The probe ran and its output was read: what follows is known (whether the member is up or not). */
+  probeOk: boolean;
   /** The member answered `endpoint status`. */
   up: boolean;
   /** Why not (SSH or etcdctl error, one line, bounded). */
@@ -56,13 +58,13 @@ export function oneLine(text: string): string {
 
 /** A sample for a member whose probe could not run (SSH down, timed out). */
 export function failedSample(member: string, endpoint: string, error: string, sshUp: boolean, timestampMs: number, durationSeconds: number): MemberSample {
-  return { member, endpoint, sshUp, up: false, error: oneLine(error) || 'probe failed', timestampMs, durationSeconds };
+  return { member, endpoint, sshUp, probeOk: false, up: false, error: oneLine(error) || 'probe failed', timestampMs, durationSeconds };
 }
 
 /** The probe's stdout (sections) -> a sample. Pure; recorded outputs in test/unit/monitor. */
 export function parseProbe(member: string, endpoint: string, stdout: string, timestampMs: number, durationSeconds: number): MemberSample {
   const sec = sectionMap(stdout);
-  const s: MemberSample = { member, endpoint, sshUp: true, up: false, timestampMs, durationSeconds };
+  const s: MemberSample = { member, endpoint, sshUp: true, probeOk: false, up: false, timestampMs, durationSeconds };
   if (sec.running) s.running = sec.running.rc === 0;
   if (sec.binary?.rc === 0) {
     const v = parseToolVersion(sec.binary.text);
@@ -73,6 +75,7 @@ export function parseProbe(member: string, endpoint: string, stdout: string, tim
     s.error = 'no status section in the probe output';
     return s;
   }
+  s.probeOk = true;
   let row;
   try {
     row = st.rc === 0 ? parseEndpointStatus(st.text)[0] : undefined;
@@ -193,14 +196,14 @@ export function families(states: MemberState[], info: ExporterInfo): MetricFamil
     const types = [...new Set<string>([...ALARM_TYPES, ...a])];
     return types.map((alarm) => ({ labels: { member: st.sample.member, alarm }, value: b(a.includes(alarm)) }));
   });
-  fam('etcdplay_probe_success', 'Whether the last probe ran and the member answered (same as member_up; kept for blackbox-style dashboards).', 'gauge', (st) => b(st.sample.up));
+  fam('etcdplay_probe_success', 'Whether the last probe ran over SSH and its output was read (0: SSH down, timed out, unreadable output); the member itself may still be down.', 'gauge', (st) => b(st.sample.probeOk));
   fam('etcdplay_probe_duration_seconds', 'How long the last probe of the member took (SSH round trip and etcdctl).', 'gauge', (st) => st.sample.durationSeconds);
   fam('etcdplay_probe_timestamp_seconds', 'When the last probe of the member started (Unix time).', 'gauge', (st) => st.sample.timestampMs / 1000);
-  fam('etcdplay_probes_total', 'Probes of the member since the exporter started, by result.', 'counter', (st) => [
+  fam('etcdplay_probes_total', 'Probes of the member since the exporter started, by result (success as in etcdplay_probe_success).', 'counter', (st) => [
     { labels: { member: st.sample.member, result: 'success' }, value: st.counters.probesOk },
     { labels: { member: st.sample.member, result: 'failure' }, value: st.counters.probesFailed },
   ]);
-  fam('etcdplay_ssh_connects_total', 'SSH connections opened to the host (1 + reconnects).', 'counter', (st) => st.counters.sshConnects);
+  fam('etcdplay_ssh_connects_total', 'Times the host was reached over SSH for the first time or again after failures (1 + reconnects).', 'counter', (st) => st.counters.sshConnects);
   fams.push(
     { name: 'etcdplay_monitor_info', help: 'The exporter: etcdplay version and probe interval.', type: 'gauge', series: [{ labels: { version: info.version, interval: `${info.intervalSeconds}s` }, value: 1 }] },
     { name: 'process_start_time_seconds', help: 'Start time of the exporter process since unix epoch in seconds.', type: 'gauge', series: [{ labels: {}, value: info.startTimeSeconds }] },

@@ -48,7 +48,7 @@ export function backoffMs(failures: number, intervalMs: number, maxMs = 60_000):
   return Math.max(intervalMs, Math.min(d, maxMs));
 }
 
-const PENDING = (t: MonitorTarget): MemberSample => ({ member: t.host, endpoint: t.endpoint, sshUp: false, up: false, error: 'not probed yet', timestampMs: Date.now(), durationSeconds: 0 });
+const PENDING = (t: MonitorTarget): MemberSample => ({ member: t.host, endpoint: t.endpoint, sshUp: false, probeOk: false, up: false, error: 'not probed yet', timestampMs: Date.now(), durationSeconds: 0 });
 
 export class Poller {
   private readonly pool: Pool;
@@ -143,7 +143,7 @@ export class Poller {
     // The member's identity outlives an outage, so its info series keeps one label set.
     if (!sample.id && prev.id) sample.id = prev.id;
     if (!sample.clusterId && prev.clusterId) sample.clusterId = prev.clusterId;
-    if (sample.up) st.counters.probesOk++;
+    if (sample.probeOk) st.counters.probesOk++;
     else st.counters.probesFailed++;
     st.sample = sample;
     if (prev.up !== sample.up || prev.sshUp !== sample.sshUp || prev.error !== sample.error || prev.serverVersion !== sample.serverVersion) {

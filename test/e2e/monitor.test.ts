@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { etcdplay, labDown, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
 import { BIN, ROOT } from '../integration/cli/_cli.js';
-import type { Lab } from '../../src/lab/index.js';
+import { labLoad, type Lab } from '../../src/lab/index.js';
 
 const NAME = 't-monitor';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,13 +76,14 @@ test('Prometheus scrapes etcdplay monitor through a downgrade 3.5.16 -> 3.4.23',
   try {
     lab = await labUpWhenFree({ name: NAME, nodes: 3, etcd: '3.5.16' });
     const inv = lab.inventoryPath;
+    await labLoad(lab.name, { keys: 300, leases: 1 });
 
     // --once: the table for a terminal, and JSON
     const once = await etcdplay(['monitor', '-i', inv, '--once']);
     assert.is(once.code, 0, once.out);
     const rows = once.out.split('\n').filter((l) => /^etcd\d/.test(l));
     assert.is(rows.length, 3, once.out);
-    for (const r of rows) assert.match(r, /^etcd\d\s+http:\/\/127\.0\.1\.\d+:2379\s+yes\s+yes\s+(yes|no)\s+3\.5\.16\s+3\.5\.16\s+3\.5\.0\s/);
+    for (const r of rows) assert.match(r, /^etcd\d\s+http:\/\/127\.0\.1\.\d+:2379\s+yes\s+yes\s+(yes|no)\s+3\.5\.16\s+3\.5\.16\s+3\.5\.0\s+-\s+\d+ kB\s+\d{3,}\s/);
     assert.is(rows.filter((r) => /^\S+\s+\S+\s+yes\s+yes\s+yes\s/.test(r)).length, 1, `one leader:\n${once.out}`);
     console.log(once.out.trimEnd());
     const js = await etcdplay(['monitor', '-i', inv, '--once', '--json']);

@@ -45,6 +45,7 @@ test('stopped member: up 0 with the reason, binary version still known, no statu
   const text = renderExposition(families([state(s)], INFO));
   assert.match(text, '\netcdplay_member_up{member="etcd2"} 0\n');
   assert.match(text, '\netcdplay_member_process_running{member="etcd2"} 0\n');
+  assert.match(text, '\netcdplay_probe_success{member="etcd2"} 1\n', 'the probe itself worked: the member is known to be down');
   assert.match(text, '\netcdplay_binary_version_info{member="etcd2",version="3.5.16"} 1\n');
   assert.not.match(text, 'etcdplay_server_version_info{');
   assert.not.match(text, 'etcdplay_raft_index{');
@@ -68,6 +69,7 @@ test('unreachable host: ssh_up 0, up 0, probe counters, the error bounded to one
   assert.match(text, 'etcdplay_member_ssh_up{member="etcd3"} 0\n');
   assert.match(text, 'etcdplay_member_up{member="etcd3"} 0\n');
   assert.match(text, 'etcdplay_probes_total{member="etcd3",result="failure"} 1\n');
+  assert.match(text, 'etcdplay_probe_success{member="etcd3"} 0\n');
   assert.not.match(text, 'etcdplay_member_process_running{member="etcd3"}');
   assert.is(oneLine('{"level":"warn"}\nreal reason\n[]\n'), 'real reason');
 });
