@@ -16,6 +16,9 @@ import { monitorTargets, probeCommand } from '../../../src/monitor/probe.js';
 import { parseListen, startServer } from '../../../src/monitor/server.js';
 import { parseDuration } from '../../../src/cli/commands/monitor.js';
 import { parseInventory } from '../../../src/load/inventory.js';
+import { metricsText } from '../../../src/monitor/server.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const OK = readFileSync(join(FIX, 'probe-3.5.16.txt'), 'utf8');
@@ -156,6 +159,22 @@ test('the HTTP server: /metrics in the text format, 404 elsewhere, 405 for POST'
     await srv.close();
     await p.stop();
   }
+});
+
+test('memory stays flat: 3 members x 6000 probes (alternating up and down) with a scrape each round', async () => {
+  setFlagsFromString('--expose_gc');
+  const gc = runInNewContext('gc') as () => void;
+  const DOWN = readFileSync(join(FIX, 'probe-3.5.16-stopped.txt'), 'utf8');
+  let n = 0;
+  const conn = { exec: async () => ({ rc: 0, stdout: n++ % 5 === 0 ? DOWN : OK, stderr: '', durationMs: 1 }), close: async () => undefined } as unknown as Connection;
+  const p = new Poller({ targets: [target('e1'), target('e2'), target('e3')], intervalMs: 1000, pool: { get: async () => conn, peek: () => conn, closeAll: async () => undefined } });
+  const info = () => ({ version: 'x', startTimeSeconds: 0, residentMemoryBytes: 0, heapUsedBytes: 0, intervalSeconds: 1 });
+  const heap = () => { gc(); return process.memoryUsage().heapUsed; };
+  for (let i = 0; i < 500; i++) { await p.probeAll(); metricsText(p.snapshot(), info()); }
+  const before = heap();
+  for (let i = 0; i < 6000; i++) { await p.probeAll(); metricsText(p.snapshot(), info()); }
+  const grown = heap() - before;
+  assert.ok(grown < 1_000_000, `heap grew ${grown} bytes over 18000 probes`);
 });
 
 test('--interval and --listen', () => {
