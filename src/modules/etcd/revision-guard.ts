@@ -28,7 +28,10 @@ export interface RevisionVerdict {
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** The judgement (pure). `rows` are the answering members, every one of them. */
-export function judgeRevisions(rows: Pick<EndpointStatus, 'endpoint' | 'revision'>[], revision: number, mode: RevisionGuardMode, allowLost: boolean): RevisionVerdict {
+export function judgeRevisions(rows: Pick<EndpointStatus, 'endpoint' | 'revision'>[], snapshotRevision: number, mode: RevisionGuardMode, allowLost: boolean): RevisionVerdict {
+  // A snapshot of a store nothing was ever written to says revision 0 (`snapshot status` reads
+  // the highest revision in the key bucket); the server reports that same state as revision 1.
+  const revision = snapshotRevision === 0 ? 1 : snapshotRevision;
   const revisions = Object.fromEntries(rows.map((r) => [r.endpoint, r.revision]));
   const max = rows.length ? Math.max(...rows.map((r) => r.revision)) : 0;
   const behind = rows.filter((r) => r.revision < revision).map((r) => `${r.endpoint} at ${r.revision}`);

@@ -83,4 +83,10 @@ test('plan: the etcd_status read, read-only, described with the snapshot revisio
   assert.equal((s!.command as { argv: string[] }).argv.slice(3), ['etcdplay', 'http://127.0.2.11:2379,http://127.0.2.12:2379,http://127.0.2.13:2379']);
 });
 
+test('an empty cluster: its snapshot says revision 0, the server revision 1; no write was lost', () => {
+  assert.ok(judgeRevisions(rows(1, 1, 1), 0, 'unchanged', false).ok);
+  assert.ok(judgeRevisions(rows(1, 1, 1), 0, 'not_behind', false).ok);
+  assert.not.ok(judgeRevisions(rows(2, 2, 2), 0, 'unchanged', false).ok, 'one write after the empty snapshot is one lost write');
+});
+
 test.run();
