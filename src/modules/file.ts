@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER, type Step } from '../model/step.js';
 import type { Module } from './module.js';
-import { SCHEMA, commandStep, exec, isOctalMode, normMode, remotePath, script } from './steps.js';
+import { ONE_PATH, PATH_ARGS, SCHEMA, commandStep, exec, isOctalMode, normMode, remotePath, script } from './steps.js';
 
 /** exit 0 (= "needs a change") when find reports a file not matching; find errors also say "go". */
 const FIND_MISMATCH = `
@@ -26,9 +26,7 @@ const argsSchema = {
   $schema: SCHEMA,
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
-    dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
-    name: { type: 'string', minLength: 1, description: 'Alias of path.' },
+    ...PATH_ARGS,
     state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: mkdir -p; absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
     src: { type: 'string', description: 'Target of the link (state=link).' },
     mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, octal ('0750') or symbolic ('u+rwx,go-w')." },
@@ -39,7 +37,7 @@ const argsSchema = {
     restorecon: { type: 'boolean', description: 'Restore the policy default SELinux context (restorecon), when SELinux is enabled.' },
   },
   additionalProperties: false,
-  oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
+  oneOf: ONE_PATH,
 } as const;
 export type FileArgs = ArgsOf<typeof argsSchema>;
 

@@ -10,7 +10,7 @@ import type { TaskResult } from '../model/result.js';
 import type { Next, Step } from '../model/step.js';
 import type { ArgsOf } from './args.js';
 import type { Module } from './module.js';
-import { SCHEMA, commandStep, exec, remotePath, script } from './steps.js';
+import { ONE_PATH, PATH_ARGS, SCHEMA, commandStep, exec, remotePath, script } from './steps.js';
 
 // $1 path: "mode owner group" on the first line, then the content in base64.
 const READ_SH = `p=$1
@@ -21,9 +21,7 @@ const argsSchema = {
   $schema: SCHEMA,
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'The file to change (absolute path on the host).' },
-    dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
-    name: { type: 'string', minLength: 1, description: 'Alias of path.' },
+    ...PATH_ARGS,
     regexp: { type: 'string', minLength: 1, description: "Regular expression (Python syntax as in Ansible: (?P<name>...), \\\\1; MULTILINE: ^ and $ match at every line)." },
     replace: { type: 'string', default: '', description: 'Replacement; \\\\1 or \\\\g<name> insert groups. Empty: the matches are removed.' },
     after: { type: 'string', description: 'Only replace in the text after the first match of this expression.' },
@@ -32,7 +30,7 @@ const argsSchema = {
   },
   required: ['regexp'],
   additionalProperties: false,
-  oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
+  oneOf: ONE_PATH,
 } as const;
 export type ReplaceArgs = ArgsOf<typeof argsSchema>;
 

@@ -5,7 +5,7 @@
 import type { TaskResult } from '../model/result.js';
 import type { ArgsOf } from './args.js';
 import type { Module } from './module.js';
-import { SCHEMA, commandStep, remotePath, script } from './steps.js';
+import { ONE_PATH, PATH_ARGS, SCHEMA, commandStep, remotePath, script } from './steps.js';
 
 // $1 path, $2 follow (1/0), $3 checksum tool ('' = none). Never fails on a missing path.
 const STAT_SH = `
@@ -24,9 +24,7 @@ const argsSchema = {
   $schema: SCHEMA,
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
-    dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
-    name: { type: 'string', minLength: 1, description: 'Alias of path.' },
+    ...PATH_ARGS,
     follow: { type: 'boolean', default: false, description: 'Follow a symlink (report its target).' },
     get_checksum: { type: 'boolean', default: true, description: 'Checksum of a regular file (stat.checksum).' },
     checksum_algorithm: { enum: ALGOS, default: 'sha1', description: 'Algorithm of stat.checksum.' },
@@ -34,7 +32,7 @@ const argsSchema = {
     get_attributes: { type: 'boolean', description: 'Accepted for Ansible playbooks; no attributes are reported.' },
   },
   additionalProperties: false,
-  oneOf: [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }],
+  oneOf: ONE_PATH,
 } as const;
 export type StatArgs = ArgsOf<typeof argsSchema>;
 

@@ -99,3 +99,12 @@ export function checkName(name: string, what: string): string {
 }
 
 export const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
+
+/** The path a file module acts on, under Ansible's three names (spread into the properties). */
+export const PATH_ARGS = {
+  path: { type: 'string', minLength: 1, description: 'Absolute path on the host.' },
+  dest: { type: 'string', minLength: 1, description: 'Alias of path.' },
+  name: { type: 'string', minLength: 1, description: 'Alias of path.' },
+} as const;
+/** Exactly one of path, dest or name (the schema's oneOf). */
+export const ONE_PATH = [{ required: ['path'] }, { required: ['dest'] }, { required: ['name'] }] as const;
