@@ -61,6 +61,12 @@ set_enabled() {
 failed() {
   if has_systemd; then
     inv=$(systemctl show -p InvocationID --value "$name" 2>/dev/null)
+    # the service's own lines reach journald through a stream that may lag behind systemd's verdict:
+    # wait (2 s at most) until that attempt has a line of its own
+    i=0
+    while [ -n "$inv" ] && [ $i -lt 20 ] && [ -z "$(journalctl --no-pager -q -o cat -n 1 _SYSTEMD_INVOCATION_ID="$inv" 2>/dev/null)" ]; do
+      journalctl --sync 2>/dev/null; sleep 0.1; i=$((i + 1))
+    done
     { if [ -n "$inv" ]; then journalctl --no-pager -o short _SYSTEMD_INVOCATION_ID="$inv" + INVOCATION_ID="$inv"
       else journalctl --no-pager -o short -u "$name" -n 16; fi; } 2>/dev/null |
       awk '{ l[NR] = $0 } END { for (i = 1; i <= NR; i++) if (NR <= 16 || i <= 8 || i > NR - 8) print "journal: " l[i]; else if (i == 9) print "journal: ..." }' >&2
