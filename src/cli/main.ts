@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   adhoc: { summary: 'run one module on the hosts of a pattern', load: () => import('./commands/adhoc.js') },
   inventory: { summary: 'show an inventory (--list, --graph, --host NAME)', load: () => import('./commands/inventory.js') },
   modules: { summary: 'list modules, or show the docs of one', load: () => import('./commands/modules.js') },
+  report: { summary: 'render a recorded run as one HTML page (summary, timeline, status tables, failures, plan)', load: () => import('./commands/report.js') },
   monitor: { summary: 'Prometheus exporter of the etcd members\' versions and status (--once: a table)', load: () => import('./commands/monitor.js') },
   lab: { summary: 'rehearsal lab: real multi-host etcd clusters on this machine', load: () => import('./commands/lab.js') },
 };

@@ -1,5 +1,5 @@
 /** One CLI run session, shared by `run` and `adhoc`: inventories, diagnostics, the offline preflight, confirmation, the reporter, interrupts, and the engine. */
-import { termSafe } from '../template/terminal.js';
+import { termSafe, termSafeDeep } from '../template/terminal.js';
 import { existsSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import { formatDiagnostics, hasErrors } from '../load/diagnostics.js';
@@ -10,6 +10,9 @@ import type { Playbook } from '../model/playbook.js';
 import type { Diagnostic } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
 import { buildPlan, confirmText, type PlanOptions } from '../plan/build.js';
+import { formatPlan } from '../plan/format.js';
+import { planRedactor } from '../plan/secrets.js';
+import type { Plan } from '../model/plan.js';
 import { playHosts } from '../plan/hosts.js';
 import { colorEnabled } from '../report/color.js';
 import { JsonReporter } from '../report/json.js';
@@ -34,13 +37,21 @@ export function reportDiagnostics(ds: Diagnostic[]): void {
 }
 
 /** The offline plan of the whole run: its errors stop the run before any host is contacted. */
-export function preflight(pb: Playbook, inv: Inventory, opts: PlanOptions): void {
-  const { diagnostics } = buildPlan(pb, inv, opts);
+export function preflight(pb: Playbook, inv: Inventory, opts: PlanOptions): Plan {
+  const { plan, diagnostics } = buildPlan(pb, inv, opts);
   // A play whose pattern matches no host is skipped at run time (as Ansible does), not fatal.
   const errors = diagnostics
     .filter((d) => d.severity === 'error')
     .map((d) => (d.code === 'no-hosts' ? { ...d, severity: 'warning' as const } : d));
   reportDiagnostics(errors);
+  return plan;
+}
+
+/** The plan as `etcdplay plan` prints it (no colour), secrets as <secret:NAME>: kept in the run dir as plan.txt for the report. */
+export function planText(plan: Plan, pb: Playbook, inv: Inventory, extraVars: Vars, secretVars: string[] = []): string {
+  const r = planRedactor(pb, inv, extraVars);
+  for (const n of secretVars) if (extraVars[n] !== undefined) r.add(extraVars[n], n);
+  return r.text(formatPlan(termSafeDeep(plan), { color: false }));
 }
 
 export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -123,15 +134,16 @@ export async function runReporterAndEngine(
   runDir: string,
   json: boolean,
   go: (onEvent: (e: EngineEvent) => void, signal: AbortSignal, hardSignal: AbortSignal) => Promise<{ exitCode: number; after?: string }>,
+  extras: { plan?: string } = {},
 ): Promise<number> {
-  const journal = new RunDirReporter(runDir);
+  const journal = new RunDirReporter(runDir, extras);
   const all = tee(reporter, journal);
   const intr = interruptController();
   ignoreClosedStdout();
   try {
     const { exitCode, after } = await go((e) => all.handle(e), intr.signal, intr.hardSignal);
     await all.close();
-    (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n`);
+    (json ? process.stderr : process.stdout).write(`run dir: ${runDir}\n${journal.reportFile ? `report: ${journal.reportFile}\n` : ''}`);
     if (after) process.stderr.write(termSafe(after));
     return exitCode;
   } finally {

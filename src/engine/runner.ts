@@ -92,6 +92,8 @@ export class Runner {
   private started: boolean;
   private stepMode: boolean;
   private readonly t0 = Date.now();
+  /** When run.start was emitted: events carry `at`, the milliseconds since. */
+  private startedAt: number | undefined;
   private currentPlayHosts: string[] = [];
   private currentBatch: string[] = [];
   private readonly journal: Journal;
@@ -176,7 +178,7 @@ export class Runner {
 
   private emit(e: EngineEvent): void {
     try {
-      this.opts.onEvent(this.redactor.value(e));
+      this.opts.onEvent(this.redactor.value({ ...e, at: this.startedAt === undefined ? 0 : Date.now() - this.startedAt }));
     } catch {
       /* a reporter's failure must not break the run */
     }
@@ -211,7 +213,9 @@ export class Runner {
       hs.forEach((h) => allHosts.add(h));
     }
     for (const h of allHosts) this.host(h);
-    this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date().toISOString() });
+    this.startedAt = Date.now();
+    const inv = this.opts.journal?.inventory;
+    this.emit({ type: 'run.start', runId: this.runId, runDir: this.opts.runDir, playbook: playbook.file, check: this.opts.check, hosts: [...allHosts], time: new Date(this.startedAt).toISOString(), ...(inv?.length ? { inventory: inv } : {}) });
     let crash: unknown;
     let refused: string | undefined;
     await this.flushJournal();

@@ -4,8 +4,17 @@ import type { HostStatus, Recap, TaskResult } from './result.js';
  * The engine speaks only in events; reporters (listr2, plain, JSON lines, run dir) consume them.
  * Every event is JSON-serialisable and carries no secrets (the engine redacts before emitting).
  */
-export type EngineEvent =
-  | { type: 'run.start'; runId: string; runDir: string; playbook: string; check: boolean; hosts: string[]; time: string }
+export type EngineEvent = EngineEventBody & {
+  /**
+   * Additive: milliseconds since this run's run.start (whose `time` is the wall clock then), set
+   * by the engine on every event; absent in runs recorded before it (the report estimates).
+   */
+  at?: number;
+};
+
+export type EngineEventBody =
+  /** `inventory` (additive): the inventory sources, as given to the engine (for the rollback hint). */
+  | { type: 'run.start'; runId: string; runDir: string; playbook: string; check: boolean; hosts: string[]; time: string; inventory?: string[] }
   | { type: 'play.start'; play: number; name: string; hosts: string[] }
   | { type: 'batch.start'; play: number; batch: number; hosts: string[] }
   | { type: 'task.start'; play: number; taskId: string; name: string; module?: string; hosts: string[] }

@@ -8,6 +8,7 @@ import { failureMessage, isHandlerId, progressText, statusWord } from './format.
 import { banner, formatRecap } from './recap.js';
 import type { Reporter } from './reporter.js';
 import { Timing, taskTimeText, timingSummary, type TaskTime } from './timing.js';
+import { ClusterView } from './cluster-view.js';
 
 interface HostView {
   lastLine?: string;
@@ -39,9 +40,11 @@ export class LiveReporter implements Reporter {
   private readonly timing = new Timing();
   /** Each task's time, once its end event arrived (the listr title shows it). */
   private readonly timeDone = new Map<string, (t: TaskTime | undefined) => void>();
+  private readonly cluster: ClusterView;
 
   constructor(private readonly opts: LiveOptions = {}) {
     this.c = makeChalk(!!opts.color);
+    this.cluster = new ClusterView({ color: !!opts.color });
     this.write = opts.write ?? ((t) => process.stdout.write(t));
   }
 
@@ -57,6 +60,8 @@ export class LiveReporter implements Reporter {
     // Host names, task names, messages and remote output go to a terminal: control characters escaped.
     const e = termSafeDeep(raw);
     const c = this.c;
+    // the status table after its task's listr, the closing summary after the recap
+    const extra = this.cluster.handle(e);
     switch (e.type) {
       case 'run.start':
         this.check = e.check;
@@ -104,6 +109,7 @@ export class LiveReporter implements Reporter {
             this.hosts.delete(k);
           }
         }
+        if (extra) this.text(extra);
         break;
       case 'warning':
         this.pendingText.push(c.magenta(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}`));
@@ -117,6 +123,7 @@ export class LiveReporter implements Reporter {
         this.text('\n' + formatRecap(e.recap, { color: this.opts.color }));
         this.text(c.gray(timingSummary(e.durationMs, this.timing).join('\n')));
         if (e.interrupted) this.text(c.red('interrupted: the run stopped before finishing'));
+        if (extra) this.text('\n' + extra);
         break;
       default:
         break;

@@ -7,6 +7,7 @@ import { failureMessage, isHandlerId, itemLabel, seconds, statusWord } from './f
 import { banner, formatRecap } from './recap.js';
 import type { Reporter } from './reporter.js';
 import { Timing, taskTimeText, timingSummary } from './timing.js';
+import { ClusterView } from './cluster-view.js';
 
 export interface PlainOptions {
   color?: boolean;
@@ -28,9 +29,11 @@ export class PlainReporter implements Reporter {
   private readonly runsOn = new Map<string, string>();
   private check = false;
   private readonly timing = new Timing();
+  private readonly cluster: ClusterView;
 
   constructor(private readonly opts: PlainOptions = {}) {
     this.c = makeChalk(!!opts.color);
+    this.cluster = new ClusterView({ color: !!opts.color });
     this.write = opts.write ?? ((t) => process.stdout.write(t));
   }
 
@@ -42,6 +45,7 @@ export class PlainReporter implements Reporter {
     // Host names, task names, messages and remote output go to a terminal: control characters escaped.
     const e = termSafeDeep(raw);
     const c = this.c;
+    if (e.type !== 'task.end' && e.type !== 'run.end') this.cluster.handle(e);
     switch (e.type) {
       case 'run.start':
         this.check = e.check;
@@ -72,6 +76,8 @@ export class PlainReporter implements Reporter {
       case 'task.end': {
         const t = this.timing.taskEnd(e.taskId);
         if (t && t.hosts) this.line(c.gray(`  ${taskTimeText(t)}`));
+        const table = this.cluster.handle(e);
+        if (table) this.line(table);
         break;
       }
       case 'handler.notify':
@@ -88,6 +94,8 @@ export class PlainReporter implements Reporter {
         this.line(formatRecap(e.recap, { color: this.opts.color }));
         for (const l of timingSummary(e.durationMs, this.timing)) this.line(c.gray(l));
         if (e.interrupted) this.line(c.red('interrupted: the run stopped before finishing'));
+        const summary = this.cluster.handle(e);
+        if (summary) (this.line(), this.line(summary));
         break;
       default:
         break;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { EngineEvent } from '../model/event.js';
 import type { HostStatus, Recap } from '../model/result.js';
 import type { Reporter } from './reporter.js';
+import { writeReport } from './rundir-read.js';
 
 interface TaskSummary {
   taskId: string;
@@ -34,7 +35,8 @@ export interface RunSummary {
 /**
  * The run directory (journal): events.jsonl (every event, appended as it happens),
  * hosts/<host>.log (each task's full output with a header and a footer), summary.json at the
- * end (written to a temporary name, then renamed). Events are already redacted by the engine.
+ * end (written to a temporary name, then renamed), plan.txt (the plan, when the CLI gives it) and
+ * report.html (rendered from events.jsonl when the run ends). Events are already redacted by the engine.
  */
 export class RunDirReporter implements Reporter {
   private eventsFd: number;
@@ -43,10 +45,14 @@ export class RunDirReporter implements Reporter {
   private readonly open = new Set<string>();
   private summary: RunSummary | undefined;
   private closed = false;
+  private ended = false;
+  /** report.html, once written. */
+  reportFile: string | undefined;
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, extras: { plan?: string } = {}) {
     mkdirSync(join(dir, 'hosts'), { recursive: true, mode: 0o700 });
     this.eventsFd = openSync(join(dir, 'events.jsonl'), 'a', 0o600);
+    if (extras.plan !== undefined) writeFileSync(join(dir, 'plan.txt'), extras.plan, { mode: 0o600 });
   }
 
   private hostFd(host: string): number {
@@ -122,6 +128,7 @@ export class RunDirReporter implements Reporter {
         if (e.host) this.hostWrite(e.host, `[WARNING] ${e.message}\n`);
         break;
       case 'run.end':
+        this.ended = true;
         if (this.summary) {
           this.summary.endedAt = new Date().toISOString();
           this.summary.durationMs = e.durationMs;
@@ -144,6 +151,14 @@ export class RunDirReporter implements Reporter {
     closeSync(this.eventsFd);
     for (const fd of this.hostFds.values()) closeSync(fd);
     this.hostFds.clear();
+    // the page is rendered from the file just written, as `etcdplay report` would: one code path
+    if (this.ended) {
+      try {
+        this.reportFile = writeReport(this.dir);
+      } catch {
+        /* the report is a convenience: `etcdplay report RUN_ID` can render it later */
+      }
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import { parseExtraVars } from '../extravars.js';
 import { parseCli } from '../args.js';
 import { COMMON_OPTIONS, connectOptions, parseForks, splitList, type ConnectFlags } from '../options.js';
 import { ask, readSecret, closeLineReader } from '../prompt.js';
-import { confirmPlays, loadInventories, makeReporter, preflight, reportDiagnostics, runReporterAndEngine } from '../session.js';
+import { confirmPlays, loadInventories, makeReporter, planText, preflight, reportDiagnostics, runReporterAndEngine } from '../session.js';
 
 export { parseExtraVars };
 
@@ -106,7 +106,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const tags = splitList(values.tags as string[] | undefined) ?? resume?.options.tags;
   const skipTags = splitList(values['skip-tags'] as string[] | undefined) ?? resume?.options.skipTags;
   const startAtTask = resume ? undefined : (values['start-at-task'] as string | undefined);
-  if (!values['no-preflight']) preflight(playbook, inventory, { extraVars, limit, tags, skipTags, check: !!values.check, startAtTask });
+  const plan = values['no-preflight'] ? undefined : preflight(playbook, inventory, { extraVars, limit, tags, skipTags, check: !!values.check, startAtTask });
   await confirmPlays(playbook, inventory, limit, !!values.yes, extraVars);
   const connect = await connectOptions(values as ConnectFlags);
   let step = !!values.step;
@@ -152,7 +152,7 @@ async function runCommand(argv: string[]): Promise<number> {
         : {}),
     });
     return { exitCode: out.exitCode, after: afterRun(out, { file, invArgs, check: !!values.check }) };
-  });
+  }, plan ? { plan: planText(plan, playbook, inventory, extraVars, secretVars) } : {});
 }
 
 /** What to print after a run that did not end well: how to resume it, how to roll back. */

@@ -259,7 +259,8 @@ test('delegate_to runs on another host with the original host vars', async () =>
     { dir: dir() },
   );
   assert.is(r.exitCode, 0);
-  const start = r.events.find((e) => e.type === 'host.start');
+  const { at, ...start } = r.events.find((e) => e.type === 'host.start')!;
+  assert.type(at, 'number', 'events carry the ms since run.start');
   assert.equal(start, { type: 'host.start', taskId: (start as { taskId: string }).taskId, host: 'h1', runsOn: 'h2' });
   assert.is(r.result('delegated', 'h1')!.stdout, 'h1');
 });
