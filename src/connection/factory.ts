@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Vars } from '../model/vars.js';
+import { becomePasswordFor } from './become-password.js';
 import type { Connection } from './connection.js';
 import { LocalConnection } from './local.js';
 import { resolveSshTarget, type HostKeyChecking } from './settings.js';
@@ -45,7 +46,7 @@ export function isLocalHost(host: string, vars: Vars): boolean {
 
 /** A connection for `host`, not yet opened (the first exec/put/get connects). */
 export function createConnection(host: string, vars: Vars, opts: ConnectOptions): Connection {
-  const becomePassword = str(vars['ansible_become_password']) ?? str(vars['ansible_become_pass']) ?? opts.becomePassword;
+  const becomePassword = becomePasswordFor(vars, opts.becomePassword);
   const common = {
     ...(becomePassword !== undefined ? { becomePassword } : {}),
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeoutMs: opts.commandTimeoutMs } : {}),

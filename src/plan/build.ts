@@ -16,11 +16,11 @@ import { getModule } from '../modules/registry.js';
 import { UndefinedVariableError } from '../template/errors.js';
 import { evalConditions, expressionVars } from '../template/expr.js';
 import { renderString } from '../template/render.js';
-import { DelegateWarning, addDiag, describeTask, fileLines, globMatch, hostsKeyPos, reportOnce } from './diagnose.js';
+import { DelegateWarning, addDiag, describeTask, fileLines, hostsKeyPos, reportOnce } from './diagnose.js';
 import { playHosts, playPattern, splitBatches } from './hosts.js';
 import { blockChildren, effectiveTask, inherit, playInheritance, type Inherited } from './inherit.js';
 import { expandLoop, loopItemVars, loopOnlyNames, loopVarOf } from './loop.js';
-import { tagsSelect } from './tags.js';
+import { startsAt, tagsSelect } from './tags.js';
 import { planContext, renderTask } from './task.js';
 import { cachedInventoryVars, playVarsFiles, playbookDirOf, sharedHostvars, varsFor, withVars } from './vars.js';
 
@@ -260,6 +260,8 @@ function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): 
     const { body, rest } = blockChildren(inh, task);
     const list = (ts: Task[] | undefined, sec: Section, from: Inherited) => (ts ?? []).map((t) => planTask(st, t, sec, from)).filter((t): t is PlannedTask => !!t);
     const block = list(task.block, 'block', body);
+    // The failed task and its result, set by the run for the rescue (and kept after it).
+    if (task.rescue?.length) for (const n of ['ansible_failed_task', 'ansible_failed_result']) st.pending.add(n);
     const rescue = list(task.rescue, 'rescue', rest);
     const always = list(task.always, 'always', rest);
     if (!block.length && !rescue.length && !always.length) return undefined;
@@ -272,7 +274,7 @@ function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): 
   }
   if (section !== 'handlers') {
     if (!st.started.value) {
-      if (task.name !== undefined && st.opts.startAtTask !== undefined && globMatch(st.opts.startAtTask, task.name)) st.started.value = true;
+      if (st.opts.startAtTask !== undefined && startsAt(st.opts.startAtTask, [task.name])) st.started.value = true;
       else return undefined;
     }
     if (!tagsSelect(tags, st.opts.tags, st.opts.skipTags)) return undefined;

@@ -87,11 +87,3 @@ export function reportOnce(st: Reporting, task: Task, host: string, err: unknown
   seen.add(key);
   report(st, task, host, err, fallback);
 }
-
-/** --start-at-task: the name as written, or a pattern with * and ? wildcards. */
-export function globMatch(pattern: string, name: string): boolean {
-  if (pattern === name) return true;
-  if (!/[*?]/.test(pattern)) return false;
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return re.test(name);
-}

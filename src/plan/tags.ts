@@ -35,3 +35,18 @@ export function parseTagList(values: string[] | undefined): string[] | undefined
   const out = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   return out.length ? out : undefined;
 }
+
+/**
+ * --start-at-task: does a task with one of these names start the run? A name as written, or the
+ * pattern with * and ? wildcards (Ansible's fnmatch). Shared by the planner and the engine.
+ */
+export function startsAt(pattern: string, names: (string | undefined)[]): boolean {
+  return names.some((n) => n !== undefined && globMatch(pattern, n));
+}
+
+function globMatch(pattern: string, name: string): boolean {
+  if (pattern === name) return true;
+  if (!/[*?]/.test(pattern)) return false;
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  return re.test(name);
+}
