@@ -23,7 +23,7 @@ import { Connections } from './connections.js';
 import { emptyRecap, exitCodeFor } from './exitcode.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
 import { mapLimit, sleep } from './limit.js';
-import { Redactor, isSecretName, secretsInVars } from '../template/secret.js';
+import { Redactor, isSecretName, secretsInEnv, secretsInVars } from '../template/secret.js';
 import { newRunId } from './runid.js';
 import { runSteps, type StepsRun } from './steps.js';
 import type { RunOptions, RunOutcome } from './types.js';
@@ -123,6 +123,7 @@ export class Runner {
       }
     }
     this.collectSecrets(opts.extraVars);
+    for (const [name, v] of secretsInEnv(process.env)) this.redactor.add(v, name);
     for (const n of opts.journal?.secretVars ?? []) this.redactor.add(opts.extraVars[n], n);
     const file = opts.playbook.file;
     const extra: Vars = {};
