@@ -5,6 +5,7 @@
  * aws_session_token, else the AWS_* environment variables). The credentials are secrets: they are
  * registered for redaction before first use (src/template/secret.ts lists the names).
  */
+import { ValidationError } from '../errors.js';
 import type { Vars } from '../model/vars.js';
 import type { Credentials } from './sigv4.js';
 import { S3Client } from './s3.js';
@@ -18,9 +19,9 @@ export interface S3Location {
 /** `s3://bucket/some/key` -> { bucket, key }. Throws on anything else. */
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!m) throw new Error(`not an S3 URL (s3://bucket/key, bucket of 3-63 lower-case letters, digits, dots, hyphens): ${JSON.stringify(url)}`);
+  if (!m) throw new ValidationError(`not an S3 URL (s3://bucket/key, bucket of 3-63 lower-case letters, digits, dots, hyphens): ${JSON.stringify(url)}`);
   const key = m[2] ?? '';
-  if (key.split('/').some((p) => p === '..' || p === '.')) throw new Error(`S3 key with . or .. parts: ${JSON.stringify(url)}`);
+  if (key.split('/').some((p) => p === '..' || p === '.')) throw new ValidationError(`S3 key with . or .. parts: ${JSON.stringify(url)}`);
   return { bucket: m[1]!, key };
 }
 

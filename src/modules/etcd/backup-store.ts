@@ -16,8 +16,8 @@ import { keyUnder, parseS3Url } from '../../backup/target.js';
 
 /** The S3 args etcd_backup_store and etcd_backup_get share. */
 export const s3ArgsSchema = {
-  s3_endpoint: { type: 'string', pattern: '^https?://', description: 'S3 endpoint URL (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS for the region)' },
-  s3_region: { type: 'string', description: 'region for the signature (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)' },
+  s3_endpoint: { type: 'string', pattern: '^(https?://.+)?$', description: "S3 endpoint URL (''/absent: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS for the region)" },
+  s3_region: { type: 'string', description: "region for the signature (''/absent: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)" },
 } as const;
 
 /** The outcome of the backup steps of a task, as one result. Pure. */
