@@ -6,7 +6,7 @@
 import type { TaskResult } from '../model/result.js';
 import type { Vars } from '../model/vars.js';
 import { inventoryHostVars } from '../load/hostvars.js';
-import { isSecretName, secretsInVars, type Redactor } from '../template/secret.js';
+import { isSecretName, secretsInEnv, secretsInVars, type Redactor } from '../template/secret.js';
 import type { RunOptions } from './types.js';
 
 export const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -31,6 +31,8 @@ export function seedSecrets(redactor: Redactor, opts: RunOptions): { extraVars: 
     }
   }
   collectSecrets(redactor, opts.extraVars);
+  // credentials in the workstation's environment (AWS_SECRET_ACCESS_KEY, ...): backups use them
+  for (const [name, v] of secretsInEnv(process.env)) redactor.add(v, name);
   for (const n of opts.journal?.secretVars ?? []) redactor.add(opts.extraVars[n], n);
   const extraVars: Vars = {};
   const secretNames = new Set([...(opts.journal?.secretVars ?? [])]);

@@ -1,12 +1,13 @@
 /**
  * Runs a task's steps on one host, in order, stopping at the first failure. One file per step
  * kind: step-command.ts (commands and their `then`), step-transfer.ts (put, get, relay),
- * step-local.ts (debug, set_fact, assert, fail); step-exec.ts is what they share.
+ * step-local.ts (debug, set_fact, assert, fail), step-backup.ts (backups off the cluster); step-exec.ts is what they share.
  */
 import { UnreachableError } from '../errors.js';
 import type { Step } from '../model/step.js';
 import { commandStep } from './step-command.js';
 import type { StepEnv, StepsRun } from './step-exec.js';
+import { backupStep } from './step-backup.js';
 import { localStep } from './step-local.js';
 import { getStep, putStep, relayStep } from './step-transfer.js';
 
@@ -45,6 +46,9 @@ export async function runSteps(steps: Step[], env: StepEnv): Promise<StepsRun> {
           break;
         case 'local':
           localStep(step, se, run);
+          break;
+        case 'backup':
+          await backupStep(step, se, run);
           break;
       }
     } catch (err) {

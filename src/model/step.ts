@@ -4,7 +4,7 @@ import type { Command } from './command.js';
  * A step is one unit of remote (or local) work a module asks for, described as data.
  * `mutates` says whether it can change the host: in --check mode mutating steps do not run.
  */
-export type Step = CommandStep | PutStep | GetStep | RelayStep | LocalStep;
+export type Step = CommandStep | PutStep | GetStep | RelayStep | LocalStep | BackupStep;
 
 interface StepBase {
   /** Human description, e.g. "stop etcd and wait until its ports are free". */
@@ -112,6 +112,26 @@ export interface LocalStep extends StepBase {
   action: 'debug' | 'set_fact' | 'assert' | 'fail' | 'noop';
   /** Action payload: message, facts to set, conditions to assert (already rendered). */
   data: Record<string, unknown>;
+}
+
+/**
+ * Backups kept off the cluster, on the workstation (src/backup/): `keep` applies the retention of
+ * a backup directory, `upload` sends a verified local snapshot and its manifest to S3, `download`
+ * brings one back into a directory. S3 credentials are never part of a step: they are read when it
+ * runs, from the host's variables or the AWS_* environment variables, and redacted everywhere.
+ */
+export interface BackupStep extends StepBase {
+  kind: 'backup';
+  op: 'keep' | 'upload' | 'download';
+  /** keep: the directory; upload: the local snapshot (its manifest `<file>.json` next to it); download: the directory. */
+  path: string;
+  /** upload: where to (`s3://bucket/key` of the snapshot); download: what (`s3://bucket/key`). */
+  url?: string;
+  endpoint?: string;
+  region?: string;
+  /** keep: how many backups to keep (0: all); never removes `protect`. */
+  keep?: number;
+  protect?: string[];
 }
 
 /** A line on stdout equal to this marks a changing command as `changed` (see CommandStep.changed). */

@@ -1,15 +1,15 @@
 import type { ArgsOf } from './args.js';
-import { isAbsolute, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import type { GetStep } from '../model/step.js';
 import type { Module } from './module.js';
-import { SCHEMA, remotePath } from './steps.js';
+import { SCHEMA, localPath, remotePath } from './steps.js';
 
 const argsSchema = {
   $schema: SCHEMA,
   type: 'object',
   properties: {
     src: { type: 'string', minLength: 1, description: 'Absolute path of the file on the host.' },
-    dest: { type: 'string', minLength: 1, description: 'Where to put it on the workstation (relative paths are relative to the playbook).' },
+    dest: { type: 'string', minLength: 1, description: 'Where to put it on the workstation (relative paths are relative to the playbook, ~/ is the home directory).' },
     flat: { type: 'boolean', default: false, description: 'Use dest as the file name (or dir/ + basename) instead of dest/HOST/src.' },
     checksum: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'Expected sha256 of the file.' },
   },
@@ -40,8 +40,7 @@ Fetching changes nothing on the host, so it also runs in --check mode.`,
   delegate_to: etcd1`,
   plan(args, ctx) {
     const src = remotePath(args.src, 'fetch: src');
-    let dest = args.dest;
-    if (!isAbsolute(dest)) dest = join(ctx.playbookDir ?? process.cwd(), dest);
+    let dest = localPath(args.dest, ctx);
     if (args.flat) {
       if (args.dest.endsWith('/')) dest = join(dest, posix.basename(src));
     } else {

@@ -4,6 +4,7 @@
  * checks modules do on args the schema cannot express.
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { isAbsolute, join, posix } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ExecCommand } from '../model/command.js';
@@ -79,9 +80,10 @@ export function remotePath(p: unknown, what: string): string {
   return s;
 }
 
-/** A path on the workstation: absolute, or relative to the playbook (first under `subdir/`). */
+/** A path on the workstation: absolute, `~/...` (the home directory), or relative to the playbook (first under `subdir/`). */
 export function localPath(p: string, ctx: PlanContext, subdir?: 'files' | 'templates'): string {
   if (isAbsolute(p)) return p;
+  if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1));
   const base = ctx.playbookDir ?? process.cwd();
   if (subdir) {
     const inSub = join(base, subdir, p);

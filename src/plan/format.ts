@@ -47,6 +47,8 @@ function stepLines(s: Step, c: ChalkInstance, check: boolean, full: boolean): st
       return [`${c.cyan('get')} ${s.src} -> ${s.dest}${tag}`];
     case 'relay':
       return [`${c.cyan('relay')} ${s.fromHost}:${s.src} -> ${s.dest}${tag}`];
+    case 'backup':
+      return [`${c.cyan(`backup ${s.op}`)} ${s.op === 'download' ? `${s.url} -> ${s.path}/` : s.op === 'upload' ? `${s.path} -> ${s.url}` : `${s.path}: keep the newest ${s.keep ?? 0}`}${tag}`];
     case 'local': {
       const data = s.action === 'set_fact' ? s.data.facts : s.action === 'debug' ? (s.data.var !== undefined ? s.data.value : s.data.msg) : s.data.msg;
       const text = typeof data === 'string' ? data : JSON.stringify(data);

@@ -10,11 +10,19 @@ import { termSafe } from './terminal.js';
 export const REDACTED = '********';
 
 /** Variables that always hold a secret (inventory, play vars, extra vars). */
-export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'etcd_password', 'etcdctl_password'];
+export const SECRET_VARS = ['ansible_password', 'ansible_ssh_pass', 'ansible_become_password', 'ansible_become_pass', 'etcd_password', 'etcdctl_password', 'aws_access_key_id', 'aws_secret_access_key', 'aws_session_token'];
 
-/** Extra var names treated as secret without being listed: *_password, *_passphrase, *_token, *_secret. */
+/** Environment variables of the workstation that hold a secret (S3 credentials of backups, src/backup/). */
+export const SECRET_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** The secrets in the workstation's environment, by variable name. */
+export function secretsInEnv(env: NodeJS.ProcessEnv): [string, unknown][] {
+  return SECRET_ENV.map((k) => [k, env[k]]);
+}
+
+/** Extra var names treated as secret without being listed: *_password, *_passphrase, *_token, *_secret, *_secret_key, *_access_key(_id), *_secret_access_key. */
 export function isSecretName(name: string): boolean {
-  return /(^|_)(password|passwd|pass|passphrase|secret|token)$/i.test(name);
+  return /(^|_)(password|passwd|pass|passphrase|secret|token|secret_key|access_key|access_key_id|secret_access_key)$/i.test(name);
 }
 
 /**

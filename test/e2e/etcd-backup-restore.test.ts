@@ -1,7 +1,8 @@
 /**
  * etcd-status.yml, etcd-backup.yml (with a copy on the workstation) and etcd-restore.yml in the lab
- * (root only): keys written after the backup are gone after the restore, everything else is as
- * it was, the old data dirs are kept aside.
+ * (root only): the snapshot, older than the live cluster, is refused without
+ * etcd_restore_allow_older=true; with it, keys written after the backup are gone after the
+ * restore, everything else is as it was, the old data dirs are kept aside.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -36,8 +37,14 @@ test('status, backup (+ fetch), restore from the workstation copy', async () => 
     assert.is(manifest.packageVersion, '3.5.16-4');
 
     await labExec(lab.name, 'etcd1', `ETCDCTL_API=3 etcdctl --endpoints=http://${lab.hosts[0]!.address}:2379 put /after-backup 1 >/dev/null`);
+    // the snapshot is now older than the live cluster: refused before anything is fenced or stopped
+    const refused = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot_local=${join(fetchDir, db)}`, '-e', 'etcd_snapshot=/var/backups/etcd/from-workstation.db']);
+    assert.is(refused.code, 2, refused.out);
+    assert.match(refused.out, /refusing to restore an older snapshot: snapshot revision \d+ .*the live cluster is at revision \d+, 1 revision\(s\) newer.*etcd_restore_allow_older=true/);
+    assert.equal((await dump(lab)).kvs.length, before.kvs.length + 1, 'nothing changed');
     // restore from the workstation copy (put), to a new path on every member
-    const rs = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot_local=${join(fetchDir, db)}`, '-e', 'etcd_snapshot=/var/backups/etcd/from-workstation.db']);
+    const rs = await etcdplay(['run', 'playbooks/etcd-restore.yml', '-i', lab.inventoryPath, '--yes', '-e', `etcd_snapshot_local=${join(fetchDir, db)}`, '-e', 'etcd_snapshot=/var/backups/etcd/from-workstation.db', '-e', 'etcd_restore_allow_older=true']);
+    assert.match(rs.out, /WARNING: snapshot revision \d+ .* is older than the live cluster/);
     assert.is(rs.code, 0, rs.out);
     console.log(`backup ${bk.ms} ms, restore ${rs.ms} ms (3 members, 400 keys)`);
     for (const h of lab.hosts) {

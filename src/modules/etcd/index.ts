@@ -15,6 +15,9 @@ import { etcdPreflightModule } from './preflight.js';
 import { etcdV2DataModule } from './v2-data.js';
 import { etcdRevisionGuardModule } from './revision-guard.js';
 import { etcdFenceModule } from './fence.js';
+import { etcdBackupStoreModule } from './backup-store.js';
+import { etcdBackupGetModule } from './backup-get.js';
+import { etcdSnapshotCheckModule } from './snapshot-check.js';
 
 /** The etcd modules, in the order `etcdplay modules` lists them (roughly the downgrade order). */
 export const etcdModules: Module<any>[] = [
@@ -25,6 +28,9 @@ export const etcdModules: Module<any>[] = [
   etcdV2DataModule,
   etcdFenceModule,
   etcdSnapshotSaveModule,
+  etcdBackupStoreModule,
+  etcdBackupGetModule,
+  etcdSnapshotCheckModule,
   etcdRevisionGuardModule,
   etcdSnapshotDistributeModule,
   etcdMoveLeaderModule,

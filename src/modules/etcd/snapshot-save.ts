@@ -14,10 +14,25 @@ import { fingerprintStep } from './fingerprint.js';
 import { firstWord, parseEndpointStatus, parseSnapshotStatus, parseToolVersion, sectionMap, type EndpointStatus, type Section } from './parse.js';
 import { statusStep } from './status.js';
 
+/**
+ * Shell: `status_on_copy FILE` prints section `status`, the `snapshot status -w json` of FILE (etcdutl
+ * when present, else etcdctl) run on a COPY next to it, never on the file itself (old etcdctl
+ * modified it: etcd PR #11157).
+ */
+export const STATUS_ON_COPY = String.raw`
+status_on_copy() {
+  _c=$(dirname "$1")/.status-$(date -u +%Y%m%dT%H%M%SZ)-$$.db
+  cp "$1" "$_c" || die "cannot copy $1 for snapshot status"
+  if command -v etcdutl >/dev/null 2>&1; then section status - etcdutl snapshot status "$_c" -w json
+  else section status - ctl snapshot status "$_c" -w json; fi
+  rm -f "$_c"
+}
+`;
+
 // $1 source endpoint, $2 dir, $3 file name or ''. The atomic part on the host: the snapshot into
 // <file>.part, renamed into place (0600), `snapshot status` on a COPY; then what the manifest needs,
 // one section each (read back with sectionMap).
-const SCRIPT = String.raw`
+const SCRIPT = STATUS_ON_COPY + String.raw`
 SRC=$1; DIR=$2; NAME=$3
 TS=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$NAME" ] || NAME=etcd-snapshot-$TS.db
@@ -27,11 +42,7 @@ umask 077
 mkdir -p "$DIR" || die "cannot create $DIR"
 ctl --endpoints="$SRC" snapshot save "$F.part" >&2 || { mv "$F.part" "$F.part.failed-$TS" 2>/dev/null; die "snapshot save from $SRC failed"; }
 mv "$F.part" "$F" && chmod 600 "$F" || die "cannot move $F.part into place"
-COPY=$DIR/.status-$TS.db
-cp "$F" "$COPY" || die "cannot copy $F for snapshot status"
-if command -v etcdutl >/dev/null 2>&1; then section status - etcdutl snapshot status "$COPY" -w json
-else section status - ctl snapshot status "$COPY" -w json; fi
-rm -f "$COPY"
+status_on_copy "$F"
 pkgver() { dpkg-query -W -f '$''{Version}' etcd-server 2>/dev/null || rpm -q --qf '%{VERSION}-%{RELEASE}' etcd 2>/dev/null; }
 section file - echo "$F"
 section created - echo "$TS"
