@@ -38,7 +38,7 @@ const UNSAFE_OVERLAY_PATH = /[,:\\\s]/;
 
 /** Start the host; resolves with the PID (in this machine's namespace) of its PID 1. */
 export async function startHost(p: HostPaths, lower: string, repo: string, host: LabHost): Promise<{ pid: number; unsharePid: number }> {
-  for (const path of [lower, p.upper, p.work, p.root]) {
+  for (const path of [...lower.split(':'), p.upper, p.work, p.root]) { // lower: a ':' list (layer.ts)
     if (UNSAFE_OVERLAY_PATH.test(path)) throw new ValidationError(`path not usable in an overlay mount (no ',', ':', spaces): ${path}`);
   }
   return bootHost(p, host, ['unshare', '--mount', '--uts', '--pid', '--fork', '--propagation', 'private',

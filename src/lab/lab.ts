@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ValidationError } from '../errors.js';
 import { shQuote } from '../shell/quote.js';
-import { endpointOf, etcdctlPrefix, hostRunning, labExec, mustExec, toLab, type Lab } from './access.js';
+import { endpointOf, etcdctlPrefix, hostRunning, labExec, toLab, type Lab } from './access.js';
 import { DEFAULT_NET, MAX_CONTROL_PLANE, controlPlaneHosts, labHosts, pickNet, renderInventory, renderKnownHosts, renderSshConfig, type LabHost, type LabSpec } from './config.js';
 import { READY_FILE, WRITER_SERVICE, IDLE_SERVICES, controlPlaneInstallScript } from './controlplane.js';
 import { removeTree } from './fsutil.js';
@@ -17,6 +17,7 @@ import { checkLabName, labDir } from './paths.js';
 import { makePki } from './pki.js';
 import { checkPreconditions } from './preconditions.js';
 import { installScript, prepareHost, sysusersOverrides, type HostRole } from './prepare.js';
+import { ensureLayer, stackedLower, userIds } from './layer.js';
 import { run, type RunResult } from './proc.js';
 import { ensureRootfs } from './rootfs.js';
 import { allHostStates, labFiles, listLabNames, readState, writeState, type LabHostState, type LabState } from './state.js';
@@ -111,9 +112,15 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
     await run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `etcdplay-lab-${name}`, '-f', f.key]);
     if (spec.tls) { log('making TLS certificates'); await makePki(f.pki, name, hosts); }
     const pub = readFileSync(f.key + '.pub', 'utf8');
-    // systemd hosts: sysusers.d overrides bookworm's systemd-sysusers needs for this package (see prepare.ts)
+    // etcd (and etcdctl on control plane hosts) installed once per version into a cached layer
+    // (layer.ts); systemd hosts: sysusers.d overrides bookworm's systemd-sysusers needs (prepare.ts)
     const memberFiles = init === 'systemd' ? await sysusersOverrides(v.server) : [];
-    const hostKeys = await Promise.all(everyHost.map(([h, role]) => prepareHost(dir, spec, h, role, everyHost.map(([x]) => x), pub, memberFiles)));
+    const layerFor = (role: HostRole) => ensureLayer(role === 'etcd'
+      ? { label: `${init}-etcd-${v.debVersion}`, rootfs: lower, repoDir: pk.repoDir, script: installScript(spec), files: init === 'systemd' ? memberFiles : [] }
+      : { label: `${init}-client-${v.debVersion}`, rootfs: lower, repoDir: pk.repoDir, script: controlPlaneInstallScript(v.debVersion) }, log);
+    const layers = { etcd: await layerFor('etcd'), 'control-plane': cps.length ? await layerFor('control-plane') : '' };
+    const etcdIds = userIds(layers.etcd, 'etcd');
+    const hostKeys = await Promise.all(everyHost.map(([h, role]) => prepareHost(dir, spec, h, role, everyHost.map(([x]) => x), pub, etcdIds)));
     writeFileSync(f.knownHosts, renderKnownHosts(everyHost.map(([host], i) => ({ host, publicKey: hostKeys[i]! }))));
     const files = { keyPath: f.key, knownHostsPath: f.knownHosts, sshConfigPath: f.sshConfig };
     writeFileSync(f.sshConfig, renderSshConfig(spec, files));
@@ -125,7 +132,7 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
       writeState(dir, st);
     };
     if (init === 'systemd') {
-      const boots = await Promise.allSettled(everyHost.map(async ([h, role]) => record(h, role, await startSystemdHost(hostPaths(dir, h.name), lower, pk.repoDir, h, name))));
+      const boots = await Promise.allSettled(everyHost.map(async ([h, role]) => record(h, role, await startSystemdHost(hostPaths(dir, h.name), stackedLower(layers[role], lower), pk.repoDir, h, name))));
       const failed = boots.find((b): b is PromiseRejectedResult => b.status === 'rejected');
       if (failed) throw failed.reason;
       const order = (a: LabHostState, b: LabHostState) => everyHost.findIndex(([h]) => h.name === a.name) - everyHost.findIndex(([h]) => h.name === b.name);
@@ -133,13 +140,8 @@ export async function labUp(opts: LabUpOptions): Promise<Lab> {
       st.cpHosts!.sort(order);
       writeState(dir, st);
     } else {
-      for (const [h, role] of everyHost) record(h, role, await startHost(hostPaths(dir, h.name), lower, pk.repoDir, h));
+      for (const [h, role] of everyHost) record(h, role, await startHost(hostPaths(dir, h.name), stackedLower(layers[role], lower), pk.repoDir, h));
     }
-    log(`installing etcd ${v.debVersion} with apt-get from the local repository${cps.length ? ' (etcd-client only on the control plane hosts)' : ''}`);
-    await Promise.all([
-      ...hosts.map((h) => mustExec(name, h.name, installScript(spec), `installing etcd ${v.debVersion}`)),
-      ...cps.map((h) => mustExec(name, h.name, controlPlaneInstallScript(v.debVersion), `installing etcd-client ${v.debVersion}`)),
-    ]);
     log('starting etcd on every host (service etcd start, over ssh)');
     const starts = await Promise.all(hosts.map((h) => sshRun(f.sshConfig, h.name, 'service etcd start')));
     starts.forEach((r, i) => {

@@ -2,7 +2,7 @@
  * What a host gets before and right after it starts: its own files in its overlay upper dir
  * (prepareHost) and the shell that installs etcd in it (installScript).
  */
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { shQuote } from '../shell/quote.js';
@@ -23,11 +23,12 @@ export interface HostFile { path: string; text: string }
 /**
 /**
  * Write one host's own files into its overlay upper dir (before it starts). An etcd member gets
- * /etc/default/etcd and its server/peer certificates; a control plane host the writer, the init
- * scripts of its services and only the client certificate.
+ * /etc/default/etcd and its server/peer certificates (owned by `etcd`, whose ids come from the
+ * member's layer: etcd may start at boot); a control plane host the writer, the init scripts of
+ * its services and only the client certificate.
  */
 export async function prepareHost(
-  dir: string, spec: LabSpec, host: LabHost, role: HostRole, all: LabHost[], authorizedKey: string, memberFiles: HostFile[] = [],
+  dir: string, spec: LabSpec, host: LabHost, role: HostRole, all: LabHost[], authorizedKey: string, etcdIds?: { uid: number; gid: number },
 ): Promise<string> {
   const p = hostPaths(dir, host.name);
   const up = (rel: string) => join(p.upper, rel.replace(/^\//, ''));
@@ -44,7 +45,6 @@ export async function prepareHost(
   if (spec.init === 'systemd') write('/etc/machine-id', randomBytes(16).toString('hex') + '\n', 0o444);
   if (role === 'etcd') {
     write('/etc/default/etcd', renderEtcdDefaults(spec, host));
-    for (const f of memberFiles) write(f.path, f.text);
   } else {
     write(WRITER_PATH, renderWriter(etcdctlPrefix(spec.tls, labEndpoints({ tls: spec.tls, hosts: labHosts(spec.nodes, spec.net) }), WRITER_COMMAND_TIMEOUT)), 0o755);
     if (spec.init === 'systemd') for (const [unit, text] of Object.entries(controlPlaneUnits())) write(`/etc/systemd/system/${unit}`, text);
@@ -60,6 +60,12 @@ export async function prepareHost(
         [`${host.name}-peer.crt`, HOST_PKI.peerCert], [`${host.name}-peer.key`, HOST_PKI.peerKey]);
     }
     for (const [src, dest] of copies) copyFileSync(join(pki, src), up(dest));
+    if (role === 'etcd') {
+      if (!etcdIds) throw new Error('prepareHost: an etcd member with TLS needs the etcd user ids');
+      for (const [, dest] of [['', HOST_PKI_DIR], ...copies]) chownSync(up(dest!), etcdIds.uid, etcdIds.gid);
+      for (const [, dest] of copies) if (dest.endsWith('.key')) chmodSync(up(dest), 0o600);
+      chownSync(up(HOST_PKI.clientKey), 0, 0);
+    }
   }
   return readFileSync(up('etc/ssh/ssh_host_ed25519_key.pub'), 'utf8');
 }
@@ -68,26 +74,24 @@ export async function prepareHost(
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 
 /**
- * The shell run inside each host to install etcd from the local repo. On systemd hosts the
- * package's postinst would start etcd at once (and block until it has a quorum): the lab blocks
- * that with a policy-rc.d for its own install only (removed afterwards, so a later apt-get in a
- * playbook behaves like on a real host) and starts every member itself, all at once.
+ * The shell that installs etcd into a member's layer (see layer.ts: once per rootfs, version and
+ * repository, in a chroot, no init running). A policy-rc.d keeps the package scripts from starting
+ * etcd (removed afterwards, so a later apt-get in a playbook behaves like on a real host); the lab
+ * starts every member itself, all at once. systemd hosts get the package's unit enabled, as on a
+ * real host; sysv hosts the Debian init script (or the lab's, for a package without one).
  */
 export function installScript(spec: LabSpec): string {
   const pkgs = ['etcd-server', 'etcd-client'].map((p) => shQuote(`${p}=${spec.debVersion}`)).join(' ');
   const systemd = spec.init === 'systemd';
   const lines = [
     'set -e',
-    ...(systemd ? [`printf '#!/bin/sh\\nexit 101\\n' > ${POLICY_RC_D}`, `chmod 0755 ${POLICY_RC_D}`, `trap 'rm -f ${POLICY_RC_D}' EXIT`] : []),
+    `printf '#!/bin/sh\\nexit 101\\n' > ${POLICY_RC_D}`, `chmod 0755 ${POLICY_RC_D}`, `trap 'rm -f ${POLICY_RC_D}' EXIT`,
     'apt-get update -q >/dev/null',
     `apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold ${pkgs}`,
     `install -d -o etcd -g etcd -m 0750 ${shQuote(ETCD_LOG_FILE.replace(/\/[^/]+$/, ''))}`,
     // sid's package has no init script: install the lab's (see renderInitScript); systemd hosts use the package's unit
     ...(systemd ? [] : [`[ -e /etc/init.d/etcd ] || { cat > /etc/init.d/etcd <<'ETCDPLAY_INIT'\n${renderInitScript()}ETCDPLAY_INIT\nchmod 0755 /etc/init.d/etcd; }`]),
   ];
-  if (spec.tls) {
-    lines.push(`chown -R etcd:etcd ${shQuote(HOST_PKI_DIR)}`, `chmod 0600 ${HOST_PKI_DIR}/*.key`, `chown root:root ${shQuote(HOST_PKI.clientKey)}`);
-  }
   return lines.join('\n');
 }
 

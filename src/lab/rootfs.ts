@@ -18,7 +18,7 @@ export const ROOTFS_SUITE = 'bookworm';
 export const ROOTFS_PACKAGES = ['openssh-server', 'sudo', 'procps', 'iproute2', 'ca-certificates'];
 /** Where each host sees the local apt repository (bind-mounted read-only). */
 export const HOST_REPO_DIR = '/srv/repo';
-const MARKER = 'etc/etcdplay-rootfs';
+export const ROOTFS_MARKER = 'etc/etcdplay-rootfs';
 
 /** Added to the base rootfs for hosts that boot systemd. */
 export const SYSTEMD_PACKAGES = ['systemd-sysv', 'dbus'];
@@ -41,7 +41,7 @@ export async function ensureRootfs(opts: { log?: (s: string) => void; init?: Lab
   if (opts.init === 'systemd') return ensureSystemdRootfs(opts.log ?? (() => {}));
   const log = opts.log ?? (() => {});
   const dir = rootfsDir();
-  if (existsSync(join(dir, MARKER))) return dir;
+  if (existsSync(join(dir, ROOTFS_MARKER))) return dir;
   if (existsSync(dir)) await removeTree(dir);
   mkdirSync(cacheDir(), { recursive: true });
   // Leftovers of a crashed build are unmounted (debootstrap mounts proc/sys) and removed.
@@ -61,7 +61,7 @@ export async function ensureRootfs(opts: { log?: (s: string) => void; init?: Lab
     await run(['chroot', tmp, 'apt-get', 'clean']);
     rmSync(join(tmp, 'var/lib/apt/lists'), { recursive: true, force: true });
     mkdirSync(join(tmp, 'var/lib/apt/lists/partial'), { recursive: true });
-    writeFileSync(join(tmp, MARKER), `debootstrap --variant=minbase ${ROOTFS_SUITE} ${new Date().toISOString()}\n`);
+    writeFileSync(join(tmp, ROOTFS_MARKER), `debootstrap --variant=minbase ${ROOTFS_SUITE} ${new Date().toISOString()}\n`);
     await unmountUnder(tmp); // debootstrap unmounts what it mounted; be sure before the rename
     renameSync(tmp, dir);
   } catch (err) {
@@ -94,9 +94,9 @@ export function systemdInstallScript(): string {
  */
 async function ensureSystemdRootfs(log: (s: string) => void): Promise<string> {
   const dir = rootfsDir('systemd');
-  if (existsSync(join(dir, MARKER))) return dir;
+  if (existsSync(join(dir, ROOTFS_MARKER))) return dir;
   const base = await ensureRootfs({ log });
-  if (existsSync(dir)) throw new Error(`${dir} exists but is incomplete (no ${MARKER}): remove it when no lab uses it`);
+  if (existsSync(dir)) throw new Error(`${dir} exists but is incomplete (no ${ROOTFS_MARKER}): remove it when no lab uses it`);
   const tmp = await freshBuildDir(cacheDir(), 'rootfs-systemd');
   try {
     const mirror = detectMirror();
@@ -119,12 +119,12 @@ async function ensureSystemdRootfs(log: (s: string) => void): Promise<string> {
     }
     rmSync(join(tmp, 'etc/machine-id'), { force: true });
     rmSync(join(tmp, 'var/lib/dbus/machine-id'), { force: true });
-    writeFileSync(join(tmp, MARKER), `${base} + ${SYSTEMD_PACKAGES.join(' ')} ${new Date().toISOString()}\n`);
+    writeFileSync(join(tmp, ROOTFS_MARKER), `${base} + ${SYSTEMD_PACKAGES.join(' ')} ${new Date().toISOString()}\n`);
     await unmountUnder(tmp);
     try {
       renameSync(tmp, dir);
     } catch (err) {
-      if (!existsSync(join(dir, MARKER))) throw err; // another build finished first: use it
+      if (!existsSync(join(dir, ROOTFS_MARKER))) throw err; // another build finished first: use it
       await removeTree(tmp);
     }
   } catch (err) {
