@@ -61,12 +61,25 @@ bench_cg_init() {
   export BENCH_CG
 }
 
+# bench_need TOOL:PACKAGE...: install (apt-get, as root) the packages of the tools this machine lacks.
+bench_need() {
+  local want=() t
+  for t in "$@"; do
+    command -v "${t%%:*}" >/dev/null || [ -x "/usr/sbin/${t%%:*}" ] || want+=("${t#*:}")
+  done
+  [ ${#want[@]} -gt 0 ] || return 0
+  [ "$(id -u)" = 0 ] || { echo "bench: needs ${want[*]} (apt-get install them, or run as root)" >&2; exit 1; }
+  bench_log "installing ${want[*]} (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${want[@]}" >/dev/null
+}
+
 bench_init() {
   cd "$ROOT"
   mkdir -p "$RESULTS"
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM HUP
-  command -v hyperfine >/dev/null || { echo "bench: hyperfine is required" >&2; exit 1; }
+  bench_need hyperfine:hyperfine ansible-playbook:ansible sshd:openssh-server
   bench_cg_init
 }
 
