@@ -8,6 +8,8 @@ import type { SourcePos } from '../model/source.js';
  */
 export class UndefinedVariableError extends ValidationError {
   readonly root: string;
+  /** Where in a multi-line template (a file) the expression is, when known. */
+  at?: { line: number; col: number };
   constructor(readonly variable: string, readonly template: string, public pos?: SourcePos) {
     super(`undefined variable '${variable}' in ${JSON.stringify(template)}`);
     this.root = variable.split(/[.[]/)[0] ?? variable;
@@ -16,6 +18,8 @@ export class UndefinedVariableError extends ValidationError {
 
 /** A template that does not parse, or a helper used wrongly. */
 export class TemplateError extends ValidationError {
+  /** Where in the template (line and column, 1-based), when known. */
+  at?: { line: number; col: number };
   constructor(message: string, readonly template: string, public pos?: SourcePos) {
     super(message);
   }

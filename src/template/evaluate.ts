@@ -9,7 +9,8 @@ import { ExpressionError, UndefinedVariableError } from './errors.js';
 import { FILTERS, NO_INPUT, type FilterEnv } from './filters.js';
 import type { Expr } from './parser.js';
 import { TESTS } from './tests.js';
-import { Undef, equal, toText, truthy, typeName, unmark } from './values.js';
+import { callMethod } from './methods.js';
+import { Undef, equal, pyStr, toText, truthy, tuple, typeName, unmark } from './values.js';
 
 /** A variable by name, or an Undef naming it. */
 export type Scope = (name: string) => unknown;
@@ -33,7 +34,9 @@ export class Evaluator {
       case 'lit': return e.v;
       case 'var': return this.variable(e);
       case 'attr': return this.attr(e);
-      case 'list': return e.items.map((x) => this.value(x));
+      case 'list': { const l = e.items.map((x) => this.value(x)); return e.tuple ? tuple(l) : l; }
+      case 'slice': return this.slice(e);
+      case 'call': return callMethod(this.value(e.obj), e.name, e.args.map((x) => this.value(x)), this.env(e));
       case 'dict': {
         const out: Record<string, unknown> = {};
         e.keys.forEach((k, i) => { out[toText(this.value(k))] = this.value(e.values[i]!); });
@@ -64,16 +67,49 @@ export class Evaluator {
   }
 
   private env(e: Expr): FilterEnv {
-    return {
+    const env: FilterEnv = {
       root: (name) => { const v = this.scope(name); return v instanceof Undef ? undefined : v; },
       fail: (problem) => this.fail(e, problem),
+      filter: (name, input, args, kw = {}) => {
+        const f = Object.hasOwn(FILTERS, name) ? FILTERS[name]! : this.fail(e, `unknown filter '${name}'`);
+        return f.fn(input, args, env, kw);
+      },
+      test: (name, v, args) => {
+        const t = Object.hasOwn(TESTS, name) ? TESTS[name]! : this.fail(e, `unknown test '${name}'`);
+        if (v instanceof Undef && !t.lenient) throw new UndefinedVariableError(v.name, this.template);
+        return t.fn(v, args, env);
+      },
     };
+    return env;
+  }
+
+  private slice(e: Node<'slice'>): unknown {
+    const obj = unmark(this.value(e.obj));
+    if (!Array.isArray(obj) && typeof obj !== 'string') this.fail(e, `cannot slice ${typeName(obj)}`);
+    const num = (x: Expr | undefined): number | undefined => {
+      if (!x) return undefined;
+      const v = unmark(this.value(x));
+      return v === null ? undefined : typeof v === 'number' ? v : this.fail(x, `a slice needs whole numbers, got ${typeName(v)}`);
+    };
+    const len = obj.length;
+    const step = num(e.step) ?? 1;
+    if (step === 0) this.fail(e, 'slice step cannot be zero');
+    const clamp = (i: number | undefined, dflt: number): number => {
+      if (i === undefined) return dflt;
+      if (i < 0) i += len;
+      return step > 0 ? Math.min(Math.max(i, 0), len) : Math.min(Math.max(i, -1), len - 1);
+    };
+    const start = clamp(num(e.start), step > 0 ? 0 : len - 1);
+    const stop = clamp(num(e.stop), step > 0 ? len : -1);
+    const out: unknown[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(obj[i]);
+    return typeof obj === 'string' ? out.join('') : out;
   }
 
   private variable(e: Node<'var'>): unknown {
     const v = this.scope(e.name);
     // A bare helper name that is not a variable is a call without input: {{ timestamp }}.
-    if (v instanceof Undef && Object.hasOwn(FILTERS, e.name) && FILTERS[e.name]!.bare) return FILTERS[e.name]!.fn(NO_INPUT, [], this.env(e));
+    if (v instanceof Undef && Object.hasOwn(FILTERS, e.name) && FILTERS[e.name]!.bare) return FILTERS[e.name]!.fn(NO_INPUT, [], this.env(e), {});
     return v;
   }
 
@@ -120,40 +156,55 @@ export class Evaluator {
         else this.fail(e, `'${e.op}' needs a list, string or mapping on its right, got ${typeName(b)}`);
         return e.op === 'in' ? r : !r;
       }
-      case '~': return toText(a) + toText(b);
+      case '~': return pyStr(a) + pyStr(b);
       case '+':
-        if (typeof a === 'number' && typeof b === 'number') return a + b;
+        if (isNum(a) && isNum(b)) return Number(a) + Number(b);
         if (typeof a === 'string' && typeof b === 'string') return a + b;
         if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-        return this.fail(e, `cannot add ${typeName(a)} and ${typeName(b)}`);
+        return this.fail(e, `cannot add ${typeName(a)} and ${typeName(b)}${typeof a === 'string' || typeof b === 'string' ? " (use ~ to join as text, or | int)" : ''}`);
+      case '*':
+        if ((typeof a === 'string' || Array.isArray(a)) && typeof b === 'number') return repeat(a, b);
+        if ((typeof b === 'string' || Array.isArray(b)) && typeof a === 'number') return repeat(b, a);
     }
-    if (typeof a !== 'number' || typeof b !== 'number') this.fail(e, `'${e.op}' needs numbers, got ${typeName(a)} and ${typeName(b)}`);
+    if (!isNum(a) || !isNum(b)) this.fail(e, `'${e.op}' needs numbers, got ${typeName(a)} and ${typeName(b)} (use | int or | float)`);
+    const x = Number(a);
+    const y = Number(b);
+    if (y === 0 && ['/', '//', '%'].includes(e.op)) this.fail(e, 'division by zero');
     switch (e.op) {
-      case '-': return a - b;
-      case '*': return a * b;
-      case '/': return a / b;
-      case '//': return Math.floor(a / b);
-      case '%': return a % b;
+      case '-': return x - y;
+      case '*': return x * y;
+      case '/': return x / y;
+      case '//': return Math.floor(x / y);
+      case '%': return x - y * Math.floor(x / y);
+      case '**': return x ** y;
     }
     return this.fail(e, `unknown operator '${e.op}'`);
   }
 
   private test(e: Node<'test'>): boolean {
-    const t = TESTS[e.name];
-    if (!t) this.fail(e, `unknown test '${e.name}'`);
+    const t = Object.hasOwn(TESTS, e.name) ? TESTS[e.name]! : this.fail(e, `unknown test '${e.name}'`);
     const v = t.lenient ? this.raw(e.e) : this.value(e.e);
     const r = t.fn(v, e.args.map((x) => this.value(x)), this.env(e));
     return e.negate ? !r : r;
   }
 
   private filter(e: Node<'filter'>): unknown {
-    const f = FILTERS[e.name];
-    if (!f) this.fail(e, `unknown filter '${e.name}'`);
+    const f = Object.hasOwn(FILTERS, e.name) ? FILTERS[e.name]! : this.fail(e, `unknown filter '${e.name}'`);
     let input: unknown = NO_INPUT;
     if (e.e) input = f.lenient ? this.raw(e.e) : this.value(e.e);
     else if (!f.bare) this.fail(e, `'${e.name}' needs a value to work on`);
-    return f.fn(input, e.args.map((x) => this.value(x)), this.env(e));
+    const kw: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(e.kw ?? {})) kw[k] = this.value(x);
+    return f.fn(input, e.args.map((x) => this.value(x)), this.env(e), kw);
   }
+}
+
+const isNum = (v: unknown): v is number | boolean => typeof v === 'number' || typeof v === 'boolean';
+
+function repeat(v: string | unknown[], n: number): string | unknown[] {
+  const k = Math.max(0, Math.trunc(n));
+  if (v.length * k > 1_000_000) throw new RangeError('Invalid string length');
+  return typeof v === 'string' ? v.repeat(k) : Array.from({ length: k }, () => v).flat();
 }
 
 function exprName(e: Expr): string {

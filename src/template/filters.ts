@@ -7,20 +7,28 @@
  */
 import { posix } from 'node:path';
 import { endpoints, hostList, initialCluster, type RootLookup } from './cluster.js';
-import { Quoted, Raw, Undef, toBool, toShell, toText, truthy, typeName, unmark } from './values.js';
+import { DATA_FILTERS } from './filters-data.js';
+import { LIST_FILTERS } from './filters-list.js';
+import { TEXT_FILTERS } from './filters-text.js';
+import { Quoted, Raw, Undef, pyStr, toBool, toShell, toText, truthy, typeName, unmark } from './values.js';
 
 export interface FilterEnv {
   /** A root variable by name, undefined when missing. */
   root: RootLookup;
   /** Fail with a message (the evaluator adds the expression and column). */
   fail(problem: string): never;
+  /** Another filter of the table, by name (`map('upper')`). */
+  filter(name: string, input: unknown, args: unknown[], kw?: Record<string, unknown>): unknown;
+  /** A test of the test table, by name (`select('odd')`). */
+  test(name: string, v: unknown, args: unknown[]): boolean;
 }
 
 /** No input: the helper was called bare (`{{timestamp}}`, `{{initial_cluster}}`). */
 export const NO_INPUT: unique symbol = Symbol('no input');
 
 export interface Filter {
-  fn(input: unknown, args: unknown[], env: FilterEnv): unknown;
+  /** `kw` holds the `name=value` arguments (`map(attribute='x')`). */
+  fn(input: unknown, args: unknown[], env: FilterEnv, kw: Record<string, unknown>): unknown;
   /** The input may be undefined (an Undef reaches fn) — `default`. */
   lenient?: boolean;
   /** May be called without input (NO_INPUT reaches fn). */
@@ -45,7 +53,7 @@ function toNumber(v: unknown, int: boolean, dflt: unknown, base: unknown): unkno
 }
 
 /** Items a filter iterates: a list, a string's characters, a mapping's keys. */
-function items(v: unknown, name: string, env: FilterEnv): unknown[] {
+export function items(v: unknown, name: string, env: FilterEnv): unknown[] {
   v = unmark(v);
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];
@@ -91,7 +99,7 @@ const defaultFilter: Filter = {
   lenient: true,
   fn: (v, [dflt, falsy]) => (v instanceof Undef || (falsy === true && !truthy(v)) ? dflt ?? '' : v),
 };
-const length: Filter = {
+export const length: Filter = {
   fn: (v, _a, env) => {
     v = unmark(v);
     if (typeof v === 'string' || Array.isArray(v)) return v.length;
@@ -99,27 +107,48 @@ const length: Filter = {
     return env.fail(`'length' needs a string, list or mapping, got ${typeName(v)}`);
   },
 };
-const json: Filter = { fn: (v) => JSON.stringify(unmark(v) ?? null) };
 
 export const FILTERS: Record<string, Filter> = {
   default: defaultFilter,
   d: defaultFilter,
-  join: { fn: (v, [sep], env) => items(v, 'join', env).map((x) => toText(x)).join(sep === undefined ? '' : toText(sep)) },
+  join: { fn: (v, [sep], env) => items(v, 'join', env).map((x) => pyStr(x)).join(sep === undefined ? '' : pyStr(sep)) },
   length,
   count: length,
-  first: { fn: (v, _a, env) => items(v, 'first', env)[0] },
-  last: { fn: (v, _a, env) => { const l = items(v, 'last', env); return l[l.length - 1]; } },
   int: { fn: (v, [dflt, base]) => toNumber(v, true, dflt, base) },
   float: { fn: (v, [dflt]) => toNumber(v, false, dflt, undefined) },
   bool: { fn: (v) => toBool(v) },
-  string: { fn: (v) => toText(v) },
-  lower: { fn: (v) => toText(v).toLowerCase() },
-  upper: { fn: (v) => toText(v).toUpperCase() },
-  trim: { fn: (v) => toText(v).trim() },
-  json,
-  to_json: json,
+  string: { fn: (v) => pyStr(v) },
   basename: { fn: (v) => posix.basename(toText(v)) },
   dirname: { fn: (v) => posix.dirname(toText(v)) },
+  ternary: { fn: (v, [yes, no, none]) => (v === null && none !== undefined ? none : truthy(v) ? yes : no) },
+  mandatory: {
+    lenient: true,
+    fn: (v, [msg], env) => (v instanceof Undef ? env.fail(msg !== undefined ? toText(msg) : `Mandatory variable '${v.name}' not defined.`) : v),
+  },
+  abs: { fn: (v, _a, env) => (typeof unmark(v) === 'number' ? Math.abs(v as number) : env.fail(`'abs' needs a number, got ${typeName(v)}`)) },
+  round: {
+    fn: (v, [precision, method]) => {
+      const n = Number(unmark(v));
+      const f = 10 ** Number(precision ?? 0);
+      const m = toText(method ?? 'common');
+      return (m === 'floor' ? Math.floor(n * f) : m === 'ceil' ? Math.ceil(n * f) : Math.round(n * f)) / f;
+    },
+  },
+  type_debug: { fn: (v) => { v = unmark(v); return v === null ? 'NoneType' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'dict' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : Number.isInteger(v) ? 'int' : 'float'; } },
+  /** Jinja's global `range(stop)`, `range(start, stop[, step])`. */
+  range: {
+    fn: (a, [b, step], env) => {
+      const [start, stop] = b === undefined ? [0, Number(a)] : [Number(a), Number(b)];
+      const st = Number(step ?? 1);
+      if (!st) env.fail("range() step must not be zero");
+      const out: number[] = [];
+      for (let i = start; st > 0 ? i < stop : i > stop; i += st) { out.push(i); if (out.length > 100000) env.fail('range() too long (more than 100000 items)'); }
+      return out;
+    },
+  },
+  ...LIST_FILTERS,
+  ...TEXT_FILTERS,
+  ...DATA_FILTERS,
   /** Shell-quoted (lists: one word per item); not quoted again in shell text. */
   quote: { fn: (v) => new Quoted(toShell(unmark(v))) },
   /** Inserted as is, even into shell text: for shell code the playbook author wrote. */
@@ -128,4 +157,32 @@ export const FILTERS: Record<string, Filter> = {
   timestamp: { bare: true, fn: (f) => formatTimestamp(f === NO_INPUT ? undefined : text(f)) },
   initial_cluster: cluster(initialCluster, 'initial_cluster'),
   endpoints: cluster(endpoints, 'endpoints'),
+};
+
+/** Filters and functions not supported, with the reason and the nearest supported alternative. */
+export const UNSUPPORTED_FILTERS: Record<string, string> = {
+  password_hash: 'hashing passwords needs a crypt implementation etcdplay does not carry (use hash(\'sha256\') for a checksum)',
+  random: 'a random value would make a plan differ from its run (pass a value with -e, or use timestamp)',
+  shuffle: 'a random order would make a plan differ from its run (use sort)',
+  json_query: 'JMESPath is not available (use selectattr / map(attribute=...) / sum)',
+  ipaddr: 'the ansible.utils network filters are not available (split the address with split(\'/\'))',
+  ipv4: 'the ansible.utils network filters are not available',
+  ipv6: 'the ansible.utils network filters are not available',
+  to_uuid: 'not available (use hash(\'sha1\'))',
+  vault: 'vault is not supported (keep secrets in extra vars or an inventory file with restricted access)',
+  unvault: 'vault is not supported',
+  groupby: 'not available (use selectattr per group)',
+  batch: 'not available (use slicing: list[0:3] is not supported either; use a loop with loop.index)',
+  strftime: "not available (use timestamp('%Y-%m-%d'))",
+  to_datetime: 'not available',
+  fileglob: 'not available (list the files in a variable)',
+  pprint: 'not available (use to_nice_json)',
+  urlencode: 'not available',
+  wordwrap: 'not available',
+  truncate: 'not available',
+  center: 'not available',
+  xmlattr: 'not available',
+  escape: 'templates are never HTML-escaped; nothing to undo (use the value as is)',
+  e: 'templates are never HTML-escaped; nothing to undo (use the value as is)',
+  safe: 'templates are never HTML-escaped; nothing to undo (use the value as is)',
 };

@@ -7,7 +7,7 @@ import { ExpressionError } from './errors.js';
 
 export type Tok = { t: 'num' | 'str' | 'name' | 'seg' | 'op' | 'end'; v: string; pos: number; space: boolean };
 
-const OPS = ['==', '!=', '<=', '>=', '//', '<', '>', '(', ')', '[', ']', '{', '}', ',', ':', '.', '|', '+', '-', '*', '/', '%', '~'];
+const OPS = ['==', '!=', '<=', '>=', '//', '**', '<', '>', '(', ')', '[', ']', '{', '}', ',', ':', '.', '|', '+', '-', '*', '/', '%', '~', '='];
 
 export function tokenize(src: string): Tok[] {
   const out: Tok[] = [];
@@ -21,7 +21,7 @@ export function tokenize(src: string): Tok[] {
       let j = i + 1;
       let s = '';
       while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\' && j + 1 < src.length) { s += escaped(src[j + 1]!); j += 2; continue; }
+        if (src[j] === '\\' && j + 1 < src.length) { s += escaped(src[j + 1]!, c); j += 2; continue; }
         s += src[j];
         j++;
       }
@@ -51,12 +51,14 @@ export function tokenize(src: string): Tok[] {
   return out;
 }
 
-function escaped(c: string): string {
+/** A backslash escape as Python reads it in a string literal; an unknown one keeps its backslash ('\d'). */
+function escaped(c: string, quote: string): string {
   switch (c) {
     case 'n': return '\n';
     case 't': return '\t';
     case 'r': return '\r';
-    default: return c;
+    case '\\': case "'": case '"': return c;
+    default: return c === quote ? c : '\\' + c;
   }
 }
 

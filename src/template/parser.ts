@@ -10,7 +10,7 @@
  *   filters       x | name, x | name(args); name(x, args); name x args   (filters.ts)
  */
 import { ExpressionError } from './errors.js';
-import { FILTERS } from './filters.js';
+import { FILTERS, UNSUPPORTED_FILTERS } from './filters.js';
 import { describe, tokenize, type Tok } from './lexer.js';
 import { TESTS } from './tests.js';
 
@@ -18,24 +18,39 @@ export type Expr =
   | { k: 'lit'; v: unknown; pos: number }
   | { k: 'var'; name: string; pos: number }
   | { k: 'attr'; obj: Expr; key: Expr; pos: number }
-  | { k: 'list'; items: Expr[]; pos: number }
+  /** `x[a:b:c]` (parts may be missing). */
+  | { k: 'slice'; obj: Expr; start?: Expr; stop?: Expr; step?: Expr; pos: number }
+  | { k: 'list'; items: Expr[]; tuple?: boolean; pos: number }
   | { k: 'dict'; keys: Expr[]; values: Expr[]; pos: number }
   | { k: 'not'; e: Expr; pos: number }
   | { k: 'neg'; e: Expr; pos: number }
   | { k: 'bin'; op: string; a: Expr; b: Expr; pos: number }
   | { k: 'cond'; test: Expr; yes: Expr; no?: Expr; pos: number }
   | { k: 'test'; e: Expr; name: string; args: Expr[]; negate: boolean; pos: number }
+  /** A method of a string, list or mapping: `s.split(',')`, `d.items()` (methods.ts). */
+  | { k: 'call'; obj: Expr; name: string; args: Expr[]; pos: number }
   /** A filter; `e` is undefined when a helper is called without input (`{{timestamp}}`). */
-  | { k: 'filter'; e?: Expr; name: string; args: Expr[]; pos: number };
+  | { k: 'filter'; e?: Expr; name: string; args: Expr[]; kw?: Record<string, Expr>; pos: number };
+
+/** Arguments of a call: positional, and `name=value` keywords. */
+interface Args { args: Expr[]; kw: Record<string, Expr> }
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 const known = (table: object): string => Object.keys(table).join(', ');
+
+/** The message for a filter (or function) that is not in the table, naming an alternative when there is one. */
+function unknownFilter(name: string, what = 'filter'): string {
+  const alt = UNSUPPORTED_FILTERS[name];
+  if (alt) return `${what} '${name}' is not supported: ${alt}`;
+  return `unknown ${what} '${name}' (known: ${known(FILTERS)})`;
+}
 
 class Parser {
   private i = 0;
   /** Parsing the arguments of a handlebars-style call: a name there is a value, not a call. */
   private inArgs = false;
   constructor(private readonly src: string, private readonly toks: Tok[], private readonly noun: string) {}
+  atEnd(): boolean { return this.peek().t === 'end'; }
   private peek(n = 0): Tok { return this.toks[this.i + n]!; }
   private next(): Tok { return this.toks[this.i++]!; }
   private isOp(v: string): boolean { const t = this.peek(); return t.t === 'op' && t.v === v; }
@@ -52,9 +67,22 @@ class Parser {
   parse(): Expr {
     if (this.peek().t === 'end') this.fail(this.peek(), `empty ${this.noun}`);
     const e = this.expr();
+    this.done();
+    return e;
+  }
+  done(): void {
     const t = this.peek();
     if (t.t !== 'end') this.fail(t, `unexpected ${describe(t, this.noun)}`);
-    return e;
+  }
+  /** The iterable of `{% for %}` and its optional `if` filter (no conditional expression there). */
+  forIter(): { iter: Expr; cond?: Expr } {
+    if (this.peek().t === 'end') this.fail(this.peek(), `empty ${this.noun}`);
+    const iter = this.or();
+    let cond: Expr | undefined;
+    if (this.isName('if')) { this.next(); cond = this.expr(); }
+    if (this.isName('recursive')) this.fail(this.peek(), "recursive loops are not supported (use a loop over a flattened list, e.g. '| flatten')");
+    this.done();
+    return { iter, ...(cond ? { cond } : {}) };
   }
   /** `a if c else b` (Jinja's conditional expression; without else: undefined when c is false). */
   private expr(): Expr {
@@ -80,19 +108,57 @@ class Parser {
     if (this.isName('not')) { const t = this.next(); return { k: 'not', e: this.not(), pos: t.pos }; }
     return this.cmp();
   }
+  /** Comparisons; a chain `a < b < c` means `a < b and b < c`, as in Jinja. */
   private cmp(): Expr {
-    let a = this.add();
+    const first = this.add();
+    let a = first;
+    let last = first;
+    let chain: Expr | undefined;
     for (;;) {
       const t = this.peek();
-      if (t.t === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) {
+      let op: string | undefined;
+      if (t.t === 'op' && ['==', '!=', '<', '>', '<=', '>='].includes(t.v)) { this.next(); op = t.v; }
+      else if (this.isName('in')) { this.next(); op = 'in'; }
+      else if (this.isName('not') && this.peek(1).t === 'name' && this.peek(1).v === 'in') { this.next(); this.next(); op = 'not in'; }
+      if (!op) return chain ?? a;
+      const b = this.add();
+      const c: Expr = { k: 'bin', op, a: last, b, pos: t.pos };
+      chain = chain ? { k: 'bin', op: 'and', a: chain, b: c, pos: t.pos } : c;
+      a = chain;
+      last = b;
+    }
+  }
+  private binary(ops: string[], next: () => Expr): Expr {
+    let a = next();
+    for (;;) {
+      const t = this.peek();
+      if (t.t === 'op' && ops.includes(t.v)) { this.next(); a = { k: 'bin', op: t.v, a, b: next(), pos: t.pos }; }
+      else return a;
+    }
+  }
+  /** Jinja's order: `+ -`, then `~`, then `* / // %`, then `**`, then unary `-`. */
+  private add(): Expr { return this.binary(['+', '-'], () => this.concat()); }
+  private concat(): Expr { return this.binary(['~'], () => this.mul()); }
+  private mul(): Expr { return this.binary(['*', '/', '//', '%'], () => this.pow()); }
+  private pow(): Expr { return this.binary(['**'], () => this.unary(true)); }
+  /** `-x | f` filters the negated value (Jinja: `-1 | abs` is 1). */
+  private unary(withFilter: boolean): Expr {
+    let e: Expr;
+    if (this.isOp('-')) { const t = this.next(); e = { k: 'neg', e: this.unary(false), pos: t.pos }; }
+    else if (this.isOp('+')) { this.next(); e = this.unary(false); }
+    else e = this.postfix();
+    return withFilter ? this.filtered(e) : e;
+  }
+  /** Filters and tests, left to right: `x | f is defined`, `x is defined` (Jinja binds them tightly). */
+  private filtered(e: Expr): Expr {
+    for (;;) {
+      if (this.isOp('|')) {
         this.next();
-        a = { k: 'bin', op: t.v, a, b: this.add(), pos: t.pos };
-      } else if (this.isName('in')) {
-        this.next();
-        a = { k: 'bin', op: 'in', a, b: this.add(), pos: t.pos };
-      } else if (this.isName('not') && this.peek(1).t === 'name' && this.peek(1).v === 'in') {
-        this.next(); this.next();
-        a = { k: 'bin', op: 'not in', a, b: this.add(), pos: t.pos };
+        const n = this.next();
+        if (n.t !== 'name') this.fail(n, `expected a filter name after '|' but found ${describe(n, this.noun)}`);
+        if (!Object.hasOwn(FILTERS, n.v)) this.fail(n, unknownFilter(n.v));
+        const { args, kw } = this.isOp('(') ? this.args() : { args: [], kw: {} };
+        e = { k: 'filter', e, name: n.v, args, ...(Object.keys(kw).length ? { kw } : {}), pos: n.pos };
       } else if (this.isName('is')) {
         this.next();
         let negate = false;
@@ -100,56 +166,39 @@ class Parser {
         const n = this.next();
         if (n.t !== 'name') this.fail(n, `expected a test name after 'is' but found ${describe(n, this.noun)}`);
         if (!Object.hasOwn(TESTS, n.v)) this.fail(n, `unknown test '${n.v}' (known: ${known(TESTS)})`);
-        const args = this.isOp('(') ? this.args() : [];
-        a = { k: 'test', e: a, name: n.v, args, negate, pos: n.pos };
-      } else return a;
+        let args: Expr[] = [];
+        if (this.isOp('(')) args = this.args().args;
+        else if (this.bareTestArg(this.peek())) args = [this.nested(() => this.unary(false))];
+        e = { k: 'test', e, name: n.v, args, negate, pos: n.pos };
+      } else return e;
     }
   }
-  private add(): Expr {
-    let a = this.mul();
-    for (;;) {
-      const t = this.peek();
-      if (t.t === 'op' && ['+', '-', '~'].includes(t.v)) { this.next(); a = { k: 'bin', op: t.v, a, b: this.mul(), pos: t.pos }; }
-      else return a;
-    }
+  /** `x is divisibleby 3`, `x is sameas none`: a test's one argument without parentheses. */
+  private bareTestArg(t: Tok): boolean {
+    if (t.t === 'str' || t.t === 'num') return true;
+    return t.t === 'name' && !KEYWORDS.has(t.v);
   }
-  private mul(): Expr {
-    let a = this.unary();
-    for (;;) {
-      const t = this.peek();
-      if (t.t === 'op' && ['*', '/', '//', '%'].includes(t.v)) { this.next(); a = { k: 'bin', op: t.v, a, b: this.unary(), pos: t.pos }; }
-      else return a;
-    }
-  }
-  private unary(): Expr {
-    if (this.isOp('-')) { const t = this.next(); return { k: 'neg', e: this.unary(), pos: t.pos }; }
-    return this.filtered();
-  }
-  private filtered(): Expr {
-    let e = this.postfix();
-    while (this.isOp('|')) {
-      this.next();
-      const n = this.next();
-      if (n.t !== 'name') this.fail(n, `expected a filter name after '|' but found ${describe(n, this.noun)}`);
-      if (!Object.hasOwn(FILTERS, n.v)) this.fail(n, `unknown filter '${n.v}' (known: ${known(FILTERS)})`);
-      const args = this.isOp('(') ? this.args() : [];
-      e = { k: 'filter', e, name: n.v, args, pos: n.pos };
-    }
-    return e;
-  }
-  private args(): Expr[] {
+  private args(): Args {
     return this.nested(() => this.argList());
   }
-  private argList(): Expr[] {
+  private argList(): Args {
     this.expect('(');
-    const out: Expr[] = [];
-    if (this.isOp(')')) { this.next(); return out; }
-    for (;;) {
-      out.push(this.expr());
-      if (this.isOp(',')) { this.next(); continue; }
-      this.expect(')');
-      return out;
+    const out: Args = { args: [], kw: {} };
+    while (!this.isOp(')')) {
+      const t = this.peek();
+      const n = this.peek(1);
+      if (t.t === 'name' && n.t === 'op' && n.v === '=') {
+        this.next(); this.next();
+        out.kw[t.v] = this.expr();
+      } else {
+        if (Object.keys(out.kw).length) this.fail(t, 'a positional argument after a keyword argument');
+        out.args.push(this.expr());
+      }
+      if (!this.isOp(',')) break;
+      this.next();
     }
+    this.expect(')');
+    return out;
   }
   private postfix(): Expr {
     let e = this.primary();
@@ -158,12 +207,31 @@ class Parser {
         const t = this.next();
         const n = this.next();
         if (n.t !== 'name' && n.t !== 'num' && n.t !== 'seg') this.fail(n, `expected an attribute name after '.' but found ${describe(n, this.noun)}`);
+        const p = this.peek();
+        if (n.t === 'name' && p.t === 'op' && p.v === '(' && !p.space) {
+          const { args, kw } = this.args();
+          if (Object.keys(kw).length) this.fail(p, `method '${n.v}' takes no keyword arguments here`);
+          e = { k: 'call', obj: e, name: n.v, args, pos: n.pos };
+          continue;
+        }
         e = { k: 'attr', obj: e, key: { k: 'lit', v: n.v, pos: n.pos }, pos: t.pos };
       } else if (this.isOp('[')) {
         const t = this.next();
-        const key = this.nested(() => this.expr());
+        const parts = this.nested(() => {
+          const out: (Expr | undefined)[] = [];
+          for (;;) {
+            out.push(this.isOp(':') || this.isOp(']') ? undefined : this.expr());
+            if (!this.isOp(':') || out.length === 3) return out;
+            this.next();
+          }
+        });
         this.expect(']');
-        e = { k: 'attr', obj: e, key, pos: t.pos };
+        if (parts.length === 1 && parts[0]) e = { k: 'attr', obj: e, key: parts[0], pos: t.pos };
+        else if (parts.length === 1) this.fail(t, "expected an index or a key inside '[ ]'");
+        else {
+          const [start, stop, step] = parts;
+          e = { k: 'slice', obj: e, ...(start ? { start } : {}), ...(stop ? { stop } : {}), ...(step ? { step } : {}), pos: t.pos };
+        }
       } else return e;
     }
   }
@@ -197,9 +265,9 @@ class Parser {
       if (KEYWORDS.has(t.v)) this.fail(t, `expected a value but found '${t.v}'`);
       const n = this.peek();
       if (n.t === 'op' && n.v === '(' && !n.space) {
-        if (!Object.hasOwn(FILTERS, t.v)) this.fail(t, `unknown function '${t.v}' (known: ${known(FILTERS)})`);
-        const [input, ...args] = this.args();
-        return { k: 'filter', ...(input ? { e: input } : {}), name: t.v, args, pos: t.pos };
+        if (!Object.hasOwn(FILTERS, t.v)) this.fail(t, unknownFilter(t.v, 'function'));
+        const { args: [input, ...args], kw } = this.args();
+        return { k: 'filter', ...(input ? { e: input } : {}), name: t.v, args, ...(Object.keys(kw).length ? { kw } : {}), pos: t.pos };
       }
       if (!this.inArgs && this.startsArg(n) && (Object.hasOwn(FILTERS, t.v) || !(n.t === 'op' && n.v === '['))) {
         if (!Object.hasOwn(FILTERS, t.v)) this.fail(t, `unknown helper '${t.v}' (a name followed by a value; known: ${known(FILTERS)})`);
@@ -215,9 +283,17 @@ class Parser {
   /** `( expr )`, `[a, b]`, `{k: v}` after its opening token t. */
   private group(t: Tok): Expr {
     if (t.v === '(') {
+      if (this.isOp(')')) { this.next(); return { k: 'list', items: [], tuple: true, pos: t.pos }; }
       const e = this.expr();
+      if (!this.isOp(',')) { this.expect(')'); return e; }
+      const items = [e];
+      while (this.isOp(',')) {
+        this.next();
+        if (this.isOp(')')) break;
+        items.push(this.expr());
+      }
       this.expect(')');
-      return e;
+      return { k: 'list', items, tuple: true, pos: t.pos };
     }
     if (t.v === '[') {
       const items: Expr[] = [];
@@ -260,6 +336,11 @@ export function parseExpression(src: string, noun: 'condition' | 'expression' = 
   return e;
 }
 
+/** `{% for x in ITER [if COND] %}`: the iterable and its filter. */
+export function parseForIter(src: string): { iter: Expr; cond?: Expr } {
+  return new Parser(src, tokenize(src), 'expression').forIter();
+}
+
 /** Root variable names an expression reads (for deciding whether it can be evaluated now). */
 export function rootNames(e: Expr, out = new Set<string>()): Set<string> {
   switch (e.k) {
@@ -271,7 +352,9 @@ export function rootNames(e: Expr, out = new Set<string>()): Set<string> {
     case 'bin': rootNames(e.a, out); rootNames(e.b, out); break;
     case 'cond': rootNames(e.test, out); rootNames(e.yes, out); if (e.no) rootNames(e.no, out); break;
     case 'test': rootNames(e.e, out); e.args.forEach((x) => rootNames(x, out)); break;
-    case 'filter': if (e.e) rootNames(e.e, out); e.args.forEach((x) => rootNames(x, out)); break;
+    case 'filter': if (e.e) rootNames(e.e, out); e.args.forEach((x) => rootNames(x, out)); Object.values(e.kw ?? {}).forEach((x) => rootNames(x, out)); break;
+    case 'slice': rootNames(e.obj, out); for (const x of [e.start, e.stop, e.step]) if (x) rootNames(x, out); break;
+    case 'call': rootNames(e.obj, out); e.args.forEach((x) => rootNames(x, out)); break;
     default: break;
   }
   return out;

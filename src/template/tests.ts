@@ -3,8 +3,10 @@
  * is: conditions and `{{ }}`. Result tests read a registered result's `failed` / `changed` /
  * `skipped` like Ansible's.
  */
+import { existsSync, statSync } from 'node:fs';
+import { regexTest } from './filters-text.js';
 import type { FilterEnv } from './filters.js';
-import { Undef, toText, unmark } from './values.js';
+import { Undef, equal, toText, typeName, unmark } from './values.js';
 
 export interface Test {
   fn(v: unknown, args: unknown[], env: FilterEnv): boolean;
@@ -49,13 +51,17 @@ const version: Test = {
     return f(compareVersions(toText(v), toText(other)));
   },
 };
-const regex = (anchored: boolean): Test => ({
-  fn: (v, [re], env) => {
-    let rx: RegExp;
-    try { rx = new RegExp(anchored ? `^(?:${toText(re)})` : toText(re)); } catch (err) { return env.fail(`bad regular expression: ${(err as Error).message}`); }
-    return rx.test(toText(v));
-  },
-});
+const regex = (anchored: boolean): Test => ({ fn: (v, [re, ignorecase, multiline], env) => regexTest(v, re, anchored, env, { ignorecase, multiline }) });
+const num = (v: unknown): number => Number(unmark(v));
+const cmp = (f: (a: unknown, b: unknown) => boolean): Test => ({ fn: (v, [o], env) => {
+  const a = unmark(v);
+  const b = unmark(o);
+  if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string') || f === eq || f === ne)) env.fail(`cannot compare ${typeName(a)} with ${typeName(b)}`);
+  return f(a, b);
+} });
+const eq = (a: unknown, b: unknown): boolean => equal(a, b);
+const ne = (a: unknown, b: unknown): boolean => !equal(a, b);
+const inTest: Test = { fn: (v, [seq]) => { const s = unmark(seq); return Array.isArray(s) ? s.some((x) => equal(x, v)) : typeof s === 'string' ? s.includes(toText(v)) : isMapping(s) ? Object.hasOwn(s as object, toText(v)) : false; } };
 const isMapping = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export const TESTS: Record<string, Test> = {
@@ -76,4 +82,28 @@ export const TESTS: Record<string, Test> = {
   version, version_compare: version,
   match: regex(true),
   search: regex(false),
+  regex: { fn: (v, [re, ignorecase, multiline, matchType], env) => regexTest(v, re, toText(matchType ?? 'search') === 'match', env, { ignorecase, multiline }) },
+  eq: cmp(eq), equalto: cmp(eq), '==': cmp(eq),
+  ne: cmp(ne), '!=': cmp(ne),
+  lt: cmp((a, b) => (a as number) < (b as number)), lessthan: cmp((a, b) => (a as number) < (b as number)), '<': cmp((a, b) => (a as number) < (b as number)),
+  le: cmp((a, b) => (a as number) <= (b as number)), '<=': cmp((a, b) => (a as number) <= (b as number)),
+  gt: cmp((a, b) => (a as number) > (b as number)), greaterthan: cmp((a, b) => (a as number) > (b as number)), '>': cmp((a, b) => (a as number) > (b as number)),
+  ge: cmp((a, b) => (a as number) >= (b as number)), '>=': cmp((a, b) => (a as number) >= (b as number)),
+  in: inTest,
+  contains: { fn: (v, [x]) => inTest.fn(x, [v], undefined as never) },
+  odd: { fn: (v) => num(v) % 2 !== 0 },
+  even: { fn: (v) => num(v) % 2 === 0 },
+  divisibleby: { fn: (v, [n]) => num(v) % num(n) === 0 },
+  integer: { fn: (v) => typeof v === 'number' && Number.isInteger(v) },
+  float: { fn: (v) => typeof v === 'number' && !Number.isInteger(v) },
+  iterable: { fn: (v) => { v = unmark(v); return typeof v === 'string' || (v !== null && typeof v === 'object'); } },
+  lower: { fn: (v) => { const s = toText(v); return s === s.toLowerCase(); } },
+  upper: { fn: (v) => { const s = toText(v); return s === s.toUpperCase(); } },
+  sameas: { fn: (v, [o]) => unmark(v) === unmark(o) },
+  subset: { fn: (v, [o]) => (Array.isArray(v) && Array.isArray(o) ? v.every((x) => o.some((y) => equal(x, y))) : false) },
+  superset: { fn: (v, [o]) => (Array.isArray(v) && Array.isArray(o) ? o.every((x) => v.some((y) => equal(x, y))) : false) },
+  abs: { fn: (v) => typeof v === 'string' && v.startsWith('/') },
+  exists: { fn: (v) => existsSync(toText(v)) },
+  file: { fn: (v) => { try { return statSync(toText(v)).isFile(); } catch { return false; } } },
+  directory: { fn: (v) => { try { return statSync(toText(v)).isDirectory(); } catch { return false; } } },
 };

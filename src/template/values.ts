@@ -45,13 +45,66 @@ export function toBool(v: unknown): boolean {
   return false;
 }
 
-/** How a value is written into text: none as '', lists and mappings as JSON. */
+/** Tuples (`d.items()`, `zip`): lists that Python writes with parentheses. */
+const TUPLES = new WeakSet<unknown[]>();
+export function tuple(items: unknown[]): unknown[] {
+  TUPLES.add(items);
+  return items;
+}
+
+/** A number as Python writes it (inf, nan; integral floats cannot be told from ints: '2' not '2.0'). */
+function pyNumber(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  return String(n);
+}
+
+/** Python's repr of a string: single quotes unless it holds ' and no ". */
+function pyStrRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === q) out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + q;
+}
+
+/** Python's repr() (how a list or mapping shows its items): 'a', True, None, [1, 'b'], {'k': 1}. */
+export function pyRepr(v: unknown, depth = 0): string {
+  v = unmark(v);
+  if (v === undefined || v === null) return 'None';
+  if (typeof v === 'string') return pyStrRepr(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return pyNumber(v);
+  if (depth > 50) return '...';
+  if (Array.isArray(v)) {
+    const inner = v.map((x) => pyRepr(x, depth + 1)).join(', ');
+    return TUPLES.has(v) ? `(${inner}${v.length === 1 ? ',' : ''})` : `[${inner}]`;
+  }
+  if (typeof v === 'object') return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyStrRepr(k)}: ${pyRepr(x, depth + 1)}`).join(', ')}}`;
+  return String(v);
+}
+
+/** Python's str(): text as is, True/False/None, containers as their repr (what `~`, `join`, `string` give). */
+export function pyStr(v: unknown): string {
+  if (v instanceof Quoted || v instanceof Raw) return v.text;
+  if (typeof v === 'string') return v;
+  return pyRepr(v);
+}
+
+/**
+ * How `{{ }}` writes a value into text, as Ansible does: none as '' (Ansible's finalize), the rest
+ * as Python's str() (`True`, `['a', 'b']`, `{'k': 1}`).
+ */
 export function toText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  if (v instanceof Quoted || v instanceof Raw) return v.text;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v);
+  return pyStr(v);
 }
 
 /** How a value is written into shell text: one quoted word, or one quoted word per list item. */
@@ -66,6 +119,7 @@ export function equal(a: unknown, b: unknown): boolean {
   b = unmark(b);
   if (a === b) return true;
   if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  if ((a === null && b === undefined) || (a === undefined && b === null)) return true;
   return false;
 }
 
