@@ -34,7 +34,7 @@ export function pyJson(v: unknown, indent?: number, sortKeys = false, depth = 0)
 }
 
 /** Strings PyYAML would read back as something else (YAML 1.1 booleans, null, numbers, dates). */
-const IMPLICIT = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|[-+]?(?:0|[1-9][0-9_]*|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?(?:[Tt ].*)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|=|<<)$/;
+const IMPLICIT = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|[-+]?(?:0|[1-9][0-9_]*|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+)|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?(?:[Tt ].*)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|=|<<)$/;
 
 function yamlScalar(v: unknown, flow: boolean): string {
   v = unmark(v);
@@ -74,7 +74,7 @@ export function pyYaml(v: unknown, indent = 2, flowLeaves = true): string {
       const dash = '-' + ' '.repeat(indent - 1);
       for (const item of x) {
         const one = inline(item);
-        if (one !== undefined) { out.push(`${ind}${dash}${one}`); continue; }
+        if (one !== undefined) { out.push(`${ind}- ${one}`); continue; }
         const lines = block(item, ind + pad);
         out.push(ind + dash + lines[0]!.slice(ind.length + pad.length), ...lines.slice(1));
       }
@@ -89,7 +89,7 @@ export function pyYaml(v: unknown, indent = 2, flowLeaves = true): string {
     return out;
   };
   const top = inline(v);
-  if (top !== undefined) return isScalar(unmark(v)) ? `${top}\n...\n` : `${top}\n`;
+  if (top !== undefined) return `${top}\n`;
   return block(v, '').join('\n') + '\n';
 }
 

@@ -96,7 +96,7 @@ test('syntax errors name the column', () => {
   assert.instance(e, ExpressionError);
   assert.match(e.message, /at column 5/);
   e = err('n === 1');
-  assert.match(e.message, /expected a value but found '=' at column 7/);
+  assert.match(e.message, /expected a value but found '=' at column 5/);
   e = err('n | nosuchfilter');
   assert.match(e.message, /unknown filter 'nosuchfilter'.*column 5/);
   e = err("'abc");
