@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { PutStep } from '../model/step.js';
+import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderString } from '../template/render.js';
 import type { Module } from './module.js';
 import { SCHEMA, normMode, remotePath } from './steps.js';
@@ -55,7 +56,16 @@ variable is an error naming it.`,
       try { text = readFileSync(p, 'utf8'); used = p; break; } catch { /* next */ }
     }
     if (text === undefined) throw new ValidationError(`template: ${args.src} not found (tried ${tried.join(', ')})`);
-    const content = renderString(text, ctx.vars);
+    let content: string;
+    try {
+      content = renderString(text, ctx.vars);
+    } catch (err) {
+      // Name the place in the template file: path:line:col.
+      if ((err instanceof TemplateError || err instanceof UndefinedVariableError) && err.at && !err.message.startsWith(used)) {
+        err.message = `${used}:${err.at.line}:${err.at.col}: ${err.message.replace(/ in "(?:[^"\\]|\\.)*"$/, '')}`;
+      }
+      throw err;
+    }
     const step: PutStep = {
       kind: 'put',
       description: `render ${used} to ${dest}`,

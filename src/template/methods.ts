@@ -79,7 +79,7 @@ const INSTEAD: Record<string, string> = {
   append: "lists cannot be changed in place; use 'l + [x]' (with set_fact or {% set %})",
   extend: "lists cannot be changed in place; use 'l + other'",
   insert: "lists cannot be changed in place; use '[x] + l'",
-  pop: "lists cannot be changed in place; use 'l[:-1]' is not supported either: use l | reject('equalto', x) | list",
+  pop: "lists cannot be changed in place; use l[:-1] or l[-1]",
   remove: "lists cannot be changed in place; use l | reject('equalto', x) | list",
   sort: "use the filter: '| sort'",
   reverse: "use the filter: '| reverse | list'",
