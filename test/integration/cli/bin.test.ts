@@ -2,7 +2,7 @@
  * The built CLI as users run it: `node bin/etcdplay.js`, which prefers the one-file bundle
  * dist/etcdplay.mjs (scripts/bundle.mjs). Every other test imports src/ through tsx, so this is
  * the one place that proves the bundle works: schema and precompiled validators found from it,
- * handlebars (loaded at run time) rendering a block, local runs, and ssh2 (left outside the
+ * a block template (an older handlebars-style one), local runs, and ssh2 (left outside the
  * bundle) reaching a real sshd. Needs `npm run build` first (npm test does it).
  */
 import { test } from 'uvu';
@@ -51,7 +51,7 @@ test('validate and plan from the bundle: the schema, file:line:col diagnostics, 
   assert.match(p.out, 'ETCDCTL_API=3');
 });
 
-test('run from the bundle: local hosts, a handlebars block template, a copy; then ssh2 against a real sshd', () => {
+test('run from the bundle: local hosts, a block template, a copy; then ssh2 against a real sshd', () => {
   const d = tmp.dir;
   writeFileSync(join(d, 'inv.yml'), `all:\n  hosts:\n    local1: { ansible_connection: local, etcdplay_lock_dir: ${d}/lock }\n`);
   writeFileSync(join(d, 'src.txt'), 'payload\n');
