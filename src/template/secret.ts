@@ -6,6 +6,7 @@
 import type { Vars } from '../model/vars.js';
 import { shQuote } from '../shell/quote.js';
 import { termSafe } from './terminal.js';
+import { pyRepr } from './values.js';
 
 export const REDACTED = '********';
 
@@ -62,6 +63,7 @@ export function secretForms(secret: string): string[] {
     forms.add(f).add(json).add(JSON.stringify(json).slice(1, -1)); // JSON inside JSON: a log line of an event
   }
   forms.add(termSafe(secret)); // as a terminal shows it
+  forms.add(pyRepr(secret).slice(1, -1)); // inside a list or mapping written into text (['...'])
   const url = encodeURIComponent(secret);
   for (const f of [url, url.replace(/%20/g, '+'), encodeURI(secret), escape(secret)]) {
     forms.add(f);

@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderString, renderValue } from '../../../src/template/render.js';
 import { TemplateError, UndefinedVariableError } from '../../../src/template/errors.js';
+import { Redactor } from '../../../src/template/secret.js';
 
 const vars = { x: 1, l: [1, 'a'], d: { a: 1, b: [1, 2] }, n: 5, m: { p: 'q' }, empty: [], word: "it's" };
 
@@ -82,6 +83,15 @@ test('unsupported forms name the feature, the place and the alternative (no hand
   e = err(() => renderString('a\n\n {% for x in missing %}{% endfor %}', vars));
   assert.instance(e, UndefinedVariableError);
   assert.equal((e as UndefinedVariableError).at, { line: 3, col: 13 });
+});
+
+test('a secret written inside a list or mapping (Python repr) is still redacted', () => {
+  const secret = `p'a"ss\\w`;
+  const r = new Redactor();
+  r.add(secret);
+  const out = renderString('x {{ l }} {{ d }}', { l: [secret], d: { k: secret } });
+  assert.ok(!out.includes(secret) && out.includes('ss'), out);
+  assert.is(r.text(out), "x ['********'] {'k': '********'}");
 });
 
 test.run();
