@@ -11,6 +11,8 @@ export const MAX_YAML_DEPTH = 100;
 export const MAX_YAML_ALIASES = 1000;
 /** A rendered template value (one variable, one command, one file template) larger than this is refused. */
 export const MAX_RENDERED_BYTES = 1024 * 1024;
+/** Loop iterations of one rendering (`{% for %}` in `{% for %}` over range() must not spin for hours). */
+export const MAX_LOOP_ITERATIONS = 1_000_000;
 
 export const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB`;
 

@@ -16,7 +16,7 @@
 import type { Vars } from '../model/vars.js';
 import { ExpressionError, TemplateError, UndefinedVariableError } from './errors.js';
 import { Evaluator, varsScope, type Scope } from './evaluate.js';
-import { MAX_RENDERED_BYTES, tooLarge } from './limits.js';
+import { MAX_LOOP_ITERATIONS, MAX_RENDERED_BYTES, tooLarge } from './limits.js';
 import { parseExpression, type Expr } from './parser.js';
 import { lineCol, where, type Quoting } from './scan.js';
 import { buildTree, type Cond, type Node } from './tree.js';
@@ -76,6 +76,7 @@ function loopItems(v: unknown, hb: boolean): { items: unknown[]; keys?: string[]
 
 class Run {
   out = '';
+  private iterations = 0;
   constructor(private readonly tpl: string, private readonly shell: boolean) {}
 
   private cond(c: Cond, scope: Scope): boolean {
@@ -162,6 +163,7 @@ class Run {
     }
     if (!items.length) { if (n.else) this.nodes(n.else, scope, new Map()); return; }
     items.forEach((item, i) => {
+      if (++this.iterations > MAX_LOOP_ITERATIONS) throw new TemplateError(`the loops of ${JSON.stringify(this.tpl.slice(0, 200))} would run more than ${MAX_LOOP_ITERATIONS} times`, this.tpl);
       const locals = new Map<string, unknown>();
       const first = i === 0;
       const last = i === items.length - 1;

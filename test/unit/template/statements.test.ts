@@ -85,6 +85,12 @@ test('unsupported forms name the feature, the place and the alternative (no hand
   assert.equal((e as UndefinedVariableError).at, { line: 3, col: 13 });
 });
 
+test('a loop in a loop cannot spin for hours (limits.ts)', () => {
+  const e = err(() => renderString('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}', vars));
+  assert.instance(e, TemplateError);
+  assert.match(e.message, /would run more than 1000000 times/);
+});
+
 test('a secret written inside a list or mapping (Python repr) is still redacted', () => {
   const secret = `p'a"ss\\w`;
   const r = new Redactor();
