@@ -1,7 +1,7 @@
 /** gather_facts: the facts command on every host of a batch, shown as the task 'Gathering Facts'. */
 import type { Play } from '../model/playbook.js';
 import { noInheritance } from '../plan/inherit.js';
-import { FACTS_COMMAND, parseFacts } from './facts.js';
+import { FACTS_COMMAND, parseFacts } from '../modules/setup.js';
 import { mapLimit } from './limit.js';
 import { account } from './recap.js';
 import { alive, emit, hostState, varsOf, type HostOutcome, type RunState } from './state.js';

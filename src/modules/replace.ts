@@ -10,7 +10,7 @@ import type { TaskResult } from '../model/result.js';
 import type { Next, Step } from '../model/step.js';
 import type { ArgsOf } from './args.js';
 import type { Module } from './module.js';
-import { ONE_PATH, PATH_ARGS, SCHEMA, commandStep, exec, remotePath, script } from './steps.js';
+import { ONE_PATH, PATH_ARGS, SCHEMA, commandStep, exec, lastValue, remotePath, script } from './steps.js';
 
 // $1 path: "mode owner group" on the first line, then the content in base64.
 const READ_SH = `p=$1
@@ -128,7 +128,7 @@ file fails the task. --check reads the file and says whether it would change.`,
   interpret(_args, results): TaskResult {
     const bad = results.find((r) => r.status === 'ran' && r.rc !== undefined && r.rc !== 0);
     if (bad) return { changed: false, failed: true, rc: bad.rc, stderr: bad.stderr ?? '', msg: (bad.stderr ?? '').trim().split('\n').pop() || 'replace failed' };
-    const v = [...results].reverse().find((r) => r.value !== undefined)?.value as { count: number; backupFile?: string } | undefined;
+    const v = lastValue(results) as { count: number; backupFile?: string } | undefined;
     const wrote = results.some((r) => r.step.kind === 'put');
     const held = results.some((r) => r.status === 'check');
     if (!v) return { changed: false, failed: false, msg: 'not run' };

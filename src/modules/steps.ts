@@ -9,7 +9,12 @@ import { isAbsolute, join, posix } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { ExecCommand } from '../model/command.js';
 import type { CommandStep, Step } from '../model/step.js';
-import type { PlanContext } from './module.js';
+import type { PlanContext, StepOutcome } from './module.js';
+
+/** The value the last `then` returned (CommandStep.then): what a module built in TypeScript. */
+export function lastValue(results: StepOutcome[]): unknown {
+  return [...results].reverse().find((r) => r.value !== undefined)?.value;
+}
 
 export function exec(argv: string[], extra: Omit<Partial<ExecCommand>, 'kind' | 'argv'> = {}): ExecCommand {
   return { kind: 'exec', argv, ...extra };

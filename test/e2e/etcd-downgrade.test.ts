@@ -61,6 +61,11 @@ test('etcd-downgrade.yml 3.5.16 -> 3.4.23: check mode, rescue, downgrade, rollba
     const ok = await run('etcd-downgrade.yml', '-e', 'etcd_target_version=3.4.23');
     assert.is(ok.code, 0, ok.out);
     assert.is(countFromRecap(ok.out, 'failed'), 0);
+    // the plain view (stdout is a pipe): the status tables before and after, the closing summary
+    assert.match(ok.out, /etcd status \[Cluster status and preflight gate[^\n]*: 3 member\(s\), leader etcd\d; first table of this run/);
+    assert.match(ok.out, /etcd status \[Cluster status after\]: 3 member\(s\)/);
+    assert.match(ok.out, /etcd\d +[0-9a-f]{16} \(new id\) +3\.4\.23 \(was 3\.5\.16\)/);
+    assert.match(ok.out.slice(ok.out.indexOf('CLUSTER SUMMARY')), /members\s+etcd1 3\.5\.16 -> 3\.4\.23, etcd2 3\.5\.16 -> 3\.4\.23, etcd3 3\.5\.16 -> 3\.4\.23/);
     console.log(`downgrade 3.5.16 -> 3.4.23 (3 members, 2000 keys): ${ok.ms} ms`);
     assert.equal(await versions(lab), ['3.4.23/healthy', '3.4.23/healthy', '3.4.23/healthy']);
     for (const h of lab.hosts) {

@@ -2,8 +2,9 @@
  * The operator's view, end to end in the lab (root only): 3 members on etcd 3.5.16 ->
  *   1. a downgrade to 3.4.23 that fails after the stop (a 3.5-only flag on etcd2): the rescue puts
  *      3.5.16 back; 2. the downgrade; 3. etcd-rollback.yml interrupted (SIGINT) after its stop.
- * The plain view shows the status tables before and after with the changes and the closing
- * summary; each run dir's report.html is rendered by headless Chromium (Debian's `chromium`):
+ * The plain view (1) and the live view (2: listr2 on a pseudo-terminal made by util-linux `script`,
+ * as an operator's terminal) show the status tables before and after with the changes and the
+ * closing summary; each run dir's report.html is rendered by headless Chromium (Debian's `chromium`):
  * the DOM has the timeline and the tables, the screenshot is a real picture.
  * REPORT_SCREENSHOTS=DIR keeps the three screenshots there (docs/ has the ones shown in docs/running.md).
  */
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { etcdplay, labDown, labExec, labUpWhenFree } from '../integration/etcd/lab-helpers.js';
 import { assertBuilt, BIN, ROOT } from '../integration/cli/_cli.js';
 import { labLoad, type Lab } from '../../src/lab/index.js';
+import { shQuote } from '../../src/shell/quote.js';
 
 const NAME = 't-report';
 
@@ -52,6 +54,28 @@ function checkPage(dir: string, shots: string, label: string, keep: string | und
   if (keep) copyFileSync(png, join(keep, `report-${label}.png`));
   console.log(`${label}: report.html ${statSync(html).size} bytes, screenshot ${size} bytes`);
   return dom;
+}
+
+/** ANSI escape sequences (colours, cursor moves, line erases) removed: the text a terminal shows, frames included. */
+const ANSI = /\x1b\[[0-?]*[ -\/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>78]/g;
+
+/**
+ * etcdplay ARGS on a pseudo-terminal 160 columns wide (`script -qefc`), outside CI, so it picks the
+ * live view as on an operator's terminal; `raw` is what the terminal received.
+ */
+function ptyRun(args: string[]): Promise<{ code: number; raw: string; out: string }> {
+  assertBuilt();
+  const cmd = `stty cols 160 rows 50; exec ${[process.execPath, BIN, ...args].map(shQuote).join(' ')}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color' };
+  for (const k of ['CI', 'NO_COLOR', 'FORCE_COLOR']) delete env[k];
+  return new Promise((resolve) => {
+    const p = spawn('script', ['-q', '-e', '-f', '-c', cmd, '/dev/null'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let raw = '';
+    p.stdout.on('data', (b: Buffer) => { raw += b.toString(); });
+    p.stderr.on('data', (b: Buffer) => { raw += b.toString(); });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 900_000);
+    p.on('close', (c) => (clearTimeout(timer), resolve({ code: c ?? -1, raw, out: raw.replace(ANSI, '').replace(/\r/g, '') })));
+  });
 }
 
 /** etcdplay ARGS, interrupted (SIGINT) once `when` appears in its output. */
@@ -92,9 +116,12 @@ test('report: status tables and closing summary in the plain view; report.html i
     checkPage(runDirOf(bad.out), shots, 'rescued', keep);
     await labExec(lab.name, 'etcd2', `sed -i '/^DAEMON_ARGS=/d' /etc/default/etcd && service etcd restart >/dev/null`);
 
-    // 2. the downgrade
-    const ok = await run('etcd-downgrade.yml', '-e', 'etcd_target_version=3.4.23');
+    // 2. the downgrade, in the live view on a pseudo-terminal
+    const ok = await ptyRun(['run', 'playbooks/etcd-downgrade.yml', '-i', inv, '--yes', '-e', 'etcd_target_version=3.4.23']);
     assert.is(ok.code, 0, ok.out);
+    assert.match(ok.raw, /\x1b\[\d*A/, 'the live view redraws (cursor up): listr2 ran on the terminal');
+    assert.match(ok.raw, /\x1b\[[\d;]*m/, 'in colour');
+    assert.not.match(ok.out, /^TASK \[/m, 'not the plain view');
     const out = ok.out;
     assert.match(out, /etcd status \[Cluster status and preflight gate[^\n]*: 3 member\(s\), leader etcd\d; first table of this run/);
     assert.match(out, /etcd status \[Wait until every member is healthy[^\n]*changed since \[Cluster status and preflight gate[^\n]*: version, member ids/);

@@ -13,6 +13,7 @@ import type { PlanContext, StepOutcome } from '../module.js';
 import type { TaskResult } from '../../model/result.js';
 import { CHANGED_MARKER } from '../../model/step.js';
 import { lastJsonLine } from './json.js';
+import { lastValue } from '../steps.js';
 import type { ArgsOf } from '../args.js';
 
 /** Args every etcd module that talks to the cluster accepts (spread into each module's properties). */
@@ -217,11 +218,6 @@ export function failedStep(results: StepOutcome[]): StepOutcome | undefined {
 export function scriptReason(stderr: string | undefined): string | undefined {
   const line = (stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('etcdplay:')).pop();
   return line?.replace(/^etcdplay:\s*/, '');
-}
-
-/** The value the last `then` returned (CommandStep.then): what a module built in TypeScript. */
-export function lastValue(results: StepOutcome[]): unknown {
-  return [...results].reverse().find((r) => r.value !== undefined)?.value;
 }
 
 /**

@@ -7,7 +7,8 @@ import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { CommandStep } from '../../model/step.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { checkPath, connArgsSchema, etcdctlEnv, lastValue, localEndpoints, scriptReason, shScript } from './common.js';
+import { checkPath, connArgsSchema, etcdctlEnv, localEndpoints, scriptReason, shScript } from './common.js';
+import { lastValue } from '../steps.js';
 import { fingerprintStep } from './fingerprint.js';
 import { parseEndpointStatus, sectionMap } from './parse.js';
 
