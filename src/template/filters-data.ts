@@ -103,7 +103,7 @@ function lookupFile(path: string, env: FilterEnv): string {
 }
 
 /** The lookups etcdplay has, run on the workstation when the task is planned. */
-const LOOKUPS: Record<string, (term: string, env: FilterEnv) => unknown> = {
+export const LOOKUPS: Record<string, (term: string, env: FilterEnv) => unknown> = {
   env: (name) => process.env[name] ?? '',
   file: lookupFile,
 };

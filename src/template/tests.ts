@@ -3,10 +3,10 @@
  * is: conditions and `{{ }}`. Result tests read a registered result's `failed` / `changed` /
  * `skipped` like Ansible's.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { regexTest } from './filters-text.js';
 import type { FilterEnv } from './filters.js';
-import { Undef, equal, toText, typeName, unmark } from './values.js';
+import { Undef, equal, toText, truthy, typeName, unmark } from './values.js';
 
 export interface Test {
   fn(v: unknown, args: unknown[], env: FilterEnv): boolean;
@@ -68,7 +68,7 @@ export const TESTS: Record<string, Test> = {
   defined: { lenient: true, fn: (v) => !(v instanceof Undef) },
   undefined: { lenient: true, fn: (v) => v instanceof Undef },
   none: { fn: (v) => v === null || v === undefined },
-  succeeded, success: succeeded,
+  succeeded, success: succeeded, successful: succeeded,
   failed, failure: failed,
   changed, change: changed,
   skipped, skip: skipped,
@@ -100,10 +100,28 @@ export const TESTS: Record<string, Test> = {
   lower: { fn: (v) => { const s = toText(v); return s === s.toLowerCase(); } },
   upper: { fn: (v) => { const s = toText(v); return s === s.toUpperCase(); } },
   sameas: { fn: (v, [o]) => unmark(v) === unmark(o) },
+  all: { fn: (v) => { const l = unmark(v); return Array.isArray(l) && l.every((x) => truthy(x)); } },
+  any: { fn: (v) => { const l = unmark(v); return Array.isArray(l) && l.some((x) => truthy(x)); } },
+  truthy: { fn: (v) => truthy(v) },
+  falsy: { fn: (v) => !truthy(v) },
+  reachable: { fn: (v) => !field('unreachable')(v) },
+  unreachable: { fn: field('unreachable') },
+  // An async job's state; a result that is not an async job counts as started and finished (Ansible's defaults).
+  started: { fn: (v) => Number(((unmark(v) ?? {}) as Record<string, unknown>)['started'] ?? 1) === 1 },
+  finished: { fn: (v) => Number(((unmark(v) ?? {}) as Record<string, unknown>)['finished'] ?? 1) === 1 },
   subset: { fn: (v, [o]) => (Array.isArray(v) && Array.isArray(o) ? v.every((x) => o.some((y) => equal(x, y))) : false) },
   superset: { fn: (v, [o]) => (Array.isArray(v) && Array.isArray(o) ? o.every((x) => v.some((y) => equal(x, y))) : false) },
   abs: { fn: (v) => typeof v === 'string' && v.startsWith('/') },
+  is_abs: { fn: (v) => typeof v === 'string' && v.startsWith('/') },
+  link: { fn: (v) => { try { return lstatSync(toText(v)).isSymbolicLink(); } catch { return false; } } },
+  link_exists: { fn: (v) => { try { lstatSync(toText(v)); return true; } catch { return false; } } },
   exists: { fn: (v) => existsSync(toText(v)) },
   file: { fn: (v) => { try { return statSync(toText(v)).isFile(); } catch { return false; } } },
   directory: { fn: (v) => { try { return statSync(toText(v)).isDirectory(); } catch { return false; } } },
 };
+// Ansible's path tests by their other names (they look at the workstation, as Ansible's do).
+TESTS['is_file'] = TESTS['file']!;
+TESTS['is_dir'] = TESTS['directory']!;
+TESTS['is_link'] = TESTS['link']!;
+TESTS['issubset'] = TESTS['subset']!;
+TESTS['issuperset'] = TESTS['superset']!;

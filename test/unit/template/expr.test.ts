@@ -118,4 +118,17 @@ test('expressionVars lists root names', () => {
   assert.equal(expressionVars("snap.rc == 0 and 'x' in group_names and other | default(1)").sort(), ['group_names', 'other', 'snap']);
 });
 
+test("Ansible's other tests: all/any, truthy/falsy, reachable, started/finished, path and set aliases", () => {
+  const v = { l: [1, 'x', true], m: [1, 0], r: { changed: false }, job: { started: 1, finished: 0 }, u: { unreachable: true } };
+  assert.is(evalCondition('l is all', v), true);
+  assert.is(evalCondition('m is all', v), false);
+  assert.is(evalCondition('m is any', v), true);
+  assert.is(evalCondition("'' is falsy and 'a' is truthy", v), true);
+  assert.is(evalCondition('r is reachable and u is unreachable and r is successful', v), true);
+  assert.is(evalCondition('r is finished and r is started', v), true);
+  assert.is(evalCondition('job is started and job is not finished', v), true);
+  assert.is(evalCondition("'/etc' is is_dir and '/etc/hostname' is is_file and '/etc' is is_abs and 'etc' is not is_abs", v), true);
+  assert.is(evalCondition('[1] is issubset([1, 2]) and [1, 2] is issuperset([2])', v), true);
+});
+
 test.run();
