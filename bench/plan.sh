@@ -29,6 +29,6 @@ hyperfine --warmup 2 --runs "$((RUNS < 10 ? 10 : RUNS))" --export-json "$RESULTS
 
 if [ -f "$ROOT/bench/plan.bench.ts" ]; then
   bench_log "plan: running bench/plan.bench.ts"
-  (cd "$ROOT" && node --import tsx bench/plan.bench.ts) >"$RESULTS/plan-bench.txt" 2>&1 || bench_log "plan: bench/plan.bench.ts failed (it needs dist/ built in the repo)"
+  (cd "$ROOT" && node --import tsx bench/plan.bench.ts) >"$RESULTS/plan-bench.txt" 2>&1 || bench_log "plan: bench/plan.bench.ts failed (see plan-bench.txt)"
   cat "$RESULTS/plan-bench.txt"
 fi
