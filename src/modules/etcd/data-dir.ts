@@ -7,9 +7,11 @@
 import type { ArgsOf } from '../args.js';
 import type { Module, PlanContext } from '../module.js';
 import { checkPath, dataDirOf, etcdFacts, instanceEnv, MARK, scriptResult, shScript } from './common.js';
+import { lastJsonLine } from './json.js';
 
 // $1 action, $2 data dir, $3 wal dir, $4 backup|latest, $5 suffix, $6 marker, $7 'run' when the
-// suffix is the run id (not given by the user)
+// suffix is the run id (not given by the user); for back: $8 the moved-aside wal dir and $9 the wal
+// dir it came from (read from the backup's record by the find step before, in TypeScript)
 const SCRIPT = String.raw`
 ACT=$1; D=$2; W=$3; B=$4; SUF=$5; MARK=$6; AUTO=$7
 umask 077
@@ -55,7 +57,7 @@ back)
   if [ -e "$D" ]; then F=$D.etcdplay-failed-$TS; mv "$D" "$F" || die "cannot move $D aside"; fi
   REC=$(rec "$B")
   mv "$B" "$D" || die "cannot move $B to $D"
-  WA=$(printf '%s' "$REC" | sed -n 's/.*"walAside":"\([^"]*\)".*/\1/p'); WD=$(printf '%s' "$REC" | sed -n 's/.*"walDir":"\([^"]*\)".*/\1/p')
+  WA=$8; WD=$9
   if [ -n "$WA" ] && [ -e "$WA" ]; then [ -e "$WD" ] && mv "$WD" "$WD.etcdplay-failed-$TS"; mv "$WA" "$WD"; fi
   [ -f "$B.etcdplay.json" ] && mv "$B.etcdplay.json" "$B.etcdplay.json.restored-$TS"
   echo "$MARK"
@@ -106,14 +108,32 @@ place; whatever is at the data dir then is moved aside as \`<dir>.etcdplay-faile
     if (act === 'find') {
       return [{ kind: 'command', description: `find the newest moved-aside copy of ${d}`, mutates: false, changed: 'never', command: shScript(SCRIPT, a) }];
     }
+    if (act === 'back') {
+      // Find the backup and read its record first; the move back is given the wal dirs it names.
+      const which = b === 'latest' ? `the newest ${d}.etcdplay-*` : b;
+      return [{
+        kind: 'command', description: `find ${which} and its record`, mutates: false, changed: 'never', command: shScript(SCRIPT, ['find', ...a.slice(1)]),
+        then: {
+          later: `move it back to ${d} (and its wal dir, as its record says)`,
+          next: (out) => {
+            const found = lastJsonLine(out.stdout) as { backup?: unknown; record?: { walAside?: unknown; walDir?: unknown } | null } | undefined;
+            const backup = checkPath(String(found?.backup ?? ''), 'backup');
+            const walAside = typeof found?.record?.walAside === 'string' && found.record.walAside ? checkPath(found.record.walAside, 'walAside') : '';
+            const walDir = walAside && typeof found?.record?.walDir === 'string' ? checkPath(found.record.walDir, 'walDir') : '';
+            return { steps: [{
+              kind: 'command', description: `move ${backup} back to ${d}`, mutates: true, changed: 'marker',
+              command: shScript(SCRIPT, ['back', d, w, backup, suffix, MARK, '', walAside, walDir], instanceEnv({ data_dir: d }, ctx)),
+            }] };
+          },
+        },
+      }];
+    }
     return [{
       kind: 'command',
-      description: act === 'aside' ? `move ${d} to ${d}.etcdplay-${suffix || '<run id>'} (nothing deleted)` : `move ${b === 'latest' ? `the newest ${d}.etcdplay-*` : b} back to ${d}`,
+      description: `move ${d} to ${d}.etcdplay-${suffix || '<run id>'} (nothing deleted)`,
       mutates: true,
       changed: 'marker',
-      ...(act === 'aside'
-        ? { onlyIf: suffix ? { kind: 'exec' as const, argv: ['sh', '-c', 'test -e "$1" || test -d "$2"', 'sh', d, `${d}.etcdplay-${suffix}`] } : { kind: 'exec' as const, argv: ['test', '-e', d] } }
-        : {}),
+      onlyIf: suffix ? { kind: 'exec' as const, argv: ['sh', '-c', 'test -e "$1" || test -d "$2"', 'sh', d, `${d}.etcdplay-${suffix}`] } : { kind: 'exec' as const, argv: ['test', '-e', d] },
       command: shScript(SCRIPT, a, instanceEnv({ data_dir: d }, ctx)),
     }];
   },

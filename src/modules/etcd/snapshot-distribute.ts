@@ -10,19 +10,39 @@ import type { Step } from '../../model/step.js';
 import type { Module, PlanContext } from '../module.js';
 import { checkPath, memberHosts, scriptResult, shScript } from './common.js';
 
-// $1 dest, $2 expected sha256 or '' (then taken from $1.json)
+// $1 dest, $2 expected sha256
 const VERIFY = String.raw`
 D=$1; WANT=$2
 [ -f "$D" ] || die "$D is missing"
 chmod 600 "$D" "$D.json" 2>/dev/null
-if [ -z "$WANT" ]; then
-  [ -f "$D.json" ] || die "no sha256 given and no manifest $D.json"
-  WANT=$(sed -n 's/.*"sha256":"\([0-9a-f]*\)".*/\1/p' "$D.json" | head -n1)
-fi
 GOT=$(sha256sum "$D" | cut -d' ' -f1)
 [ "$GOT" = "$WANT" ] || die "sha256 mismatch on $D: got $GOT, want $WANT"
 printf '{"path":"%s","sha256":"%s","verified":true}\n' "$D" "$GOT"
 `;
+
+// $1 dest: its manifest, read here and parsed in TypeScript
+const READ_MANIFEST = String.raw`
+[ -f "$1.json" ] || die "no sha256 given and no manifest $1.json"
+cat "$1.json"
+`;
+
+/** The sha256 a manifest (snapshot-save's `<snapshot>.json`) records. */
+export function manifestSha256(text: string | undefined, path: string): string {
+  let sha: unknown;
+  try { sha = (JSON.parse(text ?? '') as { sha256?: unknown }).sha256; } catch { throw new Error(`${path}.json is not a snapshot manifest (not JSON)`); }
+  if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) throw new Error(`${path}.json records no sha256`);
+  return sha;
+}
+
+/** Verify dest's sha256 on this host: against `sha256`, or against what its manifest records. */
+function verifySteps(dest: string, sha256: string | undefined): Step[] {
+  const verify = (want: string): Step => ({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, want]) });
+  if (sha256) return [verify(sha256)];
+  return [{
+    kind: 'command', description: `read the manifest ${dest}.json`, mutates: false, changed: 'never', command: shScript(READ_MANIFEST, [dest]),
+    then: { later: `verify sha256 of ${dest} against the manifest`, next: (out) => ({ steps: [verify(manifestSha256(out.stdout, dest))] }) },
+  }];
+}
 
 /** The destination's directory must exist before a transfer (0700, like the backup dir). */
 function mkdirStep(dest: string): Step {
@@ -61,7 +81,7 @@ only the verification runs.`,
       steps.push(mkdirStep(dest));
       steps.push({ kind: 'put', description: `send ${args.from_workstation} to ${dest}`, mutates: true, src: { path: args.from_workstation }, dest, mode: '0600', skipIfSame: true, ...(args.sha256 ? { sha256: args.sha256 } : {}) });
       steps.push({ kind: 'put', description: `send ${args.from_workstation}.json to ${dest}.json`, mutates: true, src: { path: `${args.from_workstation}.json` }, dest: `${dest}.json`, mode: '0600', skipIfSame: true });
-      steps.push({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, args.sha256 ?? '']) });
+      steps.push(...verifySteps(dest, args.sha256));
       return steps;
     }
     if (!args.src) throw new ValidationError('etcd_snapshot_distribute needs src (with from_host) or from_workstation');
@@ -73,7 +93,7 @@ only the verification runs.`,
       steps.push({ kind: 'relay', description: `relay ${from}:${src} to ${dest}`, mutates: true, fromHost: from, src, dest, mode: '0600', ...(args.sha256 ? { sha256: args.sha256 } : {}) });
       steps.push({ kind: 'relay', description: `relay ${from}:${src}.json to ${dest}.json`, mutates: true, fromHost: from, src: `${src}.json`, dest: `${dest}.json`, mode: '0600' });
     }
-    steps.push({ kind: 'command', description: `verify sha256 of ${dest}`, mutates: false, changed: 'never', command: shScript(VERIFY, [dest, args.sha256 ?? '']) });
+    steps.push(...verifySteps(dest, args.sha256));
     return steps;
   },
   interpret(_args, results) {

@@ -5,35 +5,87 @@
 import type { ArgsOf } from '../args.js';
 import type { TaskResult } from '../../model/result.js';
 import type { Module, PlanContext, StepOutcome } from '../module.js';
-import { allEndpoints, checkPath, connArgsSchema, etcdctlEnv, shScript } from './common.js';
-import { lastJsonLine } from './json.js';
-import { parseEndpointHealth, parseEndpointStatus } from './parse.js';
+import type { CommandStep } from '../../model/step.js';
+import { lastValue } from '../steps.js';
+import { allEndpoints, checkPath, connArgsSchema, etcdctlEnv, failedStep, scriptReason, shScript } from './common.js';
+import { firstWord, parseEndpointHealth, parseEndpointStatus, parseRangeCount, sectionMap } from './parse.js';
 import { parseVersion, compareVersions } from './version.js';
 
-// $1 endpoints $2 version or '' $3 manifest or '' $4 timeout s $5 interval s $6 number of endpoints
-const SCRIPT = String.raw`
-EPS=$1; VER=$2; MAN=$3; TMO=$4; IV=$5; N=$6
-deadline=$(( $(date +%s) + TMO )); n=0
-while :; do
-  n=$((n + 1))
-  H=$(ctl --endpoints="$EPS" --command-timeout=3s endpoint health -w json 2>/dev/null); HR=$?
-  S=$(ctl --endpoints="$EPS" --command-timeout=3s endpoint status -w json 2>/dev/null)
-  ok=1
-  [ $HR = 0 ] || ok=0
-  [ "$(printf '%s' "$H" | grep -o '"health":true' | wc -l)" -eq "$N" ] || ok=0
-  [ "$(printf '%s' "$S" | grep -o '"Endpoint"' | wc -l)" -eq "$N" ] || ok=0
-  [ "$(printf '%s' "$S" | grep -o '"revision":[0-9]*' | sort -u | wc -l)" -eq 1 ] || ok=0
-  if [ -n "$VER" ]; then [ "$(printf '%s' "$S" | grep -o '"version":"[^"]*"' | sort -u)" = "\"version\":\"$VER\"" ] || ok=0; fi
-  [ $ok = 1 ] && break
-  [ "$(date +%s)" -ge "$deadline" ] && break
-  sleep "$IV"
-done
-C=$(ctl --endpoints="$EPS" --command-timeout=10s get "" --prefix --keys-only --limit 1 -w json 2>/dev/null | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
-[ -n "$C" ] || C=0
-M=null; [ -n "$MAN" ] && [ -f "$MAN" ] && M=$(cat "$MAN")
-[ -n "$H" ] || H=null; [ -n "$S" ] || S=null
-printf '{"ok":%s,"attempts":%d,"keyCount":%s,"health":%s,"status":%s,"manifest":%s}\n' "$( [ $ok = 1 ] && echo true || echo false)" "$n" "$C" "$H" "$S" "$M"
+// One probe: $1 endpoints, $2 seconds to sleep first. Each answer in its own section, parsed in TypeScript.
+const PROBE = String.raw`
+EPS=$1
+[ "$2" = 0 ] || sleep "$2"
+echo "#etcdplay now 0"; date +%s
+H=$(ctl --endpoints="$EPS" --command-timeout=3s endpoint health -w json 2>/dev/null); echo "#etcdplay health $?"; printf '%s\n' "$H"
+S=$(ctl --endpoints="$EPS" --command-timeout=3s endpoint status -w json 2>/dev/null); echo "#etcdplay status $?"; printf '%s\n' "$S"
 `;
+
+// Once healthy (or out of time): $1 endpoints, $2 manifest or ''. The user key count and the manifest.
+const FINAL = String.raw`
+C=$(ctl --endpoints="$1" --command-timeout=10s get "" --prefix --keys-only --limit 1 -w json 2>/dev/null); echo "#etcdplay count $?"; printf '%s\n' "$C"
+if [ -n "$2" ] && [ -f "$2" ]; then echo "#etcdplay manifest 0"; cat "$2"; fi
+`;
+
+/** What the probes saw, as judgeHealth reads it. */
+interface Observed { ok: boolean; attempts: number; keyCount: number; health: unknown[]; status: unknown[]; manifest: unknown }
+
+const jsonOr = (text: string | undefined, fallback: unknown): unknown => {
+  const t = (text ?? '').split('\n').filter((l) => l.trim() && !l.startsWith('{"level"')).join('\n').trim();
+  if (!t) return fallback;
+  try { return JSON.parse(t); } catch { return fallback; }
+};
+
+/** One probe's answers: health (on 3.3 `-w json` is not JSON: then the exit code says all healthy or not), status, the host's clock. */
+export function readProbe(stdout: string | undefined, endpoints: string[]): { now: number; health: unknown[]; status: unknown[] } {
+  const sec = sectionMap(stdout);
+  const hr = sec['health']?.rc ?? 1;
+  let health = jsonOr(sec['health']?.text, undefined);
+  if (!Array.isArray(health)) health = hr === 0 ? endpoints.map((endpoint) => ({ endpoint, health: true })) : [];
+  const status = jsonOr(sec['status']?.text, []);
+  return { now: Number(firstWord(sec['now'])) || 0, health: health as unknown[], status: Array.isArray(status) ? status : [] };
+}
+
+/** Every member healthy, every one in the status answer, one revision, the version wanted: no more waiting. */
+function settled(args: EtcdWaitHealthyArgs, p: { health: unknown[]; status: unknown[] }, endpoints: string[]): boolean {
+  const j = judgeHealth({ ...(args.version ? { version: args.version } : {}) }, { health: p.health, status: p.status }, endpoints);
+  const status = parseEndpointStatus(JSON.stringify(p.status));
+  return j.ok && status.length === endpoints.length;
+}
+
+function probeStep(args: EtcdWaitHealthyArgs, eps: string[], env: Record<string, string>, man: string, description: string, attempt: number, first: number): CommandStep {
+  const timeout = Number(args.timeout ?? 120);
+  const interval = args.interval ?? 2;
+  return {
+    kind: 'command',
+    description: attempt === 1 ? description : `${description} (attempt ${attempt})`,
+    mutates: false,
+    changed: 'never',
+    command: shScript(PROBE, [eps.join(','), attempt === 1 ? 0 : interval], env),
+    timeoutMs: (interval + 30) * 1000,
+    then: {
+      later: `probe again every ${interval} s for up to ${timeout} s, then count the keys${man ? ` and compare with ${man}` : ''}`,
+      next: (out) => {
+        const p = readProbe(out.stdout, eps);
+        const start = attempt === 1 ? p.now : first;
+        const done = settled(args, p, eps);
+        if (!done && p.now - start < timeout) return { steps: [probeStep(args, eps, env, man, description, attempt + 1, start)] };
+        return { steps: [{
+          kind: 'command', description: 'count the keys' + (man ? ` and read ${man}` : ''), mutates: false, changed: 'never',
+          command: shScript(FINAL, [eps.join(','), man], env), timeoutMs: 60_000,
+          then: {
+            later: 'the judgement',
+            next: (fin) => {
+              const sec = sectionMap(fin.stdout);
+              let keyCount = 0;
+              try { keyCount = sec['count']?.rc === 0 ? parseRangeCount(sec['count'].text) : 0; } catch { keyCount = 0; }
+              return { value: { ok: done, attempts: attempt, keyCount, health: p.health, status: p.status, manifest: jsonOr(sec['manifest']?.text, null) } satisfies Observed };
+            },
+          },
+        }] };
+      },
+    },
+  };
+}
 
 export function judgeHealth(args: EtcdWaitHealthyArgs, out: Record<string, any>, endpoints: string[]): { ok: boolean; problems: string[]; data: Record<string, unknown> } {
   const problems: string[] = [];
@@ -94,21 +146,15 @@ problem listed. Read-only; run it once (run_once).`,
     const eps = allEndpoints(args, ctx);
     const man = args.manifest ? checkPath(args.manifest, 'manifest') : '';
     const ver = args.version ? (parseVersion(args.version) ? `${parseVersion(args.version)!.major}.${parseVersion(args.version)!.minor}.${parseVersion(args.version)!.patch}` : args.version) : '';
-    return [{
-      kind: 'command',
-      description: `wait until ${eps.length} member(s) are healthy${ver ? ` on ${ver}` : ''} with one revision${man ? `, keys as in ${man}` : ''}`,
-      mutates: false,
-      changed: 'never',
-      command: shScript(SCRIPT, [eps.join(','), ver, man, Number(args.timeout ?? 120), args.interval ?? 2, eps.length], etcdctlEnv(args, ctx)),
-      timeoutMs: ((Number(args.timeout ?? 120)) + 60) * 1000,
-    }];
+    const description = `wait until ${eps.length} member(s) are healthy${ver ? ` on ${ver}` : ''} with one revision${man ? `, keys as in ${man}` : ''}`;
+    return [probeStep({ ...args, ...(ver ? { version: ver } : {}) }, eps, etcdctlEnv(args, ctx), man, description, 1, 0)];
   },
   interpret(args, results: StepOutcome[], ctx): TaskResult {
-    const r = results[results.length - 1];
-    if (!r || r.status !== 'ran') return { changed: false, failed: false, msg: 'not run' };
-    const out = lastJsonLine(r.stdout);
-    if (r.rc !== 0 || !out) return { changed: false, failed: true, rc: r.rc, stdout: r.stdout ?? '', stderr: r.stderr ?? '', msg: 'health check failed to run' };
-    const j = judgeHealth(args, out, allEndpoints(args, ctx));
+    const bad = failedStep(results);
+    if (bad) return { changed: false, failed: true, rc: bad.rc, stdout: bad.stdout ?? '', stderr: bad.stderr ?? '', msg: scriptReason(bad.stderr) ?? 'health check failed to run' };
+    const out = lastValue(results) as Observed | undefined;
+    if (!out) return { changed: false, failed: false, msg: 'not run' };
+    const j = judgeHealth(args, out as unknown as Record<string, any>, allEndpoints(args, ctx));
     return {
       changed: false,
       failed: !j.ok,

@@ -27,10 +27,18 @@ const RUN = '20261121T093535Z-207a9f';
 const mod = getModule('etcd_data_move_aside')!;
 const ctx = (runId?: string): PlanContext => ({ host: 'etcd1', vars: {}, check: false, ...(runId ? { runId } : {}) });
 
+/** Run the task's steps as the engine does: a command's `then` hands its output to the next steps. */
 function runStep(args: Record<string, unknown>, runId?: string): { rc: number; out: string; err: string; step: CommandStep } {
-  const step = mod.plan(args, ctx(runId))[0] as CommandStep;
-  const r = spawnSync('sh', ['-c', renderCommand(step.command)], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-  return { rc: r.status ?? -1, out: r.stdout, err: r.stderr, step };
+  const queue = mod.plan(args, ctx(runId)) as CommandStep[];
+  let last = { rc: -1, out: '', err: '', step: queue[0]! };
+  while (queue.length) {
+    const step = queue.shift()!;
+    const r = spawnSync('sh', ['-c', renderCommand(step.command)], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    last = { rc: r.status ?? -1, out: r.stdout, err: r.stderr, step };
+    if (last.rc !== 0) break;
+    if (step.then) queue.unshift(...((step.then.next({ step, status: 'ran', rc: 0, stdout: r.stdout, stderr: r.stderr, changed: false }).steps ?? []) as CommandStep[]));
+  }
+  return last;
 }
 const json = (out: string) => JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 
@@ -79,6 +87,32 @@ test('a second move of the same dir in one run gets its own name; a suffix the u
   assert.is.not(clash.rc, 0);
   assert.match(clash.err, 'already exists; refusing to overwrite a backup');
   assert.ok(existsSync(d), 'nothing moved');
+});
+
+test('back: the wal dir the record names comes back with the data dir (the record is read in TypeScript)', () => {
+  const d = join(tmp, 'data3');
+  const w = join(tmp, 'wal3');
+  mkdirSync(d);
+  mkdirSync(w);
+  writeFileSync(join(w, '0.wal'), 'w');
+  const aside = runStep({ data_dir: d, wal_dir: w }, RUN);
+  assert.is(aside.rc, 0, aside.err);
+  assert.not.ok(existsSync(w), 'the wal dir moved too');
+  const plan = mod.plan({ data_dir: d, action: 'back' }, ctx(RUN)) as CommandStep[];
+  assert.is(plan.length, 1);
+  assert.is(plan[0]!.mutates, false, 'the first step only reads');
+  assert.match(plan[0]!.then!.later, 'move it back');
+  const back = runStep({ data_dir: d, action: 'back' }, RUN);
+  assert.is(back.rc, 0, back.err);
+  assert.is(json(back.out).movedBack, true);
+  assert.is(readFileSync(join(w, '0.wal'), 'utf8'), 'w');
+  assert.ok(existsSync(d));
+});
+
+test('back: a record naming an unsafe wal path is refused before anything moves', () => {
+  const step = mod.plan({ data_dir: '/var/lib/etcd/x', action: 'back' }, ctx(RUN))[0] as CommandStep;
+  const out = JSON.stringify({ backup: '/var/lib/etcd/x.etcdplay-1', record: { walAside: '/var/lib/etcd/w; rm -rf /', walDir: '/w' } });
+  assert.throws(() => step.then!.next({ step, status: 'ran', rc: 0, stdout: out, changed: false }));
 });
 
 test('outside a run (the offline plan) nothing changes: a timestamp suffix, test -e as the guard', () => {

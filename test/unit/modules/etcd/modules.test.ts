@@ -7,7 +7,7 @@ import type { CommandStep } from '../../../../src/model/step.js';
 import { etcdModules } from '../../../../src/modules/etcd/index.js';
 import { getModule } from '../../../../src/modules/registry.js';
 import { restoreMembers, restoreToken } from '../../../../src/modules/etcd/snapshot-restore.js';
-import { judgeHealth } from '../../../../src/modules/etcd/wait-healthy.js';
+import { judgeHealth, readProbe } from '../../../../src/modules/etcd/wait-healthy.js';
 import { compareWithManifest } from '../../../../src/modules/etcd/verify-data.js';
 import { decidePath } from '../../../../src/modules/etcd/version-path-module.js';
 import { renderCommand } from '../../../../src/shell/quote.js';
@@ -124,6 +124,34 @@ test('wait_healthy judgement', () => {
   assert.match(bad.problems.join('\n'), 'runs 3.5.16, want 3.4.23');
   assert.match(bad.problems.join('\n'), 'disagree on the revision');
   assert.match(bad.problems.join('\n'), '499 keys, the snapshot had 500');
+});
+
+test('wait_healthy probes: answers parsed in TypeScript, probed again until settled, then counted', () => {
+  const eps = ['http://127.0.0.1:2379', 'http://127.0.0.2:2379'];
+  const st = (rev: number) => JSON.stringify(eps.map((e, i) => ({ Endpoint: e, Status: { header: { member_id: i + 1, revision: rev }, version: '3.4.23', leader: 1 } })));
+  const out = (now: number, hrc: number, health: string, status: string) => `#etcdplay now 0\n${now}\n#etcdplay health ${hrc}\n${health}\n#etcdplay status 0\n${status}\n`;
+  // 3.3: `endpoint health -w json` prints text; the exit code decides
+  const p33 = readProbe(out(100, 0, 'http://127.0.0.1:2379 is healthy: successfully committed proposal', st(5)), eps);
+  assert.equal(p33.health, eps.map((endpoint) => ({ endpoint, health: true })));
+  assert.is(p33.now, 100);
+  const m = getModule('etcd_wait_healthy')!;
+  const c = { host: 'etcd1', vars: { groups: { etcd: ['etcd1'] } }, check: false } as never;
+  const [first] = m.plan({ endpoints: eps, version: '3.4.23', timeout: 10, interval: 1 }, c) as CommandStep[];
+  // not yet healthy: one more probe, after the interval
+  const again = first!.then!.next({ step: first!, status: 'ran', rc: 0, stdout: out(100, 1, '[]', st(5)), changed: false }).steps as CommandStep[];
+  assert.match(again[0]!.description, '(attempt 2)');
+  assert.equal(again[0]!.command.kind === 'exec' && again[0]!.command.argv.slice(-2), [eps.join(','), '1']);
+  // healthy on the second probe: the key count, then the value judged by interpret
+  const health = JSON.stringify(eps.map((endpoint) => ({ endpoint, health: true })));
+  const fin = again[0]!.then!.next({ step: again[0]!, status: 'ran', rc: 0, stdout: out(102, 0, health, st(7)), changed: false }).steps as CommandStep[];
+  assert.match(fin[0]!.description, 'count the keys');
+  const v = fin[0]!.then!.next({ step: fin[0]!, status: 'ran', rc: 0, stdout: '#etcdplay count 0\n{"header":{"revision":7},"count":42}\n', changed: false });
+  const res = m.interpret!({ endpoints: eps, version: '3.4.23' }, [{ step: fin[0]!, status: 'ran', rc: 0, changed: false, value: v.value }], c);
+  assert.is(res.failed, false, String(res.msg));
+  assert.match(String(res.msg), '42 keys');
+  // out of time: no more probes, the count runs and the judgement lists what is wrong
+  const late = again[0]!.then!.next({ step: again[0]!, status: 'ran', rc: 0, stdout: out(111, 1, '[]', st(7)), changed: false }).steps as CommandStep[];
+  assert.match(late[0]!.description, 'count the keys');
 });
 
 test('verify_data comparison', () => {
