@@ -68,7 +68,8 @@ function probeStep(args: EtcdWaitHealthyArgs, eps: string[], env: Record<string,
         const p = readProbe(out.stdout, eps);
         const start = attempt === 1 ? p.now : first;
         const done = settled(args, p, eps);
-        if (!done && p.now - start < timeout) return { steps: [probeStep(args, eps, env, man, description, attempt + 1, start)] };
+        // The host's clock bounds the wait; the attempt count too, should that clock not answer.
+        if (!done && p.now - start < timeout && attempt <= timeout / interval) return { steps: [probeStep(args, eps, env, man, description, attempt + 1, start)] };
         return { steps: [{
           kind: 'command', description: 'count the keys' + (man ? ` and read ${man}` : ''), mutates: false, changed: 'never',
           command: shScript(FINAL, [eps.join(','), man], env), timeoutMs: 60_000,
