@@ -31,7 +31,12 @@ export function account(rs: RunState, h: string, out: HostOutcome, inh: Inherite
       r.skipped++;
       break;
     case 'ignored':
+      // As Ansible counts it: an ignored failure is also ok (and changed when it changed something).
       r.ignored++;
+      if (!out.result.unreachable) {
+        r.ok++;
+        if (out.result.changed) r.changed++;
+      }
       break;
     case 'unreachable':
       r.unreachable++;

@@ -66,7 +66,7 @@ function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { p
   const tasksFile = tasksFileItem(L, root.items);
   if (tasksFile) {
     L.err('tasks-file', tasksFile, 'this is a tasks file (a list of tasks), not a playbook: no item has hosts:',
-      "wrap the tasks in a play: '- hosts: etcd' then 'tasks:' with the tasks indented under it");
+      "wrap the tasks in a play ('- hosts: etcd' then 'tasks:' with the tasks indented under it), or run them from a play's tasks with 'include_tasks: <this file>'");
     return { diagnostics: sortDiagnostics(L.ds) };
   }
   const data = src.doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });

@@ -27,7 +27,17 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     const d = diag('yaml-too-deep', { file, line: deep.line, col: deep.col }, `YAML nests deeper than ${MAX_YAML_DEPTH} levels here (mappings and lists inside each other)`, { lines, hint: 'no playbook, inventory or vars file needs this; is the file generated or hostile?' });
     return { file, text, lines, lc, doc: parseEmpty(lc), diagnostics: [d] };
   }
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true, customTags: [YAML11_BOOL] });
+  let docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true, customTags: [YAML11_BOOL] });
+  // Tabs starting a line inside a quoted scalar: PyYAML (so Ansible) accepts them, and the value is
+  // the same either way (a continuation line's leading white space is folded away). Each repair
+  // lets the parser reach the next such scalar, hence the loop.
+  for (let i = 0, t = text; i < 50 && Array.isArray(docs); i++) {
+    const untabbed = untabQuoted(t, docs.flatMap((d) => d.errors));
+    if (untabbed === t) break;
+    t = untabbed;
+    lc.lineStarts.length = 0;
+    docs = parseAllDocuments(t, { lineCounter: lc, prettyErrors: false, merge: true, keepSourceTokens: true, uniqueKeys: true, customTags: [YAML11_BOOL] });
+  }
   const diagnostics: Diagnostic[] = [];
   const list = Array.isArray(docs) ? docs : [];
   // parseAllDocuments returns an EmptyStream (not an array) for empty input.
@@ -51,6 +61,43 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     diagnostics.push(diag('multiple-documents', posAt(src, at), 'only one YAML document is allowed in this file', { lines, hint: "remove the second '---' document or move it to its own file" }));
   }
   return src;
+}
+
+/**
+ * The text with the leading white space of every continuation line of an unclosed-looking quoted
+ * scalar (where the parser stopped: a tab began a line) replaced by spaces up to the quote's
+ * column; the text itself when there is nothing of the kind.
+ */
+function untabQuoted(text: string, errors: { code: string; message: string; pos: [number, number] }[]): string {
+  const repairs: { from: number; to: number; span: string }[] = [];
+  for (const e of errors) {
+    if (e.code !== 'MISSING_CHAR' || !/^Missing closing ["']quote/.test(e.message)) continue;
+    // The error sits where the scalar stopped; its opening quote is the last unescaped one before.
+    const quote = e.message.charAt('Missing closing '.length);
+    let q = e.pos[0];
+    do {
+      q = text.lastIndexOf(quote, q - 1);
+      if (quote === '"' && q > 0 && /(^|[^\\])(\\\\)*\\$/.test(text.slice(Math.max(0, q - 64), q))) continue;
+      if (quote === "'" && q > 0 && text[q - 1] === "'") { q--; continue; }
+      break;
+    } while (q > 0);
+    if (q < 0 || repairs.some((r) => r.from === q)) continue;
+    let end = q + 1;
+    while (end < text.length) {
+      const c = text[end]!;
+      if (quote === '"' && c === '\\') end += 2;
+      else if (c === quote && quote === "'" && text[end + 1] === "'") end += 2;
+      else if (c === quote) break;
+      else end++;
+    }
+    if (end >= text.length) continue; // really unclosed: the parser's error stands
+    const col = q - (text.lastIndexOf('\n', q) + 1);
+    const old = text.slice(q, end);
+    const span = old.replace(/\n[ \t]*/g, (m) => (m.includes('\t') ? '\n' + ' '.repeat(Math.max(col, m.length - 1)) : m));
+    if (span !== old) repairs.push({ from: q, to: end, span });
+  }
+  // From the end, so that each repair's offsets still hold.
+  return repairs.sort((x, y) => y.from - x.from).reduce((t, r) => t.slice(0, r.from) + r.span + t.slice(r.to), text);
 }
 
 function conversionDiagnostics(src: YamlSource, message: string): Diagnostic[] {

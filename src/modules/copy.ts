@@ -5,6 +5,7 @@ import { ValidationError } from '../errors.js';
 import { CHANGED_MARKER, type PutStep } from '../model/step.js';
 import type { Module } from './module.js';
 import { SCHEMA, commandStep, localPath, normMode, remotePath, script } from './steps.js';
+import { pyJson } from '../template/filters-data.js';
 
 /**
  * remote_src: copy a file that is already on the host. $1 check|apply $2 src $3 dest $4 mode
@@ -40,7 +41,7 @@ const argsSchema = {
   type: 'object',
   properties: {
     src: { type: 'string', minLength: 1, description: 'File on the workstation: absolute, or relative to the playbook (files/ is searched first).' },
-    content: { type: 'string', description: 'Write this text instead of a file.' },
+    content: { anyOf: [{ type: 'string' }, { type: 'object' }, { type: 'array' }], description: 'Write this text instead of a file (a mapping or a list is written as JSON, as Ansible does).' },
     dest: { type: 'string', minLength: 1, description: 'Absolute path on the host; ending in / means "into this directory".' },
     mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, e.g. '0644' (quote it: YAML reads 0644 as 644)." },
     owner: { type: 'string', description: 'Owner of the file on the host.' },
@@ -99,6 +100,8 @@ temporary name, then renamed) only when the content, mode, owner or group differ
       })];
     }
     if (args.src === undefined && args.content === undefined) throw new ValidationError('copy: give src or content');
+    // Ansible writes a mapping or list given as content as JSON (Python's json.dumps).
+    const content = args.content === undefined || typeof args.content === 'string' ? args.content : pyJson(args.content);
     if (args.src !== undefined && args.content !== undefined) throw new ValidationError('copy: give src or content, not both');
     let dest = remotePath(args.dest, 'copy: dest');
     if (dest.endsWith('/')) {
@@ -110,7 +113,7 @@ temporary name, then renamed) only when the content, mode, owner or group differ
       kind: 'put',
       description: args.src !== undefined ? `copy ${args.src} to ${dest}` : `write content to ${dest}`,
       mutates: true,
-      src: args.src !== undefined ? { path: localPath(args.src, ctx, 'files') } : { content: args.content! },
+      src: args.src !== undefined ? { path: localPath(args.src, ctx, 'files') } : { content: content! },
       dest,
       skipIfSame: true,
     };
@@ -119,7 +122,7 @@ temporary name, then renamed) only when the content, mode, owner or group differ
     if (args.owner) step.owner = args.owner;
     if (args.group) step.group = args.group;
     if (args.checksum) step.sha256 = args.checksum.toLowerCase();
-    else if (args.content !== undefined) step.sha256 = createHash('sha256').update(args.content).digest('hex');
+    else if (content !== undefined) step.sha256 = createHash('sha256').update(content).digest('hex');
     return [step];
   },
 };

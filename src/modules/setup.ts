@@ -133,6 +133,9 @@ interface, gateway) and all_ipv4_addresses, each as \`ansible_<name>\` and under
       const keep = Object.entries(facts).filter(([k]) => k !== 'ansible_facts' && res.some((re) => re.test(k)));
       facts = { ...Object.fromEntries(keep), ansible_facts: Object.fromEntries(keep.map(([k, v]) => [k.replace(/^ansible_/, ''), v])) };
     }
-    return { changed: false, failed: false, facts, ansible_facts: facts.ansible_facts };
+    // Registered, the result holds the facts by their full names (ansible_facts.ansible_distribution),
+    // as Ansible's setup module returns them; the host's `ansible_facts` variable has the short names.
+    const named = Object.fromEntries(Object.entries(facts).filter(([k]) => k !== 'ansible_facts'));
+    return { changed: false, failed: false, facts, ansible_facts: named };
   },
 };

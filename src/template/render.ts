@@ -215,18 +215,34 @@ export function renderString(tpl: string, vars: Vars, opts: { shell?: boolean } 
 /**
  * A string that is exactly one `{{ expr }}` yields the value itself (list, number, bool...; none
  * as '' like Ansible). Any other template gives text, read back as a list, mapping or boolean when
- * it is written as a Python literal (`[{% for h in hs %}'{{ h }}',{% endfor %}]`), as Ansible does.
+ * it is written as a Python literal (`[{% for h in hs %}'{{ h }}',{% endfor %}]`), as Ansible does;
+ * so is a text value of one `{{ expr }}` (a variable holding "[1, 2]"), unless to_json or
+ * to_nice_json made it. Checked against ansible-playbook 2.14 (test/unit/template/render.test.ts).
  */
 export function renderValue(tpl: string, vars: Vars): unknown {
   if (!isTemplate(tpl)) return tpl;
+  // Jinja drops a template's last newline; Ansible puts it back when the result is text.
+  if (tpl.endsWith('\n')) {
+    const v = valueOf(tpl.slice(0, -1), vars);
+    return typeof v === 'string' ? `${v}\n` : v;
+  }
+  return valueOf(tpl, vars);
+}
+
+function valueOf(tpl: string, vars: Vars): unknown {
   const nodes = compile(tpl);
   const only = nodes.length === 1 && nodes[0]!.t === 'out' ? nodes[0]!.p : undefined;
   if (only && tpl.startsWith('{{') && tpl.endsWith('}}')) {
     const v = unmark(evaluate(only, varsScope(vars), tpl));
-    return v === null || v === undefined ? '' : v;
+    if (v === null || v === undefined) return '';
+    // Text is read as a literal too, except what to_json / to_nice_json wrote (Ansible marks it as text).
+    if (typeof v === 'string') return only.expr.k === 'filter' && JSON_TEXT.has(only.expr.name) ? v : pyLiteral(v);
+    return v;
   }
   return pyLiteral(renderString(tpl, vars));
 }
+
+const JSON_TEXT = new Set(['to_json', 'to_nice_json']);
 
 /** Text that is a Python list/dict literal or True/False becomes that value (Ansible's literal_eval). */
 function pyLiteral(text: string): unknown {

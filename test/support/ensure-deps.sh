@@ -5,7 +5,7 @@ need=()
 for pair in sshd:openssh-server ssh:openssh-client ssh-keygen:openssh-client sudo:sudo \
             debootstrap:debootstrap dpkg-scanpackages:dpkg-dev openssl:openssl ip:iproute2 \
             ps:procps unshare:util-linux fuser:psmisc systemd-nspawn:systemd-container \
-            prometheus:prometheus chromium:chromium; do
+            prometheus:prometheus chromium:chromium ansible-playbook:ansible-core; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || need+=("$pkg")
 done

@@ -60,6 +60,8 @@ test('setup: Ansible-named facts, filter keeps the matching ones', () => {
   assert.is(typeof facts.ansible_processor_vcpus, 'number');
   assert.ok(Array.isArray(facts.ansible_all_ipv4_addresses));
   assert.is((facts.ansible_facts as Record<string, unknown>).os_family, facts.ansible_os_family);
+  // registered, as Ansible's setup returns it: ansible_facts holds the full names
+  assert.is((all.ansible_facts as Record<string, unknown>).ansible_os_family, facts.ansible_os_family);
   const some = run({ filter: 'ansible_distribution*' }).facts as Record<string, unknown>;
   assert.ok(Object.keys(some).every((k) => k === 'ansible_facts' || k.startsWith('ansible_distribution')), Object.keys(some).join(' '));
   assert.ok('ansible_distribution' in some);

@@ -38,6 +38,11 @@ test('copy: content has its sha256; checksum is passed on; errors', () => {
   assert.throws(() => copyModule.plan({ src: '/a', dest: '/x', mode: '999' }, ctx()), /invalid mode/);
 });
 
+test("copy: a mapping or list as content is written as Python's json.dumps writes it (Ansible)", () => {
+  const [s] = copyModule.plan({ content: { quorum: 2, members: ['a', 'b'] }, dest: '/x' }, ctx()) as PutStep[];
+  assert.equal(s!.src, { content: '{"quorum": 2, "members": ["a", "b"]}' });
+});
+
 test('copy remote_src: copied on the host through a temp name, idempotent, mode applied', () => {
   const src = join(dir, 'db');
   writeFileSync(src, 'snapshot-bytes');

@@ -132,4 +132,21 @@ test('renderDeep renders nested strings, keeps types and keys', () => {
   assert.equal(renderDeep({ a: ['{{ n }}', 'x{{ n }}'], '{{ k }}': { b: '{{ flag }}' } }, vars), { a: [5, 'x5'], '{{ k }}': { b: true } });
 });
 
+
+test('values as ansible-playbook 2.14 types them (set_fact + type_debug): literals, to_json text, the last newline', () => {
+  const vars = { s: '{"a": 1}' };
+  const cases: [string, unknown][] = [
+    ['{{ \'{"a": 1}\' }}\n', { a: 1 }],
+    ['{{ s }}\n', { a: 1 }],
+    ["{{ {'a':1} | to_nice_json }}\n", '{\n    "a": 1\n}\n'],
+    ["{{ {'a':1} | to_json }}", '{"a": 1}'],
+    ['{{ [1,2] | to_json }}\n', '[1, 2]\n'],
+    ["{{ {'a':1} }}\n", { a: 1 }],
+    ['{{ s }}', { a: 1 }],
+    ["{{ {'a':1} | to_json }}\n\n", { a: 1 }],
+    ['x {{ s }}\n', 'x {"a": 1}\n'],
+  ];
+  for (const [tpl, want] of cases) assert.equal(renderValue(tpl, vars), want, JSON.stringify(tpl));
+});
+
 test.run();
