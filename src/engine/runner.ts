@@ -13,6 +13,8 @@ import { isLocalHost } from '../connection/factory.js';
 import { weakerHostKeyChecking } from '../connection/settings.js';
 import type { Play } from '../model/playbook.js';
 import { playHosts } from '../plan/hosts.js';
+import { playInheritance } from '../plan/inherit.js';
+import { reachVars } from '../plan/reach.js';
 import { Redactor } from '../template/secret.js';
 import { Connections } from './connections.js';
 import { runExitCode, runStatus } from './recap.js';
@@ -123,7 +125,7 @@ function hostKeyPreflight(rs: RunState, plays: Play[], perPlay: string[][]): str
   for (const play of plays) {
     for (const h of perPlay[play.index] ?? []) {
       try {
-        const vars = varsOf(rs, play, h, undefined, {});
+        const vars = reachVars(varsOf(rs, play, h, undefined, {}), playInheritance(play));
         if (isLocalHost(h, vars)) continue;
         const w = weakerHostKeyChecking(h, vars, rs.opts.connect);
         if (w) problems.add(`  ${w.message}.\n    ${w.variable} is set in ${varOrigin(w.variable, { extraVars: rs.opts.extraVars, play, inventory: rs.opts.inventory, host: h })}`);
