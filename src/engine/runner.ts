@@ -12,7 +12,7 @@
 import { isLocalHost } from '../connection/factory.js';
 import { weakerHostKeyChecking } from '../connection/settings.js';
 import type { Play } from '../model/playbook.js';
-import { playHosts } from '../plan/hosts.js';
+import { playHosts, playbookInventory } from '../plan/hosts.js';
 import { playInheritance } from '../plan/inherit.js';
 import { reachVars } from '../plan/reach.js';
 import { Redactor } from '../template/secret.js';
@@ -64,7 +64,8 @@ export function createRunState(opts: RunOptions): RunState {
 }
 
 /** Run a playbook: every outcome is an EngineEvent; resolves with the exit code and the recap. */
-export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
+export async function runPlaybook(given: RunOptions): Promise<RunOutcome> {
+  const opts: RunOptions = { ...given, inventory: playbookInventory(given.playbook, given.inventory, given.extraVars).inventory };
   const rs = createRunState(opts);
   const { playbook, inventory } = opts;
   const allHosts = new Set<string>();
