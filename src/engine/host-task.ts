@@ -19,6 +19,7 @@ import { UndefinedVariableError } from '../template/errors.js';
 import { evalCondition } from '../template/expr.js';
 import { renderString } from '../template/render.js';
 import { ValidationError } from '../errors.js';
+import { asyncResult } from './async.js';
 import { becomeFor } from './become.js';
 import { sleep } from './limit.js';
 import { statusOf } from './recap.js';
@@ -195,6 +196,7 @@ async function once(rs: RunState, play: Play, task: Task, eff: Inherited, host: 
       result = { changed: false, failed: true, msg: `${rendered.module.name}: ${(err as Error).message}` };
     }
   }
+  result = asyncResult(task, result);
   const held = run.outcomes.some((o) => o.status === 'check');
   if (held) {
     result.wouldChange ??= true;

@@ -8,8 +8,6 @@ import type { Diagnostic } from '../model/source.js';
 import type { Vars } from '../model/vars.js';
 import { fileLines, hostsKeyPos } from './diagnose.js';
 import { playbookInventory } from './hosts.js';
-import type { Inherited } from './inherit.js';
-import { describeReach, reachVars } from './reach.js';
 
 /**
  * `inv` with the implicit localhost the playbook needs; when the inventory lists no host at all,
@@ -24,15 +22,3 @@ export function implicitLocalhost(pb: Playbook, inv: Inventory, extraVars: Vars,
   return r.inventory;
 }
 
-/**
- * How the plan shows a host is reached: when a remote_user/connection keyword applies or the host
- * runs on the workstation; undefined otherwise (or when it cannot be told before the run).
- */
-export function reachOf(host: string, vars: Vars, eff: Inherited): string | undefined {
-  try {
-    const r = describeReach(host, reachVars(vars, eff));
-    return eff.remoteUser !== undefined || eff.connection !== undefined || r === 'local' ? r : undefined;
-  } catch {
-    return undefined; // a keyword that renders only at run time, or a bad ansible_connection (the run reports it)
-  }
-}

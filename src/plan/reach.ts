@@ -34,3 +34,16 @@ export function describeReach(host: string, vars: Vars): string {
   const user = vars.ansible_user ?? vars.ansible_ssh_user;
   return typeof user === 'string' && user !== '' ? `ssh as ${user}` : 'ssh';
 }
+
+/**
+ * How the plan shows a host is reached: when a remote_user/connection keyword applies or the host
+ * runs on the workstation; undefined otherwise (or when it cannot be told before the run).
+ */
+export function reachOf(host: string, vars: Vars, eff: Inherited): string | undefined {
+  try {
+    const r = describeReach(host, reachVars(vars, eff));
+    return eff.remoteUser !== undefined || eff.connection !== undefined || r === 'local' ? r : undefined;
+  } catch {
+    return undefined; // a keyword that renders only at run time, or a bad ansible_connection (the run reports it)
+  }
+}
