@@ -32,7 +32,9 @@ export function launchCommand(cmd: Command, seconds: number): Command {
   if (cmd.stdin !== undefined || cmd.secret) {
     throw new ValidationError("'async' with 'poll: 0' cannot feed stdin or secret environment to a background job: use a time limit ('poll: 10') instead");
   }
-  return script(LAUNCH_SH, [ASYNC_DIR, seconds, renderCommand(cmd)]);
+  // The task's environment on the launcher (HOME, TMPDIR decide where the job's files go); the job inherits it.
+  const { env, ...job } = cmd;
+  return script(LAUNCH_SH, [ASYNC_DIR, seconds, renderCommand(job)], env ? { env } : {});
 }
 
 /** The start of a job as Ansible reports it, from the launcher's output (jid, results file). */

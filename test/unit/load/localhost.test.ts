@@ -48,7 +48,7 @@ test("plan: 'hosts: localhost' plans on the workstation; Ansible's warning only 
   const playbook = pb(`
 - hosts: localhost
   gather_facts: false
-  tasks: [{ name: t, ping: }]
+  tasks: [{ name: t, command: hostname }]
 `);
   const { plan, diagnostics } = buildPlan(playbook, inv, { extraVars: {}, check: false });
   assert.equal(diagnostics, []);
@@ -56,10 +56,10 @@ test("plan: 'hosts: localhost' plans on the workstation; Ansible's warning only 
   assert.is(plan.plays[0]!.tasks[0]!.perHost[0]!.reach, 'local');
   const { inventory: empty } = parseInventory('', 'empty.ini');
   const r = buildPlan(playbook, empty, { extraVars: {}, check: false });
-  assert.equal(r.diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.severity}: ${d.code}`), ['2:10 warning: implicit-localhost']);
+  assert.equal(r.diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.severity}: ${d.code}`), ['2:3 warning: implicit-localhost']);
   assert.match(r.diagnostics[0]!.message, /provided hosts list is empty, only localhost is available/);
   // 'all' still does not match it: an error, as before
-  const all = buildPlan(pb('- hosts: all\n  tasks: [{ ping: }]\n'), empty, { extraVars: {}, check: false });
+  const all = buildPlan(pb('- hosts: all\n  tasks: [{ command: hostname }]\n'), empty, { extraVars: {}, check: false });
   assert.ok(all.diagnostics.some((d) => d.code === 'no-hosts'));
 });
 
@@ -70,9 +70,9 @@ test('plan: remote_user and connection show how each host is reached', () => {
   remote_user: deploy
   tasks:
     - name: as deploy
-      ping:
+      command: hostname
     - name: on the workstation
-      ping:
+      command: hostname
       connection: local
 `);
   const { plan } = buildPlan(playbook, inv, { extraVars: {}, check: false });

@@ -105,7 +105,8 @@ test('async: a time limit on every command with poll > 0; one background job wit
   assert.ok(bg && bg.kind === 'command');
   if (bg?.kind !== 'command' || bg.command.kind !== 'exec') throw new Error('not a command');
   assert.is(bg.command.argv[0], 'sh');
-  assert.equal(bg.command.argv.slice(3), ['etcdplay', '.etcdplay_async', '600', "env A=b sleep 100"]);
+  assert.equal(bg.command.argv.slice(3), ['etcdplay', '.etcdplay_async', '600', 'sleep 100']);
+  assert.equal(bg.command.env, { A: 'b' }, 'the environment is on the launcher (the job inherits it)');
   assert.match(bg.description, /start in the background \(async 600 s, poll 0\)/);
   assert.throws(() => asyncSteps([step, step], 10, 0), /one command/);
   assert.throws(() => asyncSteps([{ ...step, command: { ...step.command, stdin: 'x' } }], 10, 0), /stdin/);
