@@ -1,15 +1,17 @@
 /**
- * createConnection (one host) and ConnectionPool (one connection per host for a run, opened lazily
+ * createConnection (one host) and ConnectionPool (one connection per host and login user for a run, opened lazily
  * and concurrently, closed together). `ansible_connection: local`, or a host named localhost /
  * 127.0.0.1 without ansible_host, runs on the workstation; everything else goes over SSH.
  */
-import { ValidationError } from '../errors.js';
 import type { Vars } from '../model/vars.js';
 import { becomePasswordFor } from './become-password.js';
 import type { Connection } from './connection.js';
+import { isLocalHost } from '../load/localhost.js';
 import { LocalConnection } from './local.js';
 import { resolveSshTarget, type HostKeyChecking } from './settings.js';
 import { SshConnection } from './ssh.js';
+
+export { isLocalHost };
 
 export interface ConnectOptions {
   hostKeyChecking: HostKeyChecking;
@@ -26,22 +28,6 @@ export interface ConnectOptions {
   sshConfigFile?: string;
   promptPassphrase?(keyFile: string): Promise<string>;
   onWarning?(message: string): void;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** Does this host run on the workstation itself? */
-export function isLocalHost(host: string, vars: Vars): boolean {
-  const kind = str(vars['ansible_connection']);
-  if (kind === 'local') return true;
-  if (kind && kind !== 'ssh' && kind !== 'smart' && kind !== 'paramiko') {
-    throw new ValidationError(`${host}: ansible_connection ${JSON.stringify(kind)} is not supported (use ssh or local)`);
-  }
-  if (kind) return false;
-  const hasAddress = str(vars['ansible_host']) ?? str(vars['ansible_ssh_host']);
-  return !hasAddress && (host === 'localhost' || host === '127.0.0.1');
 }
 
 /** A connection for `host`, not yet opened (the first exec/put/get connects). */
@@ -67,7 +53,17 @@ export function createConnection(host: string, vars: Vars, opts: ConnectOptions)
   });
 }
 
-/** One connection per host for a whole run. */
+/**
+ * Which pooled connection a host's variables select: the host and how it is reached (local, or
+ * SSH as a user), so tasks with another remote_user get their own connection to the same host.
+ */
+export function poolKey(host: string, vars: Vars): string {
+  if (isLocalHost(host, vars)) return `${host}\0local`;
+  const user = vars['ansible_user'] ?? vars['ansible_ssh_user'];
+  return `${host}\0ssh\0${typeof user === 'string' || typeof user === 'number' ? String(user) : ''}`;
+}
+
+/** One connection per host and login user for a whole run. */
 export class ConnectionPool {
   private readonly conns = new Map<string, Connection>();
   private readonly opening = new Map<string, Promise<Connection>>();
@@ -75,26 +71,33 @@ export class ConnectionPool {
   constructor(private readonly opts: ConnectOptions) {}
 
   /**
-   * The host's connection, connected. Concurrent calls for one host share one attempt; a failed
-   * attempt (UnreachableError) is not cached, so a later call tries again.
+   * The host's connection for these variables (poolKey), connected. Concurrent calls share one
+   * attempt; a failed attempt (UnreachableError) is not cached, so a later call tries again.
    */
   get(host: string, vars: Vars): Promise<Connection> {
-    const open = this.opening.get(host);
+    let key: string;
+    try {
+      key = poolKey(host, vars);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const open = this.opening.get(key);
     if (open) return open;
-    let conn = this.conns.get(host);
+    let conn = this.conns.get(key);
     if (!conn) {
       conn = createConnection(host, vars, this.opts);
-      this.conns.set(host, conn);
+      this.conns.set(key, conn);
     }
     const c = conn;
-    const p = c.connect().then(() => c).finally(() => this.opening.delete(host));
-    this.opening.set(host, p);
+    const p = c.connect().then(() => c).finally(() => this.opening.delete(key));
+    this.opening.set(key, p);
     return p;
   }
 
-  /** The connection if one was created (connected or not). */
+  /** The host's first connection if one was created (connected or not). */
   peek(host: string): Connection | undefined {
-    return this.conns.get(host);
+    for (const [k, c] of this.conns) if (k.slice(0, k.indexOf('\0')) === host) return c;
+    return undefined;
   }
 
   async closeAll(): Promise<void> {

@@ -1,6 +1,7 @@
 /** gather_facts: the facts command on every host of a batch, shown as the task 'Gathering Facts'. */
 import type { Play } from '../model/playbook.js';
-import { noInheritance } from '../plan/inherit.js';
+import { noInheritance, playInheritance } from '../plan/inherit.js';
+import { reachVars } from '../plan/reach.js';
 import { FACTS_COMMAND, parseFacts } from '../modules/setup.js';
 import { mapLimit } from './limit.js';
 import { account } from './recap.js';
@@ -16,7 +17,7 @@ export async function gatherFacts(rs: RunState, play: Play, batch: string[]): Pr
     emit(rs, { type: 'host.start', taskId, host: h });
     let out: HostOutcome;
     try {
-      const vars = varsOf(rs, play, h, undefined, {});
+      const vars = reachVars(varsOf(rs, play, h, undefined, {}), playInheritance(play));
       const conn = await rs.conns.get(h, vars);
       const r = await conn.exec(FACTS_COMMAND, { signal: rs.opts.signal, timeoutMs: 60_000 });
       if (r.rc !== 0) {

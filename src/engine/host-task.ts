@@ -12,12 +12,14 @@ import type { Vars } from '../model/vars.js';
 import type { PlanContext } from '../modules/module.js';
 import { effectiveTask, type Inherited } from '../plan/inherit.js';
 import { expandLoop, loopItemVars, loopVarOf } from '../plan/loop.js';
+import { reachVars } from '../plan/reach.js';
 import { renderTask } from '../plan/task.js';
 import { withVars } from '../plan/vars.js';
 import { UndefinedVariableError } from '../template/errors.js';
 import { evalCondition } from '../template/expr.js';
 import { renderString } from '../template/render.js';
 import { ValidationError } from '../errors.js';
+import { asyncResult } from './async.js';
 import { becomeFor } from './become.js';
 import { sleep } from './limit.js';
 import { statusOf } from './recap.js';
@@ -154,7 +156,7 @@ async function once(rs: RunState, play: Play, task: Task, eff: Inherited, host: 
   let conn: Connection;
   let connVars = vars;
   try {
-    if (runsOn) connVars = delegateVars(rs, play, runsOn);
+    connVars = reachVars(runsOn ? delegateVars(rs, play, runsOn) : vars, eff);
     conn = await rs.conns.get(runsOn ?? host, connVars);
   } catch (err) {
     return { result: { changed: false, failed: false, unreachable: true, msg: (err as Error).message }, runsOn };
@@ -177,7 +179,7 @@ async function once(rs: RunState, play: Play, task: Task, eff: Inherited, host: 
       if (!eff.noLog) emit(rs, { type: 'host.output', taskId, host, stream, line });
     },
     onProgress: (bytes, total) => emit(rs, { type: 'host.progress', taskId, host, bytes, total }),
-    connFor: (h) => rs.conns.get(h, opts.inventory.hosts.has(h) ? varsOf(rs, play, h, undefined, {}) : { ansible_connection: 'ssh' }),
+    connFor: (h) => rs.conns.get(h, reachVars(opts.inventory.hosts.has(h) ? varsOf(rs, play, h, undefined, {}) : { ansible_connection: 'ssh' }, eff)),
     addSecret: (s) => rs.redactor.add(s),
   });
   if (opts.signal?.aborted) rs.interrupted = true;
@@ -194,6 +196,7 @@ async function once(rs: RunState, play: Play, task: Task, eff: Inherited, host: 
       result = { changed: false, failed: true, msg: `${rendered.module.name}: ${(err as Error).message}` };
     }
   }
+  result = asyncResult(task, result);
   const held = run.outcomes.some((o) => o.status === 'check');
   if (held) {
     result.wouldChange ??= true;

@@ -7,7 +7,8 @@
 import { hostname } from 'node:os';
 import type { Play } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
-import { noInheritance } from '../plan/inherit.js';
+import { noInheritance, playInheritance } from '../plan/inherit.js';
+import { reachVars } from '../plan/reach.js';
 import { becomeFor, type BecomeSettings } from './become.js';
 import { emptyRecap } from './exitcode.js';
 import type { JournalStatus } from './journal.js';
@@ -38,7 +39,7 @@ export function noLocks(): HeldLocks {
 function lockTarget(rs: RunState, plays: Play[], perPlay: string[][], h: string): LockTarget & { wanted: boolean; error?: string } {
   const pi = plays.findIndex((p) => (perPlay[p.index] ?? []).includes(h));
   const play = plays[pi] ?? plays[0]!;
-  const vars = varsOf(rs, play, h, undefined, {});
+  const vars = reachVars(varsOf(rs, play, h, undefined, {}), playInheritance(play));
   const conn = vars.ansible_connection;
   let named: ReturnType<typeof clusterLock>;
   let error: string | undefined;

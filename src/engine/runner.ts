@@ -12,7 +12,9 @@
 import { isLocalHost } from '../connection/factory.js';
 import { weakerHostKeyChecking } from '../connection/settings.js';
 import type { Play } from '../model/playbook.js';
-import { playHosts } from '../plan/hosts.js';
+import { playHosts, playbookInventory } from '../plan/hosts.js';
+import { playInheritance } from '../plan/inherit.js';
+import { reachVars } from '../plan/reach.js';
 import { Redactor } from '../template/secret.js';
 import { Connections } from './connections.js';
 import { runExitCode, runStatus } from './recap.js';
@@ -62,7 +64,8 @@ export function createRunState(opts: RunOptions): RunState {
 }
 
 /** Run a playbook: every outcome is an EngineEvent; resolves with the exit code and the recap. */
-export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
+export async function runPlaybook(given: RunOptions): Promise<RunOutcome> {
+  const opts: RunOptions = { ...given, inventory: playbookInventory(given.playbook, given.inventory, given.extraVars).inventory };
   const rs = createRunState(opts);
   const { playbook, inventory } = opts;
   const allHosts = new Set<string>();
@@ -123,7 +126,7 @@ function hostKeyPreflight(rs: RunState, plays: Play[], perPlay: string[][]): str
   for (const play of plays) {
     for (const h of perPlay[play.index] ?? []) {
       try {
-        const vars = varsOf(rs, play, h, undefined, {});
+        const vars = reachVars(varsOf(rs, play, h, undefined, {}), playInheritance(play));
         if (isLocalHost(h, vars)) continue;
         const w = weakerHostKeyChecking(h, vars, rs.opts.connect);
         if (w) problems.add(`  ${w.message}.\n    ${w.variable} is set in ${varOrigin(w.variable, { extraVars: rs.opts.extraVars, play, inventory: rs.opts.inventory, host: h })}`);

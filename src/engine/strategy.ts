@@ -155,7 +155,7 @@ async function flushHandlers(rs: RunState, play: Play, batch: string[]): Promise
       for (const h of hosts) hostState(rs, h).pending.delete(i);
       ran = true;
       const handler = play.handlers[i]!;
-      const inh = handlerInheritance();
+      const inh = handlerInheritance(play);
       const f = handler.block ? await runBlock(rs, play, handler, hosts, inh) : await runTask(rs, play, handler, hosts, inh);
       for (const h of f) if (!hostState(rs, h).dead) hostState(rs, h).dead = 'failed';
       checkPolicy(rs, play, batch);

@@ -149,8 +149,15 @@ export function groupDepths(inv: Inventory): Map<string, number> {
 }
 
 /** Every host of a group, with those of its descendants, in inventory order. */
+/** The hosts the inventory lists (all but an implicit localhost, load/localhost.ts), in order. */
+export function listedHosts(inv: Inventory): string[] {
+  const out: string[] = [];
+  for (const [name, h] of inv.hosts) if (!h.implicit) out.push(name);
+  return out;
+}
+
 export function groupHosts(inv: Inventory, group: string): string[] {
-  if (group === 'all') return [...inv.hosts.keys()];
+  if (group === 'all') return listedHosts(inv);
   const set = new Set<string>();
   const seen = new Set<string>();
   const walk = (name: string) => {

@@ -3,20 +3,21 @@
 export const PLAY_KEYWORDS = [
   'name', 'hosts', 'vars', 'vars_files', 'serial', 'max_fail_percentage', 'any_errors_fatal',
   'become', 'become_user', 'become_method', 'gather_facts', 'pre_tasks', 'tasks', 'post_tasks',
-  'handlers', 'tags', 'confirm',
+  'handlers', 'tags', 'confirm', 'remote_user', 'connection', 'environment',
 ] as const;
 
 export const TASK_KEYWORDS = [
   'name', 'args', 'when', 'register', 'run_once', 'delegate_to', 'become', 'become_user',
   'become_method', 'failed_when', 'changed_when', 'ignore_errors', 'ignore_unreachable', 'retries',
   'delay', 'until', 'tags', 'notify', 'listen', 'loop', 'with_items', 'loop_control', 'vars',
-  'no_log', 'check_mode', 'environment', 'block', 'rescue', 'always',
+  'no_log', 'check_mode', 'environment', 'block', 'rescue', 'always', 'remote_user', 'connection',
+  'async', 'poll',
 ] as const;
 
 /** Keywords that make no sense on a block (they apply to one module run). */
 export const NOT_ON_BLOCK = new Set([
   'args', 'register', 'failed_when', 'changed_when', 'retries', 'delay', 'until', 'notify', 'listen',
-  'loop', 'with_items', 'loop_control',
+  'loop', 'with_items', 'loop_control', 'async', 'poll',
 ]);
 
 const INVENTORY_VAR_HINT = (v: string) => `set ${v} in the inventory (or the play's vars) instead`;
@@ -26,12 +27,9 @@ export const UNSUPPORTED_PLAY: Record<string, string> = {
   roles: 'etcdplay has no roles: put the tasks in the play (pre_tasks/tasks/post_tasks)',
   import_playbook: 'run the playbooks one after the other',
   include_playbook: 'run the playbooks one after the other',
-  remote_user: INVENTORY_VAR_HINT('ansible_user'),
   port: INVENTORY_VAR_HINT('ansible_port'),
-  connection: INVENTORY_VAR_HINT('ansible_connection'),
   vars_prompt: 'pass the values with -e name=value',
   strategy: 'etcdplay always runs the linear strategy (use serial for rolling batches)',
-  environment: "set 'environment' on the tasks that need it",
   collections: 'modules are looked up by name or FQCN; no collections are needed',
   module_defaults: 'give the arguments on each task',
   force_handlers: 'not supported',
@@ -54,11 +52,7 @@ export const UNSUPPORTED_TASK: Record<string, string> = {
   import_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
   include_role: 'etcdplay has no roles',
   import_role: 'etcdplay has no roles',
-  async: 'not supported; long commands run until they end (see the module timeouts)',
-  poll: 'not supported',
   throttle: 'use serial or --forks',
-  remote_user: INVENTORY_VAR_HINT('ansible_user'),
-  connection: INVENTORY_VAR_HINT('ansible_connection'),
   port: INVENTORY_VAR_HINT('ansible_port'),
   delegate_facts: 'not supported',
   any_errors_fatal: 'set any_errors_fatal on the play',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Inventory } from '../model/inventory.js';
-import { groupHosts } from './inventory-build.js';
+import { groupHosts, listedHosts } from './inventory-build.js';
 
 /**
  * Ansible host patterns. Terms are separated by ',' (or ':' when there is no ','):
@@ -36,11 +36,10 @@ export function matchHosts(inv: Inventory, pattern: string): { hosts: string[]; 
     }
   }
   // 'a:&b' / '!b' alone: Ansible starts from all hosts when there is no plain term.
-  if (!sawPositive && (inter.length || excl.length)) union = new Set(inv.hosts.keys());
+  if (!sawPositive && (inter.length || excl.length)) union = new Set(listedHosts(inv));
   for (const s of inter) union = new Set([...union].filter((h) => s.has(h)));
   for (const s of excl) for (const h of s) union.delete(h);
   const hosts = [...inv.hosts.keys()].filter((h) => union.has(h));
-  // A pattern naming an implicit localhost (delegate_to etc.) is the planner's concern.
   return { hosts, unmatched };
 }
 
@@ -87,7 +86,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 function matchTerm(inv: Inventory, term: string): string[] {
-  if (term === 'all' || term === '*') return [...inv.hosts.keys()];
+  if (term === 'all' || term === '*') return listedHosts(inv);
   // Subscript: group[0], group[1:3], group[-1], group[2:].
   const sub = /^(.+?)\[(-?\d+)?(?:(:)(-?\d+)?)?\]$/.exec(term);
   if (sub && (inv.groups.has(sub[1]!) || inv.hosts.has(sub[1]!)) && (sub[2] !== undefined || sub[3])) {
@@ -124,7 +123,7 @@ function matchTerm(inv: Inventory, term: string): string[] {
 function collect(inv: Inventory, test: (name: string) => boolean): string[] {
   const set = new Set<string>();
   for (const g of inv.groups.keys()) if (test(g)) for (const h of groupHosts(inv, g)) set.add(h);
-  for (const h of inv.hosts.keys()) if (test(h)) set.add(h);
+  for (const h of listedHosts(inv)) if (test(h)) set.add(h);
   return [...inv.hosts.keys()].filter((h) => set.has(h));
 }
 

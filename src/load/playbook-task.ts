@@ -13,6 +13,7 @@ import { deref, toJS } from './yamlsrc.js';
 import type { Entry } from './yamlsrc.js';
 import { Loader, bool, mapOf, str, strList, valuePos, MODULE_KEY, TASK_KEYS, expansionCheck } from './playbook-loader.js';
 import { moduleArgs, moduleHint } from './playbook-args.js';
+import { readAsync, readConnectionKeywords } from './play-keywords.js';
 
 
 export function conds(L: Loader, e: Entry | undefined): string[] | undefined {
@@ -173,10 +174,8 @@ export function buildTask(L: Loader, item: unknown, id: string, inHandlers: bool
   if (m.has('vars')) {
     expansionCheck(L, m.get('vars')!.value, vars);
   }
-  const env = js('environment');
-  if (env && typeof env === 'object' && !Array.isArray(env)) {
-    task.environment = Object.fromEntries(Object.entries(env as Record<string, unknown>).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)).map(([k, v]) => [k, String(v)]));
-  }
+  readConnectionKeywords(L, m, js, task);
+  if (!isBlock) readAsync(L, m, js, task.module, task);
   if (m.has('until') && !m.has('register')) {
     L.warn('until-without-register', m.get('until')!.keyNode, "'until' without 'register': the condition cannot see the task's result", "add 'register: NAME' and test NAME in 'until'");
   }

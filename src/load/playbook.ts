@@ -18,6 +18,7 @@ import { deref, entries, parseYamlSource, toJS } from './yamlsrc.js';
 import { Loader, registryLookup, type LoadOptions, mapOf, str, strList, bool, expansionCheck, TEMPLATE } from './playbook-loader.js';
 import { schemaDiagnostics, octalWarnings } from './playbook-schema.js';
 import { buildTask, NOTIFY_POS } from './playbook-task.js';
+import { readConnectionKeywords } from './play-keywords.js';
 
 export { registryLookup, type LoadOptions, type ModuleLookup } from './playbook-loader.js';
 
@@ -158,6 +159,7 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
   if (becomeUser !== undefined) play.becomeUser = becomeUser;
   const confirm = str(js('confirm'));
   if (confirm) play.confirm = confirm;
+  readConnectionKeywords(L, m, js, play);
 
   const sections = [['pre_tasks', 'preTasks'], ['tasks', 'tasks'], ['post_tasks', 'postTasks'], ['handlers', 'handlers']] as const;
   for (const [key, field] of sections) {

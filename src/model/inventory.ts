@@ -8,6 +8,8 @@ export interface Host {
   /** Every group the host belongs to, directly or through children, including 'all'. */
   groups: string[];
   pos?: SourcePos;
+  /** Ansible's implicit localhost: matched only by its own name, never by 'all' or a group. */
+  implicit?: boolean;
 }
 
 export interface Group {

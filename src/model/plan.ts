@@ -49,6 +49,8 @@ export interface PlannedHostTask {
   host: string;
   /** Host where the steps actually run (delegate_to), if not `host`. */
   runsOn?: string;
+  /** How the host is reached ('ssh as deploy', 'local'), when a remote_user/connection keyword decides it or the host is local. */
+  reach?: string;
   /** 'static': decided now; 'runtime': depends on values only known while running. */
   when?: { expr: string[]; decided: boolean; value?: boolean };
   /** Steps with rendered commands, or undefined if rendering needs runtime values. */

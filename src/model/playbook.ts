@@ -40,6 +40,13 @@ export interface Task {
   checkMode?: boolean;
   /** Ask for confirmation before this task unless --yes (destructive steps). */
   environment?: Record<string, string>;
+  /** SSH login user (remote_user); inventory ansible_user wins, as in Ansible. */
+  remoteUser?: string;
+  /** 'local' or 'ssh' (connection:); inventory ansible_connection wins, as in Ansible. */
+  connection?: string;
+  /** async: time limit in seconds (with poll), or a detached job (poll: 0). */
+  async?: number;
+  poll?: number;
 }
 
 export interface Play {
@@ -64,6 +71,10 @@ export interface Play {
   tags: string[];
   /** Destructive plays ask for confirmation unless --yes. */
   confirm?: string;
+  remoteUser?: string;
+  connection?: string;
+  /** Environment for every task of the play (a task's own entries win). */
+  environment?: Record<string, string>;
 }
 
 export interface Playbook {

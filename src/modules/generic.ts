@@ -16,6 +16,7 @@ import { pauseModule } from './pause.js';
 import { statModule } from './stat.js';
 import { replaceModule } from './replace.js';
 import { setupModule } from './setup.js';
+import { asyncStatusModule } from './async_status.js';
 
 /** The generic modules, in the order `etcdplay modules` lists them. */
 export const genericModules: Module<any>[] = [
@@ -36,4 +37,5 @@ export const genericModules: Module<any>[] = [
   failModule,
   pauseModule,
   setupModule,
+  asyncStatusModule,
 ];

@@ -18,6 +18,8 @@ import { evalConditions, expressionVars } from '../template/expr.js';
 import { renderString } from '../template/render.js';
 import { DelegateWarning, addDiag, describeTask, fileLines, hostsKeyPos, reportOnce } from './diagnose.js';
 import { playHosts, playPattern, splitBatches } from './hosts.js';
+import { implicitLocalhost } from './localhost.js';
+import { reachOf } from './reach.js';
 import { blockChildren, effectiveTask, inherit, playInheritance, type Inherited } from './inherit.js';
 import { expandLoop, loopItemVars, loopOnlyNames, loopVarOf } from './loop.js';
 import { startsAt, tagsSelect } from './tags.js';
@@ -140,6 +142,10 @@ function planHost(st: PlayState, task: Task, eff: Inherited, host: string, batch
         return delegateFailed(err);
       }
     }
+  }
+  if (!out.runsOn && !delegatePerItem) {
+    const reach = reachOf(host, base, eff);
+    if (reach) out.reach = reach;
   }
   const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, hostvars: base.hostvars as Record<string, Vars>, unknownAtPlan: st.pending, playbookDir: st.pbDir });
   try {
@@ -358,8 +364,9 @@ function planPlay(play: Play, inv: Inventory, opts: PlanOptions, ds: Diagnostic[
   return pp;
 }
 
-export function buildPlan(pb: Playbook, inv: Inventory, opts: PlanOptions): { plan: Plan; diagnostics: Diagnostic[] } {
+export function buildPlan(pb: Playbook, listed: Inventory, opts: PlanOptions): { plan: Plan; diagnostics: Diagnostic[] } {
   const ds: Diagnostic[] = [];
+  const inv = implicitLocalhost(pb, listed, opts.extraVars, ds);
   const started = { value: opts.startAtTask === undefined };
   const plays: PlannedPlay[] = [];
   for (const play of pb.plays) {

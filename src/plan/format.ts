@@ -58,7 +58,7 @@ function stepLines(s: Step, c: ChalkInstance, check: boolean, full: boolean): st
 }
 
 function hostBlock(h: PlannedHostTask, c: ChalkInstance, check: boolean, full: boolean, indent: string): string[] {
-  const head = `${indent}${c.bold(h.host)}${h.runsOn ? c.cyan(` -> ${h.runsOn} (delegate_to)`) : ''}`;
+  const head = `${indent}${c.bold(h.host)}${h.reach ? c.dim(` (${h.reach})`) : ''}${h.runsOn ? c.cyan(` -> ${h.runsOn} (delegate_to)`) : ''}`;
   const out: string[] = [];
   let note = '';
   if (h.when) {

@@ -1,5 +1,6 @@
 import type { Inventory } from '../model/inventory.js';
-import type { Play } from '../model/playbook.js';
+import type { Play, Playbook } from '../model/playbook.js';
+import { withImplicitLocalhost } from '../load/localhost.js';
 import { applyLimit, matchHosts } from '../load/pattern.js';
 import { ValidationError } from '../errors.js';
 import type { Vars } from '../model/vars.js';
@@ -46,4 +47,20 @@ export function splitBatches(hosts: string[], serial: (number | string)[]): stri
     k++;
   }
   return out;
+}
+
+/**
+ * The inventory a playbook runs against: with Ansible's implicit localhost when a play names
+ * localhost (or 127.0.0.1) and the inventory does not list it (load/localhost.ts). The planner and
+ * the engine both start from it, so `plan` and `run` see the same hosts.
+ */
+export function playbookInventory(pb: Playbook, inv: Inventory, extraVars?: Vars): ReturnType<typeof withImplicitLocalhost> {
+  const patterns = pb.plays.map((p) => {
+    try {
+      return playPattern(p, extraVars);
+    } catch {
+      return p.hosts; // reported by the planner
+    }
+  });
+  return withImplicitLocalhost(inv, patterns);
 }

@@ -19,6 +19,9 @@ export interface Inherited {
   checkMode?: boolean;
   delegateTo?: string;
   runOnce?: boolean;
+  /** remote_user / connection keywords (plan/reach.ts turns them into connection variables). */
+  remoteUser?: string;
+  connection?: string;
   /** Inside a block with a rescue section: failures are not counted as failed yet. */
   rescuable: boolean;
   /** A handler (tags, --start-at-task and --step do not apply). */
@@ -30,14 +33,23 @@ export function noInheritance(): Inherited {
   return { when: [], vars: {}, tags: [], rescuable: false };
 }
 
-/** What the tasks of a play's sections start from: the play's tags. */
+/** What the tasks of a play's sections start from: the play's tags and connection keywords. */
 export function playInheritance(play: Play): Inherited {
-  return { when: [], vars: {}, tags: play.tags ?? [], rescuable: false };
+  return { when: [], vars: {}, tags: play.tags ?? [], rescuable: false, ...playConnection(play) };
 }
 
-/** What handlers start from: nothing of the play's tags. */
-export function handlerInheritance(): Inherited {
-  return { ...noInheritance(), handler: true };
+/** What handlers start from: nothing of the play's tags; the play's connection keywords. */
+export function handlerInheritance(play?: Play): Inherited {
+  return { ...noInheritance(), ...(play ? playConnection(play) : {}), handler: true };
+}
+
+/** The play's remote_user, connection and environment, as its tasks inherit them. */
+function playConnection(play: Play): Partial<Inherited> {
+  const out: Partial<Inherited> = {};
+  if (play.remoteUser !== undefined) out.remoteUser = play.remoteUser;
+  if (play.connection !== undefined) out.connection = play.connection;
+  if (play.environment) out.environment = play.environment;
+  return out;
 }
 
 /** The effective settings of `t` inside `inh`: the task's own keywords win, lists and maps add up. */
@@ -55,6 +67,8 @@ export function inherit(inh: Inherited, t: Task): Inherited {
     checkMode: t.checkMode ?? inh.checkMode,
     delegateTo: t.delegateTo ?? inh.delegateTo,
     runOnce: t.runOnce ?? inh.runOnce,
+    remoteUser: t.remoteUser ?? inh.remoteUser,
+    connection: t.connection ?? inh.connection,
     rescuable: inh.rescuable,
     handler: inh.handler,
   };

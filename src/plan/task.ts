@@ -15,6 +15,7 @@ import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderDeep, renderString } from '../template/render.js';
 import { extractKeyValues, parseKeyValues } from '../shell/words.js';
 import { checkValue } from './argcheck.js';
+import { asyncSteps } from './async.js';
 
 /** Where problems with a task's module args are reported. */
 export function argsPos(task: Task): SourcePos {
@@ -95,6 +96,13 @@ export function renderTask(task: Task, vars: Vars, ctx: PlanContext): { module: 
       }
     }
     steps = withCommandEnv(steps, env);
+  }
+  if (task.async !== undefined) {
+    try {
+      steps = asyncSteps(steps, task.async, task.poll);
+    } catch (err) {
+      throw withPos(err as Error, task.keyPos?.async ?? pos);
+    }
   }
   return { module: mod, args, steps };
 }

@@ -9,6 +9,7 @@ import { defaultRunDir, newRunId, runPlaybook } from '../../engine/index.js';
 import { ValidationError } from '../../errors.js';
 import { parseKeyValueArgs } from '../../load/kv.js';
 import { matchHosts } from '../../load/pattern.js';
+import { withImplicitLocalhost } from '../../load/localhost.js';
 import { parsePlaybook } from '../../load/playbook.js';
 import { getModule } from '../../modules/registry.js';
 import { AdhocReporter } from '../../report/adhoc.js';
@@ -94,7 +95,7 @@ async function adhocCommand(argv: string[]): Promise<number> {
   const extraVars = parseExtraVars(values['extra-vars']);
   const forks = parseForks(values.forks);
   const inventory = loadInventories(values.inventory);
-  const matched = matchHosts(inventory, pattern);
+  const matched = matchHosts(withImplicitLocalhost(inventory, [pattern]).inventory, pattern);
   if (!matched.hosts.length) throw new ValidationError(`no hosts matched '${pattern}'${matched.unmatched.length ? ` (unknown: ${matched.unmatched.join(', ')})` : ''}`);
   const { playbook, diagnostics } = parsePlaybook(adhocPlaybookText(pattern, moduleName, values.args), '<adhoc>');
   reportDiagnostics(diagnostics);

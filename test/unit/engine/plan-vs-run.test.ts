@@ -326,6 +326,70 @@ test('a loop over a string is refused by both, even when the text looks like a l
   assert.match(String(run.result('string loop', 'h1')!.msg), /^loop must resolve to a list, not a string \("\[1, 2\]"\)/);
 });
 
+test('play keywords: environment (play, block, task), remote_user, connection: local, implicit localhost, async/poll and async_status', async () => {
+  const { diagnostics, run } = await planAndRun(
+    `
+- hosts: nodes
+  gather_facts: false
+  remote_user: "{{ lookup_user | default('nobody') }}"
+  environment: { HOME: "@DIR@", PLAY: play, BOTH: play }
+  tasks:
+    - block:
+        - name: env
+          shell: echo "$PLAY $BOTH $BLOCK"
+          environment: { BOTH: task }
+          register: env
+          connection: local
+      environment: { BLOCK: block }
+    - name: env seen
+      assert: { that: ["env.stdout == 'play task block'"] }
+    - name: time limit kept
+      command: sleep 0.1
+      async: 5
+      poll: 1
+    - name: background
+      command: sh -c 'sleep 0.3; echo done'
+      async: 30
+      poll: 0
+      register: job
+    - name: started
+      assert: { that: ["job.started == 1", "job.finished == 0", "job.ansible_job_id is defined"] }
+    - name: wait for it
+      async_status: jid="{{ job.ansible_job_id }}"
+      register: st
+      until: st.finished
+      retries: 50
+      delay: 0.1
+    - name: its output
+      assert: { that: ["st.stdout == 'done'", "st.rc == 0"] }
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: on the workstation
+      command: echo here
+`,
+    localInventory(2),
+  );
+  assert.equal(errors(diagnostics), [], formatDiagnostics(diagnostics));
+  assert.is(run.exitCode, 0, JSON.stringify(run.recap));
+  assert.is(run.status('on the workstation').localhost, 'changed');
+  assert.is(run.result('wait for it', 'h1')?.finished, 1);
+});
+
+test('async with poll: a command running longer than async fails with the timeout message', async () => {
+  const run = await runYaml(`
+- hosts: nodes
+  gather_facts: false
+  tasks:
+    - name: too long
+      command: sleep 5
+      async: 1
+      poll: 1
+`, localInventory(1), { dir: dir() });
+  assert.is(run.status('too long').h1, 'failed');
+  assert.match(String(run.result('too long', 'h1')?.msg), /async task did not complete within the requested time - 1s/);
+});
+
 test.after(() => {
   for (const d of dirs) cleanup(d);
 });

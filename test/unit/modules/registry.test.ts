@@ -10,7 +10,7 @@ import { validateModuleArgs } from '../../../src/load/schema.js';
 import { parsePlaybook } from '../../../src/load/playbook.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const NAMES = ['command', 'shell', 'copy', 'fetch', 'template', 'file', 'stat', 'replace', 'service', 'package', 'wait_for', 'assert', 'debug', 'set_fact', 'fail', 'pause', 'setup'];
+const NAMES = ['command', 'shell', 'copy', 'fetch', 'template', 'file', 'stat', 'replace', 'service', 'package', 'wait_for', 'assert', 'debug', 'set_fact', 'fail', 'pause', 'setup', 'async_status'];
 
 test('the generic modules, in order, each with its ansible.builtin alias', () => {
   assert.equal(genericModules.map((m) => m.name), NAMES);
