@@ -46,7 +46,6 @@ const NOTES: Record<string, Record<string, string>> = {
     package_facts: "use 'command: dpkg-query ...' or rpm -q", pip: 'not supported', rpm_key: 'not supported', service_facts: "use 'service' (it reports the state)",
     set_stats: 'not supported', slurp: "use 'fetch', or 'command: cat' and register", subversion: 'not supported',
     tempfile: "use 'command: mktemp' and register", validate_argument_spec: 'not supported',
-    async_status: 'not supported (async tasks are not supported)',
     include: "removed in Ansible 2.16: use 'include_tasks' or 'import_tasks'",
   },
   filter: {
