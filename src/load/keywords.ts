@@ -3,7 +3,7 @@
 export const PLAY_KEYWORDS = [
   'name', 'hosts', 'vars', 'vars_files', 'serial', 'max_fail_percentage', 'any_errors_fatal',
   'become', 'become_user', 'become_method', 'gather_facts', 'pre_tasks', 'tasks', 'post_tasks',
-  'handlers', 'tags', 'confirm',
+  'handlers', 'tags', 'confirm', 'roles', 'import_playbook',
 ] as const;
 
 export const TASK_KEYWORDS = [
@@ -23,9 +23,7 @@ const INVENTORY_VAR_HINT = (v: string) => `set ${v} in the inventory (or the pla
 
 /** Ansible play keywords etcdplay does not implement, with what to do instead. */
 export const UNSUPPORTED_PLAY: Record<string, string> = {
-  roles: 'etcdplay has no roles: put the tasks in the play (pre_tasks/tasks/post_tasks)',
-  import_playbook: 'run the playbooks one after the other',
-  include_playbook: 'run the playbooks one after the other',
+  include_playbook: "use 'import_playbook'",
   remote_user: INVENTORY_VAR_HINT('ansible_user'),
   port: INVENTORY_VAR_HINT('ansible_port'),
   connection: INVENTORY_VAR_HINT('ansible_connection'),
@@ -50,10 +48,7 @@ export const UNSUPPORTED_PLAY: Record<string, string> = {
 export const UNSUPPORTED_TASK: Record<string, string> = {
   action: "write the module as the task's key, e.g. 'command: ls'",
   local_action: "write the module as the task's key and add 'delegate_to: localhost'",
-  include_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
-  import_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
-  include_role: 'etcdplay has no roles',
-  import_role: 'etcdplay has no roles',
+  include: "use 'include_tasks' (or 'import_tasks')",
   async: 'not supported; long commands run until they end (see the module timeouts)',
   poll: 'not supported',
   throttle: 'use serial or --forks',
