@@ -7,7 +7,7 @@
 import type { Play, Task } from '../model/playbook.js';
 import type { TaskResult } from '../model/result.js';
 import { effectiveTask, inherit, type Inherited } from '../plan/inherit.js';
-import { includeInstances, includedInheritance, instanceKey, type IncludeInstance } from '../plan/include.js';
+import { includeInstances, includeName, includedInheritance, instanceKey, type IncludeInstance } from '../plan/include.js';
 import { account, statusOf } from './recap.js';
 import { alive, emit, hostState, varsOf, type HostOutcome, type RunState } from './state.js';
 import { selected } from './task.js';
@@ -18,8 +18,9 @@ type RunList = (rs: RunState, play: Play, tasks: Task[], hosts: string[], inh: I
 export async function runInclude(rs: RunState, play: Play, task: Task, hosts: string[], inh: Inherited, runList: RunList): Promise<Set<string>> {
   const eff = inherit(inh, task);
   const failed = new Set<string>();
-  const name = await selected(rs, play, task, eff, inh, hosts);
-  if (name === undefined) return failed;
+  const selectedName = await selected(rs, play, task, eff, inh, hosts);
+  if (selectedName === undefined) return failed;
+  const name = task.name ? selectedName : includeName(task);
   emit(rs, { type: 'task.start', play: play.index, taskId: task.id, name, hosts });
   const groups = new Map<string, { inst: IncludeInstance; hosts: string[] }>();
   for (const h of hosts) {
@@ -37,8 +38,9 @@ export async function runInclude(rs: RunState, play: Play, task: Task, hosts: st
         ? { changed: false, failed: false, included: insts.map((i) => i.what) }
         : { changed: false, failed: false, skipped: true, skip_reason: 'Conditional result was False' };
       out = statusOf(eff, result);
-      // each further file included counts as one more ok (as ansible-playbook counts them)
-      if (insts.length > 1) rs.recap[h]!.ok += insts.length - 1;
+      // each further file included counts as one more ok, as ansible-playbook counts them (an
+      // included role counts nothing)
+      if (insts.length > 1 && task.include!.kind === 'include_tasks') rs.recap[h]!.ok += insts.length - 1;
     } catch (err) {
       out = statusOf(eff, { changed: false, failed: true, msg: (err as Error).message });
     }
@@ -46,7 +48,7 @@ export async function runInclude(rs: RunState, play: Play, task: Task, hosts: st
       failed.add(h);
       hostState(rs, h).lastFailure = { task, result: out.result };
     }
-    account(rs, h, out, eff);
+    if (!(out.status === 'ok' && task.include!.kind === 'include_role')) account(rs, h, out, eff);
     emit(rs, { type: 'host.end', taskId: task.id, host: h, status: out.status, result: out.result, durationMs: Date.now() - t0 });
   }
   emit(rs, { type: 'task.end', play: play.index, taskId: task.id });

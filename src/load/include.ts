@@ -138,13 +138,13 @@ export function loadTasksFileCached(path: string, role: RoleScope | undefined, p
 }
 
 /** A role's tasks for a dynamic include_role, loaded once per process. */
-export function loadRoleCached(name: string, tasksFrom: string | undefined, from: RoleScope | undefined, playbookDir: string, idPrefix: string): { tasks: Task[]; diagnostics: Diagnostic[] } {
+export function loadRoleCached(name: string, tasksFrom: string | undefined, from: RoleScope | undefined, playbookDir: string, idPrefix: string, applied?: ReadonlySet<string>): { tasks: Task[]; diagnostics: Diagnostic[] } {
   const key = `role\0${name}\0${tasksFrom ?? ''}\0${idPrefix}\0${from?.dir ?? ''}`;
   let r = loaded.get(key);
   if (!r) {
     const src = parseYamlSource('', `${playbookDir}/(include_role ${name})`);
     const L = new Loader(src, registryLookup);
-    CONTEXT.set(L, { playbookDir, stack: [], play: newPlayRoles(), ...(from ? { role: from } : {}) });
+    CONTEXT.set(L, { playbookDir, stack: [], play: { ...newPlayRoles(), applied: new Set(applied) }, ...(from ? { role: from } : {}) });
     const tasks = loadRoleTasks(L, name, undefined, { idPrefix, ...(tasksFrom ? { tasksFrom } : {}), dedup: false });
     loaded.set(key, (r = { tasks, diagnostics: L.ds }));
   }
@@ -225,6 +225,8 @@ export function expandInclude(L: Loader, task: Task, e: Entry, m: Map<string, En
   }
   // include_*: checked now where the name is known, resolved per host when it runs.
   task.include = { kind: kind as 'include_tasks' | 'include_role', baseDir, playbookDir: ctx.playbookDir };
+  // filled in as the play's roles are expanded; not part of the task's data (never serialised)
+  Object.defineProperty(task.include, 'rolesApplied', { value: ctx.play.applied, enumerable: false });
   if (kind === 'include_tasks') {
     task.include.file = name;
     if (!TEMPLATE.test(name)) {

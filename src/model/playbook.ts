@@ -69,6 +69,8 @@ export interface IncludeSpec {
   baseDir: string;
   /** Directory of the top playbook (roles/ and relative names are searched there too). */
   playbookDir: string;
+  /** include_role: the roles (dir + parameters) the play's `roles:` and their dependencies run; a dependency among them is not run again. */
+  rolesApplied?: ReadonlySet<string>;
 }
 
 export interface Play {

@@ -1,7 +1,6 @@
 import type { ArgsOf } from './args.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { PutStep } from '../model/step.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';

@@ -85,7 +85,7 @@ function resolveOne(task: Task, vars: Vars, itemVars: Vars, index: number | unde
   const role = renderString(spec.role!, vars);
   const tasksFrom = spec.tasksFrom === undefined ? undefined : renderString(spec.tasksFrom, vars);
   const id = `${at}.${hash(`${role}\0${tasksFrom ?? ''}`)}`;
-  const r = loadRoleCached(role, tasksFrom, task.role, spec.playbookDir, id);
+  const r = loadRoleCached(role, tasksFrom, task.role, spec.playbookDir, id, spec.rolesApplied);
   failOn(r.diagnostics, `include_role: ${role}`);
   return { id, what: role, itemVars, tasks: r.tasks };
 }
