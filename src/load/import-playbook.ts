@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { YAMLMap } from 'yaml';
 import type { Play } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
-import { findFile } from './include.js';
+import { findFile, shownPath } from './include.js';
 import { Loader, TEMPLATE, mapOf, str, strList, type LoadOptions } from './playbook-loader.js';
 import { loadPlaybook } from './playbook.js';
 import { entries, toJS } from './yamlsrc.js';
@@ -37,7 +37,7 @@ export function importPlaybook(L: Loader, node: YAMLMap, firstIndex: number, opt
   }
   const chain = [...(opts.importedFrom ?? []), here];
   if (chain.includes(resolve(found.path))) {
-    L.err('include-cycle', e.value, `import_playbook: '${name}' imports itself (${[...chain, found.path].join(' -> ')})`, 'remove the cycle');
+    L.err('include-cycle', e.value, `import_playbook: '${name}' imports itself (${[...chain, found.path].map(shownPath).join(' -> ')})`, 'remove the cycle');
     return [];
   }
   const r = loadPlaybook(found.path, { ...opts, firstPlayIndex: firstIndex, importedFrom: chain });

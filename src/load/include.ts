@@ -7,7 +7,7 @@
  * file:line:col; a file that cannot be found is reported at the reference, with the paths searched.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { Diagnostic } from '../model/source.js';
 import type { RoleScope, Task } from '../model/playbook.js';
@@ -61,14 +61,20 @@ export function includeEntry(es: Iterable<Entry>): Entry | undefined {
   return undefined;
 }
 
-/** The first existing file among `names` (name, name.yml, name.yaml) under each dir, and every path tried. */
+/** A path as shown in a message: relative to the current directory when it is under it. */
+export function shownPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+}
+
+/** The first existing file among `names` (name, name.yml, name.yaml) under each dir, and every path tried (as shown). */
 export function findFile(name: string, dirs: string[], exts = ['']): { path?: string; searched: string[] } {
   const searched: string[] = [];
   const bases = isAbsolute(name) ? [name] : [...new Set(dirs)].map((d) => join(d, name));
   for (const b of bases) {
     for (const ext of exts) {
       const p = b + ext;
-      searched.push(p);
+      searched.push(shownPath(p));
       if (existsSync(p) && statSync(p).isFile()) return { path: p, searched };
     }
   }
@@ -195,11 +201,12 @@ export function expandInclude(L: Loader, task: Task, e: Entry, m: Map<string, En
   }
   const isStatic = kind.startsWith('import_');
   const baseDir = dirname(resolve(L.src.file));
+  for (const k of m.keys()) {
+    const loopKey = k === 'loop' || k === 'with_items' || k === 'loop_control';
+    if (loopKey && isStatic) L.err('import-loop', m.get(k)!.keyNode, `${kind} is static: it cannot loop`, `use ${kind.replace('import_', 'include_')} to run the tasks once per item`);
+    else if (!loopKey && NOT_ON_BLOCK.has(k)) L.err('keyword-on-block', m.get(k)!.keyNode, `'${k}' is not allowed on ${kind}`, 'put it on the tasks inside');
+  }
   if (isStatic) {
-    for (const k of m.keys()) {
-      if (k === 'loop' || k === 'with_items' || k === 'loop_control') L.err('import-loop', m.get(k)!.keyNode, `${kind} is static: it cannot loop`, `use ${kind.replace('import_', 'include_')} to run the tasks once per item`);
-      else if (NOT_ON_BLOCK.has(k)) L.err('keyword-on-block', m.get(k)!.keyNode, `'${k}' is not allowed on ${kind}`, 'put it on the tasks inside');
-    }
     if (TEMPLATE.test(name)) {
       L.err('import-template', e.value, `${kind} is static: its ${kind === 'import_role' ? 'role name' : 'file'} cannot be a template`, `use ${kind.replace('import_', 'include_')}, which is resolved per host when it runs`);
       return;
@@ -212,7 +219,7 @@ export function expandInclude(L: Loader, task: Task, e: Entry, m: Map<string, En
         return;
       }
       if (ctx.stack.includes(resolve(found.path))) {
-        L.err('include-cycle', e.value, `import_tasks: '${name}' imports itself (${[...ctx.stack, found.path].join(' -> ')})`, 'remove the cycle');
+        L.err('include-cycle', e.value, `import_tasks: '${name}' imports itself (${[...ctx.stack, found.path].map(shownPath).join(' -> ')})`, 'remove the cycle');
         task.block = [];
         return;
       }

@@ -10,7 +10,7 @@ import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import type { Play, RoleScope, Task } from '../model/playbook.js';
 import type { Vars } from '../model/vars.js';
 import { readInputFile } from './bounds.js';
-import { contextOf, findFile, loadTasksFile, newPlayRoles, type IncludeContext } from './include.js';
+import { contextOf, findFile, loadTasksFile, newPlayRoles, shownPath, type IncludeContext } from './include.js';
 import { Loader, bool, mapOf, str, strList } from './playbook-loader.js';
 import { conds } from './playbook-task.js';
 import { loadVarsFile } from './varsfile.js';
@@ -32,7 +32,7 @@ function isDir(p: string): boolean {
 export function findRole(name: string, ctx: IncludeContext): { dir?: string; searched: string[] } {
   const candidates = isAbsolute(name) ? [name] : name.includes('/') ? [resolve(ctx.playbookDir, name)] : roleDirs(ctx).map((d) => join(d, name));
   const dir = candidates.find(isDir);
-  return dir ? { dir, searched: candidates } : { searched: candidates };
+  return dir ? { dir, searched: candidates.map(shownPath) } : { searched: candidates.map(shownPath) };
 }
 
 function varsOf(L: Loader, dir: string, sub: string): Vars {
