@@ -141,7 +141,7 @@ async function once(rs: RunState, play: Play, task: Task, eff: Inherited, host: 
   const { opts } = rs;
   const check = eff.checkMode ?? opts.check;
   const st = hostState(rs, host);
-  const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: vars.hostvars as Record<string, Vars>, playHosts: rs.playHosts, playbookDir: dirname(opts.playbook.file), runId: rs.runId };
+  const ctx: PlanContext = { host, vars, facts: st.facts, check, hostvars: vars.hostvars as Record<string, Vars>, playHosts: rs.playHosts, playbookDir: dirname(opts.playbook.file), runId: rs.runId, ...(task.role ? { roleDir: task.role.dir } : {}) };
   let rendered: ReturnType<typeof renderTask>;
   let runsOn: string | undefined;
   try {

@@ -12,6 +12,7 @@ import { gatherFacts } from './gather.js';
 import { flushJournal } from './runjournal.js';
 import { alive, emit, hostState, stopping, type RunState } from './state.js';
 import { runTask } from './task.js';
+import { runInclude } from './include.js';
 
 export async function runPlay(rs: RunState, play: Play, hosts: string[]): Promise<void> {
   const live = hosts.filter((h) => alive(rs, h));
@@ -77,7 +78,7 @@ async function runList(rs: RunState, play: Play, tasks: Task[], hosts: string[],
     if (stopping(rs)) break;
     const active = hosts.filter((h) => !failed.has(h) && alive(rs, h));
     if (!active.length) break;
-    const f = task.block ? await runBlock(rs, play, task, active, inh) : await runTask(rs, play, task, active, inh);
+    const f = task.include ? await runInclude(rs, play, task, active, inh, runList) : task.block ? await runBlock(rs, play, task, active, inh) : await runTask(rs, play, task, active, inh);
     for (const h of f) failed.add(h);
     for (const h of active) if (hostState(rs, h).dead === 'unreachable') f.add(h);
     if (!batch && play.anyErrorsFatal && f.size && !rs.interrupted) {

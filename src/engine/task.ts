@@ -17,7 +17,7 @@ import { censor } from './secrets.js';
 import { emit, hostState, renderedName, taskName, unlimitedListeners, varsOf, type HostOutcome, type RunState, type TaskInFlight } from './state.js';
 
 /** The task's name if it runs at all: tags, --start-at-task, --step (handlers are not filtered by the first two). */
-async function selected(rs: RunState, play: Play, task: Task, eff: Inherited, inh: Inherited, hosts: string[]): Promise<string | undefined> {
+export async function selected(rs: RunState, play: Play, task: Task, eff: Inherited, inh: Inherited, hosts: string[]): Promise<string | undefined> {
   if (!inh.handler) {
     if (!tagsSelect(eff.tags, rs.opts.tags, rs.opts.skipTags)) return undefined;
     if (!rs.started) {

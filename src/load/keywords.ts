@@ -3,7 +3,7 @@
 export const PLAY_KEYWORDS = [
   'name', 'hosts', 'vars', 'vars_files', 'serial', 'max_fail_percentage', 'any_errors_fatal',
   'become', 'become_user', 'become_method', 'gather_facts', 'pre_tasks', 'tasks', 'post_tasks',
-  'handlers', 'tags', 'confirm', 'remote_user', 'connection', 'environment',
+  'handlers', 'tags', 'confirm', 'remote_user', 'connection', 'environment', 'roles', 'import_playbook',
 ] as const;
 
 export const TASK_KEYWORDS = [
@@ -24,9 +24,7 @@ const INVENTORY_VAR_HINT = (v: string) => `set ${v} in the inventory (or the pla
 
 /** Ansible play keywords etcdplay does not implement, with what to do instead. */
 export const UNSUPPORTED_PLAY: Record<string, string> = {
-  roles: 'etcdplay has no roles: put the tasks in the play (pre_tasks/tasks/post_tasks)',
-  import_playbook: 'run the playbooks one after the other',
-  include_playbook: 'run the playbooks one after the other',
+  include_playbook: "use 'import_playbook'",
   port: INVENTORY_VAR_HINT('ansible_port'),
   vars_prompt: 'pass the values with -e name=value',
   strategy: 'etcdplay always runs the linear strategy (use serial for rolling batches)',
@@ -48,10 +46,7 @@ export const UNSUPPORTED_PLAY: Record<string, string> = {
 export const UNSUPPORTED_TASK: Record<string, string> = {
   action: "write the module as the task's key, e.g. 'command: ls'",
   local_action: "write the module as the task's key and add 'delegate_to: localhost'",
-  include_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
-  import_tasks: 'etcdplay has no task includes: put the tasks in the playbook (a block groups them)',
-  include_role: 'etcdplay has no roles',
-  import_role: 'etcdplay has no roles',
+  include: "use 'include_tasks' (or 'import_tasks')",
   throttle: 'use serial or --forks',
   port: INVENTORY_VAR_HINT('ansible_port'),
   delegate_facts: 'not supported',

@@ -19,6 +19,9 @@ export interface ModuleLookup {
 
 export interface LoadOptions {
   modules?: ModuleLookup;
+  /** import_playbook: the index of the first play of the imported file, and the files importing it. */
+  firstPlayIndex?: number;
+  importedFrom?: string[];
 }
 
 export const registryLookup: ModuleLookup = { get: getModule, names: moduleNames };

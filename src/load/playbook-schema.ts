@@ -132,6 +132,8 @@ export function schemaDiagnostics(L: Loader, errors: ErrorObject[], data: unknow
         else L.err('bad-value', node, `'${key}' must be ${e.keyword === 'minimum' ? '>=' : e.keyword === 'maximum' ? '<=' : e.keyword === 'exclusiveMinimum' ? '>' : '<'} ${String(e.params.limit)}, got ${String(value)}`);
         break;
       }
+      case 'if':
+        break; // the branch's own error says what is wrong (e.g. a play without hosts)
       case 'minItems':
         if (key === 'serial') L.err('bad-serial', node, 'serial must not be an empty list', 'omit serial to run all hosts at once');
         else L.err('bad-value', node, `'${key}' must not be empty`);

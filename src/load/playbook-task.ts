@@ -14,6 +14,7 @@ import type { Entry } from './yamlsrc.js';
 import { Loader, bool, mapOf, str, strList, valuePos, MODULE_KEY, TASK_KEYS, expansionCheck } from './playbook-loader.js';
 import { moduleArgs, moduleHint } from './playbook-args.js';
 import { readAsync, readConnectionKeywords } from './play-keywords.js';
+import { expandInclude, includeEntry } from './include.js';
 
 
 export function conds(L: Loader, e: Entry | undefined): string[] | undefined {
@@ -74,7 +75,8 @@ export function buildTask(L: Loader, item: unknown, id: string, inHandlers: bool
 
   // Module keys: everything that is not a task keyword (and looks like a name; other keys are
   // reported by the schema).
-  const candidates = [...m.values()].filter((e) => !TASK_KEYS.has(e.key) && MODULE_KEY.test(e.key));
+  const inc = includeEntry(m.values());
+  const candidates = [...m.values()].filter((e) => e !== inc && !TASK_KEYS.has(e.key) && MODULE_KEY.test(e.key));
   const known: { e: Entry; mod: Module<any> }[] = [];
   const unknown: Entry[] = [];
   for (const e of candidates) {
@@ -126,7 +128,7 @@ export function buildTask(L: Loader, item: unknown, id: string, inHandlers: bool
     if (known.length > 1) {
       L.err('two-modules', known[1]!.e.keyNode, `the task has more than one module: '${known[0]!.e.key}' and '${known[1]!.e.key}'`, 'split it into two tasks');
     }
-    if (known.length === 0 && unknownModules === 0) {
+    if (known.length === 0 && unknownModules === 0 && !inc) {
       L.err('no-module', node, 'the task has no module', "add one, e.g. 'command: ...' (see 'etcdplay modules')");
     }
     if (known.length >= 1) {
@@ -179,6 +181,7 @@ export function buildTask(L: Loader, item: unknown, id: string, inHandlers: bool
   if (m.has('until') && !m.has('register')) {
     L.warn('until-without-register', m.get('until')!.keyNode, "'until' without 'register': the condition cannot see the task's result", "add 'register: NAME' and test NAME in 'until'");
   }
+  if (inc && !isBlock) expandInclude(L, task, inc, m, inHandlers);
   if (inHandlers && !isBlock && task.name === undefined && !task.listen?.length) {
     L.warn('anonymous-handler', node, 'this handler has no name or listen: nothing can notify it');
   }

@@ -19,6 +19,9 @@ import { Loader, registryLookup, type LoadOptions, mapOf, str, strList, bool, ex
 import { schemaDiagnostics, octalWarnings } from './playbook-schema.js';
 import { buildTask, NOTIFY_POS } from './playbook-task.js';
 import { readConnectionKeywords } from './play-keywords.js';
+import { applyRoles } from './roles.js';
+import { fileLines } from './include.js';
+import { importPlaybook, isImportPlaybook } from './import-playbook.js';
 
 export { registryLookup, type LoadOptions, type ModuleLookup } from './playbook-loader.js';
 
@@ -75,10 +78,11 @@ function parsePlaybookUnsafe(text: string, file: string, opts: LoadOptions): { p
   octalWarnings(L);
 
   const plays: Play[] = [];
-  root.items.forEach((item, i) => {
+  root.items.forEach((item) => {
     const node = deref(src, item);
     if (!isMap(node)) return; // reported by the schema
-    plays.push(buildPlay(L, node, i));
+    if (isImportPlaybook(L, node)) plays.push(...importPlaybook(L, node, (opts.firstPlayIndex ?? 0) + plays.length, opts));
+    else plays.push(buildPlay(L, node, (opts.firstPlayIndex ?? 0) + plays.length));
   });
   const diagnostics = sortDiagnostics(L.ds);
   if (hasErrors(diagnostics)) return { diagnostics };
@@ -169,6 +173,7 @@ function buildPlay(L: Loader, node: YAMLMap, index: number): Play {
     if (!isSeq(list)) continue; // null or reported by the schema
     play[field] = list.items.map((item, j) => buildTask(L, item, `p${index}.${key}.${j}`, key === 'handlers')).filter((t): t is Task => !!t);
   }
+  applyRoles(L, m, play);
   if (!['pre_tasks', 'tasks', 'post_tasks', 'roles', 'import_playbook'].some((k) => m.has(k)) && m.has('hosts')) {
     L.warn('no-tasks', node, `play '${play.name}' has no tasks`);
   }
@@ -191,7 +196,7 @@ function checkNotify(L: Loader, play: Play): void {
       t.notify.forEach((n, i) => {
         if (TEMPLATE.test(n) || names.has(n)) return;
         const pos = NOTIFY_POS.get(t)?.[i] ?? t.keyPos?.notify ?? t.pos;
-        L.ds.push(diag('unknown-handler', pos, `no handler named '${n}' in this play`, { lines: L.src.lines, hint: didYouMean(n, names) }));
+        L.ds.push(diag('unknown-handler', pos, `no handler named '${n}' in this play`, { lines: pos.file === L.src.file ? L.src.lines : fileLines(pos.file), hint: didYouMean(n, names) }));
       });
       walk([...(t.block ?? []), ...(t.rescue ?? []), ...(t.always ?? [])]);
     }

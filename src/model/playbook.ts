@@ -47,6 +47,37 @@ export interface Task {
   /** async: time limit in seconds (with poll), or a detached job (poll: 0). */
   async?: number;
   poll?: number;
+  /** The role this task comes from (its defaults, vars and directory), set by the loader. */
+  role?: RoleScope;
+  /** A dynamic include (include_tasks, include_role): resolved per host at run time (plan/include.ts). */
+  include?: IncludeSpec;
+}
+
+/** What a role gives the tasks and handlers it contains (src/load/roles.ts). */
+export interface RoleScope {
+  name: string;
+  /** The role's directory (role_path): templates/, files/, tasks/ are searched there first. */
+  dir: string;
+  /** defaults/main.yml: the lowest precedence of all. */
+  defaults: Vars;
+  /** vars/main.yml: above play vars and vars_files. */
+  vars: Vars;
+}
+
+/** A dynamic include as written (templates unrendered). */
+export interface IncludeSpec {
+  kind: 'include_tasks' | 'include_role';
+  /** include_tasks: the file (may be a template). */
+  file?: string;
+  /** include_role: the role name (may be a template) and its tasks_from. */
+  role?: string;
+  tasksFrom?: string;
+  /** Directory of the file holding the include (relative names are searched there). */
+  baseDir: string;
+  /** Directory of the top playbook (roles/ and relative names are searched there too). */
+  playbookDir: string;
+  /** include_role: the roles (dir + parameters) the play's `roles:` and their dependencies run; a dependency among them is not run again. */
+  rolesApplied?: ReadonlySet<string>;
 }
 
 export interface Play {

@@ -16,6 +16,8 @@ export interface PlanContext {
   playHosts?: string[];
   /** Directory of the playbook file: relative `src:` / template paths resolve against it. */
   playbookDir?: string;
+  /** Directory of the role the task comes from: its templates/ and files/ are searched first. */
+  roleDir?: string;
   /**
    * Set only by the offline planner: names of variables that will exist at run time but have no
    * value yet (registered results, facts set by earlier tasks). A module that meets one of them

@@ -85,14 +85,26 @@ export function remotePath(p: unknown, what: string): string {
   return s;
 }
 
-/** A path on the workstation: absolute, `~/...` (the home directory), or relative to the playbook (first under `subdir/`). */
+/**
+ * Where a relative `src:` of copy (subdir files) or template (subdir templates) is looked for, in
+ * order, as Ansible does: in a role's task, the role's subdir/, the role itself and its tasks/;
+ * then subdir/ beside the playbook and the playbook's directory.
+ */
+export function localCandidates(p: string, ctx: PlanContext, subdir: 'files' | 'templates'): string[] {
+  if (isAbsolute(p)) return [p];
+  const base = ctx.playbookDir ?? process.cwd();
+  const role = ctx.roleDir ? [join(ctx.roleDir, subdir, p), join(ctx.roleDir, p), join(ctx.roleDir, 'tasks', p)] : [];
+  return [...role, join(base, subdir, p), join(base, p)];
+}
+
+/** A path on the workstation: absolute, `~/...` (the home directory), or relative to the playbook (first under `subdir/`, and a role's, see localCandidates). */
 export function localPath(p: string, ctx: PlanContext, subdir?: 'files' | 'templates'): string {
   if (isAbsolute(p)) return p;
   if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1));
   const base = ctx.playbookDir ?? process.cwd();
   if (subdir) {
-    const inSub = join(base, subdir, p);
-    if (existsSync(inSub)) return inSub;
+    const found = localCandidates(p, ctx, subdir).find((c) => existsSync(c));
+    if (found) return found;
   }
   return join(base, p);
 }

@@ -1,19 +1,14 @@
 import type { ArgsOf } from './args.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import type { PutStep } from '../model/step.js';
 import { TemplateError, UndefinedVariableError } from '../template/errors.js';
 import { renderString } from '../template/render.js';
 import type { Module } from './module.js';
-import { SCHEMA, normMode, remotePath } from './steps.js';
+import { SCHEMA, localCandidates, normMode, remotePath } from './steps.js';
 
-/** Where a template file is looked for: templates/ beside the playbook, then beside the playbook. */
-export function templateCandidates(src: string, playbookDir: string): string[] {
-  if (isAbsolute(src)) return [src];
-  return [join(playbookDir, 'templates', src), join(playbookDir, src)];
-}
+
 
 const argsSchema = {
   $schema: SCHEMA,
@@ -49,7 +44,7 @@ variable is an error naming it.`,
     mode: '0644'`,
   plan(args, ctx) {
     const dest = remotePath(args.dest, 'template: dest');
-    const tried = templateCandidates(args.src, ctx.playbookDir ?? process.cwd());
+    const tried = localCandidates(args.src, ctx, 'templates');
     let text: string | undefined;
     let used = '';
     for (const p of tried) {

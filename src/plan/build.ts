@@ -24,6 +24,7 @@ import { blockChildren, effectiveTask, inherit, playInheritance, type Inherited 
 import { expandLoop, loopItemVars, loopOnlyNames, loopVarOf } from './loop.js';
 import { startsAt, tagsSelect } from './tags.js';
 import { planContext, renderTask } from './task.js';
+import { planInclude, type IncludeOps } from './include-plan.js';
 import { cachedInventoryVars, playVarsFiles, playbookDirOf, sharedHostvars, varsFor, withVars } from './vars.js';
 
 export interface PlanOptions {
@@ -37,7 +38,7 @@ export interface PlanOptions {
 
 type Section = PlannedTask['section'];
 
-interface PlayState {
+export interface PlayState {
   play: Play;
   inv: Inventory;
   opts: PlanOptions;
@@ -55,6 +56,8 @@ interface PlayState {
   ds: Diagnostic[];
   started: { value: boolean };
   pbDir: string;
+  /** While planning the tasks an include brings: the hosts that include them. */
+  only?: Set<string>;
 }
 
 /** The first root variable of the conditions that only gets a value at run time, if any. */
@@ -78,22 +81,20 @@ function deferReason(st: PlayState, root: string): string {
   return st.registeredNames?.has(root) ? `uses registered variable '${root}'` : `uses '${root}', set at run time`;
 }
 
+/** The variables of `host` at `task` (its effective form), as planned. */
+function hostVars(st: PlayState, task: Task, host: string, batch: string[]): Vars {
+  const hvKey = `${batch.join(',')}\0${st.factsVersion}`;
+  if (st.hostvars?.key !== hvKey) {
+    st.hostvars = { key: hvKey, value: sharedHostvars({ inv: st.inv, play: st.play, extraVars: st.opts.extraVars, playHosts: st.hosts, batch, check: st.opts.check, hostFacts: Object.fromEntries(st.facts) }) };
+  }
+  return varsFor({ inv: st.inv, host, play: st.play, task, extraVars: st.opts.extraVars, facts: st.facts.get(host) ?? {}, playHosts: st.hosts, batch, check: st.opts.check, hostvars: st.hostvars.value });
+}
+
 /** One task (its effective settings `eff`, inherited from its blocks) for one host. */
 function planHost(st: PlayState, task: Task, eff: Inherited, host: string, batch: string[]): PlannedHostTask {
   const out: PlannedHostTask = { host };
   const effective = effectiveTask(task, eff);
-  const hvKey = `${batch.join(',')}\0${st.factsVersion}`;
-  if (st.hostvars?.key !== hvKey) {
-    st.hostvars = {
-      key: hvKey,
-      value: sharedHostvars({ inv: st.inv, play: st.play, extraVars: st.opts.extraVars, playHosts: st.hosts, batch, check: st.opts.check, hostFacts: Object.fromEntries(st.facts) }),
-    };
-  }
-  const base = varsFor({
-    inv: st.inv, host, play: st.play, task: effective, extraVars: st.opts.extraVars,
-    facts: st.facts.get(host) ?? {}, playHosts: st.hosts, batch, check: st.opts.check,
-    hostvars: st.hostvars.value,
-  });
+  const base = hostVars(st, effective, host, batch);
   const conds = eff.when;
   const whenPos = task.keyPos?.when ?? task.pos;
   if (conds.length) {
@@ -147,7 +148,7 @@ function planHost(st: PlayState, task: Task, eff: Inherited, host: string, batch
     const reach = reachOf(host, base, eff);
     if (reach) out.reach = reach;
   }
-  const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, hostvars: base.hostvars as Record<string, Vars>, unknownAtPlan: st.pending, playbookDir: st.pbDir });
+  const ctx = planContext({ host, vars: base, check: st.opts.check, play: st.play, playHosts: st.hosts, hostvars: base.hostvars as Record<string, Vars>, unknownAtPlan: st.pending, playbookDir: st.pbDir, roleDir: task.role?.dir });
   try {
     let items: unknown[] | undefined;
     try {
@@ -259,6 +260,17 @@ function applyEffects(st: PlayState, task: Task, runOnce: boolean, planned: Plan
   }
 }
 
+/** --start-at-task and the tags, for a task outside the handlers. */
+function selectedInPlan(st: PlayState, task: Task, tags: string[]): boolean {
+  if (!st.started.value) {
+    if (st.opts.startAtTask !== undefined && startsAt(st.opts.startAtTask, [task.name])) st.started.value = true;
+    else return false;
+  }
+  return tagsSelect(tags, st.opts.tags, st.opts.skipTags);
+}
+
+const INCLUDE_OPS: IncludeOps<PlayState> = { vars: hostVars, isPending, deferReason, report: reportOnce, planTask: (st, t, inh) => planTask(st, t, 'block', inh) };
+
 function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): PlannedTask | undefined {
   const eff = inherit(inh, task);
   const tags = eff.tags;
@@ -278,13 +290,8 @@ function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): 
     if (always.length) pt.always = always;
     return pt;
   }
-  if (section !== 'handlers') {
-    if (!st.started.value) {
-      if (st.opts.startAtTask !== undefined && startsAt(st.opts.startAtTask, [task.name])) st.started.value = true;
-      else return undefined;
-    }
-    if (!tagsSelect(tags, st.opts.tags, st.opts.skipTags)) return undefined;
-  }
+  if (section !== 'handlers' && !selectedInPlan(st, task, tags)) return undefined;
+  if (task.include) return planInclude(st, task, section, inh, INCLUDE_OPS);
   const runOnce = eff.runOnce ?? false;
   const pt: PlannedTask = {
     taskId: task.id, name: describeTask(task), pos: task.pos, section, runOnce, tags, perHost: [],
@@ -295,7 +302,8 @@ function planTask(st: PlayState, task: Task, section: Section, inh: Inherited): 
   const batchOf = new Map<string, string[]>();
   for (const b of st.batches) for (const h of b) batchOf.set(h, b);
   for (const batch of st.batches) {
-    const hosts = runOnce ? batch.slice(0, 1) : batch;
+    const inBatch = st.only ? batch.filter((h) => st.only!.has(h)) : batch;
+    const hosts = runOnce ? inBatch.slice(0, 1) : inBatch;
     for (const h of hosts) pt.perHost.push(planHost(st, task, eff, h, batch));
   }
   applyEffects(st, task, runOnce, pt.perHost, (h) => batchOf.get(h) ?? [h]);

@@ -108,8 +108,9 @@ export function renderTask(task: Task, vars: Vars, ctx: PlanContext): { module: 
 }
 
 /** Plan context for a host. */
-export function planContext(a: { host: string; vars: Vars; check: boolean; play: Play; playHosts: string[]; hostvars?: Record<string, Vars>; unknownAtPlan?: ReadonlySet<string>; playbookDir: string }): PlanContext {
+export function planContext(a: { host: string; vars: Vars; check: boolean; play: Play; playHosts: string[]; hostvars?: Record<string, Vars>; unknownAtPlan?: ReadonlySet<string>; playbookDir: string; roleDir?: string }): PlanContext {
   const ctx: PlanContext = { host: a.host, vars: a.vars, check: a.check, playHosts: a.playHosts, playbookDir: a.playbookDir };
+  if (a.roleDir) ctx.roleDir = a.roleDir;
   if (a.hostvars) ctx.hostvars = a.hostvars;
   if (a.unknownAtPlan) ctx.unknownAtPlan = a.unknownAtPlan;
   return ctx;

@@ -1,7 +1,8 @@
 /**
  * Variables of one host at one task, with Ansible's precedence (lowest first):
- *   inventory (all < parent groups < child groups < host) < play vars < vars_files
- *   < facts (set_fact, gathered) < registered results < task (and enclosing block) vars < -e
+ *   role defaults < inventory (all < parent groups < child groups < host) < play vars < vars_files
+ *   < role vars < facts (set_fact, gathered) < registered results
+ *   < task (and enclosing block, include and role parameter) vars < -e
  * plus the magic variables (inventory_hostname, groups, group_names, hostvars, play_hosts,
  * ansible_play_hosts, ansible_play_batch, playbook_dir, ansible_check_mode).
  *
@@ -193,8 +194,11 @@ export function varsFor(a: VarsForArgs): Vars {
   let out: Vars = {};
   const hostvars = a.hostvars ?? makeHostvars(a, () => out);
   fixed.hostvars = hostvars;
-  const layers = [invLayer, a.play.vars, ...files, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars];
-  const data = new Set([2 + files.length, 3 + files.length]);
+  // A role's tasks: its defaults lowest of all, its vars above play vars and vars_files (src/load/roles.ts).
+  const role = a.task?.role;
+  if (role) Object.assign(fixed, { role_name: role.name, role_path: role.dir });
+  const layers = [role?.defaults ?? {}, invLayer, a.play.vars, ...files, role?.vars ?? {}, a.facts ?? {}, a.registered ?? {}, a.task?.vars ?? {}, a.extraVars];
+  const data = new Set([4 + files.length, 5 + files.length]);
   out = lazyVars(layers, fixed, data);
   return out;
 }
