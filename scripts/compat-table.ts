@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PLAY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_PLAY, UNSUPPORTED_TASK, ANSIBLE_MODULE_HINTS } from '../src/load/keywords.js';
 import { moduleNames } from '../src/modules/registry.js';
+import { INCLUDE_KEYS } from '../src/load/include.js';
 import { FILTERS, UNSUPPORTED_FILTERS } from '../src/template/filters.js';
 import { TESTS } from '../src/template/tests.js';
 import { LOOKUPS } from '../src/template/filters-data.js';
@@ -112,7 +113,7 @@ export function compatTable(): string {
   return [
     BEGIN, '',
     section('Keywords (ansible-core 2.14)', keywords, kwText),
-    section('Modules (ansible.builtin, 2.14)', classify('module', ANSIBLE_MODULES, (n) => modules.has(n) || play.has(n) || task.has(n), (n) => ANSIBLE_MODULE_HINTS[n] ?? UNSUPPORTED_TASK[n] ?? UNSUPPORTED_PLAY[n])),
+    section('Modules (ansible.builtin, 2.14)', classify('module', ANSIBLE_MODULES, (n) => modules.has(n) || play.has(n) || task.has(n) || INCLUDE_KEYS.has(n), (n) => ANSIBLE_MODULE_HINTS[n] ?? UNSUPPORTED_TASK[n] ?? UNSUPPORTED_PLAY[n])),
     section('Filters (ansible.builtin 2.14 and Jinja2 3.1)', classify('filter', ANSIBLE_FILTERS, (n) => n in FILTERS && !(n in UNSUPPORTED_FILTERS), (n) => UNSUPPORTED_FILTERS[n])),
     section('Tests (ansible.builtin 2.14 and Jinja2 3.1)', classify('test', ANSIBLE_TESTS, (n) => n in TESTS, () => undefined)),
     section('Lookups (ansible.builtin 2.14)', classify('lookup', ANSIBLE_LOOKUPS, (n) => n in LOOKUPS, () => undefined)),

@@ -215,9 +215,10 @@ export function renderString(tpl: string, vars: Vars, opts: { shell?: boolean } 
 /**
  * A string that is exactly one `{{ expr }}` yields the value itself (list, number, bool...; none
  * as '' like Ansible). Any other template gives text, read back as a list, mapping or boolean when
- * it is written as a Python literal (`[{% for h in hs %}'{{ h }}',{% endfor %}]`), as Ansible does;
- * so is a text value of one `{{ expr }}` (a variable holding "[1, 2]"), unless to_json or
- * to_nice_json made it. Checked against ansible-playbook 2.14 (test/unit/template/render.test.ts).
+ * it is written as a Python literal (`[{% for h in hs %}'{{ h }}',{% endfor %}]`), as Ansible does.
+ * A text value of one `{{ expr }}` stays text (a variable holding "[1, 2]" is not a list: as
+ * ansible-core 2.19, where 2.14 read it as a literal). A template's last newline is dropped before
+ * and put back on a text result, as Ansible does (test/unit/template/render.test.ts).
  */
 export function renderValue(tpl: string, vars: Vars): unknown {
   if (!isTemplate(tpl)) return tpl;
@@ -234,15 +235,10 @@ function valueOf(tpl: string, vars: Vars): unknown {
   const only = nodes.length === 1 && nodes[0]!.t === 'out' ? nodes[0]!.p : undefined;
   if (only && tpl.startsWith('{{') && tpl.endsWith('}}')) {
     const v = unmark(evaluate(only, varsScope(vars), tpl));
-    if (v === null || v === undefined) return '';
-    // Text is read as a literal too, except what to_json / to_nice_json wrote (Ansible marks it as text).
-    if (typeof v === 'string') return only.expr.k === 'filter' && JSON_TEXT.has(only.expr.name) ? v : pyLiteral(v);
-    return v;
+    return v === null || v === undefined ? '' : v;
   }
   return pyLiteral(renderString(tpl, vars));
 }
-
-const JSON_TEXT = new Set(['to_json', 'to_nice_json']);
 
 /** Text that is a Python list/dict literal or True/False becomes that value (Ansible's literal_eval). */
 function pyLiteral(text: string): unknown {
