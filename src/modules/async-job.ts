@@ -15,15 +15,16 @@ import { script } from './steps.js';
 export const ASYNC_DIR = '.etcdplay_async';
 
 // $1 dir under $HOME, $2 time limit (s), $3 the command as shell text. Prints the jid and the
-// results file. The job: "$@" with its output in the files, its exit status in JID.rc at the end.
+// results file. The job: "$@" with its output in the files (0600), its exit status in JID.rc at the
+// end; the command itself runs with the user's own umask (files it writes get the usual modes).
 const LAUNCH_SH = `
-d=$HOME/$1; umask 077; mkdir -p "$d" || exit 1
+d=$HOME/$1; u=$(umask); umask 077; mkdir -p "$d" || exit 1
 j=$(date +%s).$$
 f=$d/$j
 : >"$f.out" || exit 1
 t=; command -v timeout >/dev/null 2>&1 && t="timeout $2"
 s=; command -v setsid >/dev/null 2>&1 && s=setsid
-$s nohup sh -c 'f=$1; shift; "$@" >"$f.out" 2>"$f.err" </dev/null; echo $? >"$f.rc.tmp"; mv "$f.rc.tmp" "$f.rc"' etcdplay-async "$f" $t sh -c "$3" </dev/null >/dev/null 2>&1 &
+$s nohup sh -c 'f=$1; u=$2; shift 2; (umask "$u"; exec "$@") >"$f.out" 2>"$f.err" </dev/null; echo $? >"$f.rc.tmp"; mv "$f.rc.tmp" "$f.rc"' etcdplay-async "$f" "$u" $t sh -c "$3" </dev/null >/dev/null 2>&1 &
 echo "$j"
 echo "$f"`;
 
