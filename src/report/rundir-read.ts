@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../model/event.js';
-import { renderReport, type ReportInput } from './html.js';
+import { renderReport } from './page.js';
+import type { ReportInput } from './report-view.js';
 
 export const REPORT_FILE = 'report.html';
 

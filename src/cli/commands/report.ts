@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { defaultRunDir } from '../../engine/runid.js';
 import { ValidationError } from '../../errors.js';
 import { colorEnabled } from '../../report/color.js';
+import { renderReport } from '../../report/page.js';
 import { readRunDir, REPORT_FILE, writeReport } from '../../report/rundir-read.js';
 import { formatSummary } from '../../report/summary-text.js';
 import { summarize } from '../../report/summary.js';
@@ -53,7 +54,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.output === '-') {
-    const { renderReport } = await import('../../report/html.js');
     process.stdout.write(renderReport(readRunDir(dir)));
     return 0;
   }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderReport } from '../../../src/report/html.js';
+import { renderReport } from '../../../src/report/page.js';
 import { esc } from '../../../src/report/html-escape.js';
 import { parseEvents, writeReport } from '../../../src/report/rundir-read.js';
 import { downgradeEvents } from './fixture-run.js';
