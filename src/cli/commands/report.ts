@@ -54,10 +54,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.output === '-') {
-    process.stdout.write(renderReport(readRunDir(dir)));
+    process.stdout.write(await renderReport(readRunDir(dir)));
     return 0;
   }
-  const out = writeReport(dir, values.output);
+  const out = await writeReport(dir, values.output);
   process.stdout.write(`${termSafe(out)}\n`);
   return 0;
 }

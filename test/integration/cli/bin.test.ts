@@ -3,8 +3,8 @@
  * dist/etcdplay.mjs (scripts/bundle.mjs). Every other test imports src/ through tsx, so this is
  * the one place that proves the bundle works: schema and precompiled validators found from it,
  * a block template (an older handlebars-style one), local runs, report.html rendered by the
- * handlebars package (left outside the bundle, loaded from node_modules like ajv) at the end of a
- * run and by `etcdplay report`, and ssh2 (left outside the bundle too) reaching a real sshd.
+ * handlebars package (inside the bundle, loaded by a dynamic import) at the end of a run and by
+ * `etcdplay report`, and ssh2 (left outside the bundle) reaching a real sshd.
  * Needs `npm run build` first (npm test does it).
  */
 import { test } from 'uvu';

@@ -13,6 +13,16 @@ import { reportView } from '../../../src/report/report-view.js';
 import { buildTimeline } from '../../../src/report/timeline.js';
 import { downgradeEvents } from './fixture-run.js';
 
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match(String((e as Error).message), re);
+    return;
+  }
+  assert.unreachable(`no error (expected ${re})`);
+}
+
 test('reportView: the page as plain data, nothing escaped yet', () => {
   const v = reportView({ events: downgradeEvents(), plan: 'PLAY [Downgrade]\n  TASK <x>' });
   assert.is(v.title, 'etcdplay run 20261205T000000Z-abcdef');
@@ -99,26 +109,26 @@ test('escapedView: strings and numbers wrapped, \'\' and 0 kept (false for #if),
   assert.throws(() => escapedView({ a: new Date(0) }), /view\.a is not plain data/);
 });
 
-test('page: strict templates, a field missing from the view is an error', () => {
+test('page: strict templates, a field missing from the view is an error', async () => {
   const v = reportView({ events: downgradeEvents() });
   const { hosts: _, ...noHosts } = v;
-  assert.throws(() => renderPage(noHosts as typeof v), /"hosts" not defined/);
+  await rejects(renderPage(noHosts as typeof v), /"hosts" not defined/);
   const noCaption = { ...v, tables: v.tables.map(({ caption: _c, ...t }) => t) };
-  assert.throws(() => renderPage(noCaption as typeof v), /"caption" not defined/);
-  assert.is(renderPage(v), renderReport({ events: downgradeEvents() }), 'renderReport is the page of the view');
+  await rejects(renderPage(noCaption as typeof v), /"caption" not defined/);
+  assert.is(await renderPage(v), await renderReport({ events: downgradeEvents() }), 'renderReport is the page of the view');
 });
 
-test('page: every value through our esc (not handlebars\' own escaping)', () => {
+test('page: every value through our esc (not handlebars\' own escaping)', async () => {
   const events = downgradeEvents({ hostile: `a=b \`q\` 'c' \x1b[31m` });
-  const html = renderReport({ events });
+  const html = await renderReport({ events });
   // handlebars would have written &#x3D; &#x60; &#x27; and kept the escape character
   assert.match(html, 'a=b `q` &#39;c&#39; \\x1b[31m');
   assert.not.match(html, /&#x3D;|&#x60;|&#x27;|\x1b/);
 });
 
-test('page: a value holding {{...}} is printed as it is, never evaluated', () => {
+test('page: a value holding {{...}} is printed as it is, never evaluated', async () => {
   const hostile = '{{title}} {{#each hosts}}x{{/each}} {{> gantt}} {{{playbook}}} {{lookup . "title"}}';
-  const html = renderReport({ events: downgradeEvents({ hostile, failWait: true }), plan: 'PLAY {{title}}' });
+  const html = await renderReport({ events: downgradeEvents({ hostile, failWait: true }), plan: 'PLAY {{title}}' });
   assert.match(html, `<td>Snapshot ${esc(hostile)}</td>`, 'a task name in the tasks table');
   assert.match(html, `<h3>failed: [${esc(hostile)}] Wait until every member is healthy</h3>`, 'a host name');
   assert.match(html, '<pre>PLAY {{title}}</pre>');
@@ -126,8 +136,8 @@ test('page: a value holding {{...}} is printed as it is, never evaluated', () =>
   assert.is(html.split('<title>etcdplay run').length, 2, 'the page title once: the value was not evaluated');
 });
 
-test('page: a run without tasks, with bad lines and warnings', () => {
-  const html = renderReport({ events: [{ type: 'warning', message: 'w <1>' }], badLines: 2 });
+test('page: a run without tasks, with bad lines and warnings', async () => {
+  const html = await renderReport({ events: [{ type: 'warning', message: 'w <1>' }], badLines: 2 });
   assert.match(html, '<p>No task ran.</p>');
   assert.not.match(html, 'id="status-tables"');
   assert.match(html, '<p>None.</p>');
