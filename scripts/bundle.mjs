@@ -3,6 +3,8 @@
 // an ESM graph on its own (~200 files for `etcdplay run`); one file starts ~75 ms sooner (a third of
 // the start-up, docs/benchmarks.md). ssh2 stays outside (native crypto binding); ajv
 // and the precompiled validators are loaded at run time through createRequire as before.
+// handlebars (report.html) is inside, reached by a dynamic import: esbuild runs its module code
+// only when the first page is rendered (src/report/page.ts).
 // bin/etcdplay.js uses the bundle only when it is at least as new as dist/cli/main.js (a plain
 // `tsc` afterwards makes it fall back to dist/), and this step failing only costs the speed.
 import { statSync } from 'node:fs';

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineEvent } from '../model/event.js';
-import { renderReport, type ReportInput } from './html.js';
+import { renderReport } from './page.js';
+import type { ReportInput } from './report-view.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -41,8 +42,8 @@ export function readRunDir(dir: string): ReportInput {
 }
 
 /** Render a run dir's report.html (or `out`): temp name, then rename. Returns the file written. */
-export function writeReport(dir: string, out = join(dir, REPORT_FILE)): string {
-  const html = renderReport(readRunDir(dir));
+export async function writeReport(dir: string, out = join(dir, REPORT_FILE)): Promise<string> {
+  const html = await renderReport(readRunDir(dir));
   const tmp = `${out}.tmp-${process.pid}`;
   writeFileSync(tmp, html, { mode: 0o600 });
   renameSync(tmp, out);

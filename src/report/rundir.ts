@@ -154,7 +154,7 @@ export class RunDirReporter implements Reporter {
     // the page is rendered from the file just written, as `etcdplay report` would: one code path
     if (this.ended) {
       try {
-        this.reportFile = writeReport(this.dir);
+        this.reportFile = await writeReport(this.dir);
       } catch {
         /* the report is a convenience: `etcdplay report RUN_ID` can render it later */
       }

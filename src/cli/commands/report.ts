@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { defaultRunDir } from '../../engine/runid.js';
 import { ValidationError } from '../../errors.js';
 import { colorEnabled } from '../../report/color.js';
+import { renderReport } from '../../report/page.js';
 import { readRunDir, REPORT_FILE, writeReport } from '../../report/rundir-read.js';
 import { formatSummary } from '../../report/summary-text.js';
 import { summarize } from '../../report/summary.js';
@@ -53,11 +54,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.output === '-') {
-    const { renderReport } = await import('../../report/html.js');
-    process.stdout.write(renderReport(readRunDir(dir)));
+    process.stdout.write(await renderReport(readRunDir(dir)));
     return 0;
   }
-  const out = writeReport(dir, values.output);
+  const out = await writeReport(dir, values.output);
   process.stdout.write(`${termSafe(out)}\n`);
   return 0;
 }

@@ -2,8 +2,10 @@
  * The built CLI as users run it: `node bin/etcdplay.js`, which prefers the one-file bundle
  * dist/etcdplay.mjs (scripts/bundle.mjs). Every other test imports src/ through tsx, so this is
  * the one place that proves the bundle works: schema and precompiled validators found from it,
- * a block template (an older handlebars-style one), local runs, and ssh2 (left outside the
- * bundle) reaching a real sshd. Needs `npm run build` first (npm test does it).
+ * a block template (an older handlebars-style one), local runs, report.html rendered by the
+ * handlebars package (inside the bundle, loaded by a dynamic import) at the end of a run and by
+ * `etcdplay report`, and ssh2 (left outside the bundle) reaching a real sshd.
+ * Needs `npm run build` first (npm test does it).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +19,8 @@ const BUNDLE = join(ROOT, 'dist/etcdplay.mjs');
 
 let tmp: ReturnType<typeof tempDir>;
 let sshd: Sshd;
+/** The run dir of the local run (the report test renders it again). */
+let runDir: string | undefined;
 
 test.before(async () => {
   tmp = tempDir('etcdplay-bin-');
@@ -73,6 +77,9 @@ test('run from the bundle: local hosts, a block template, a copy; then ssh2 agai
   assert.match(r.out, /local1\s+: ok=3\s+changed=3/);
   assert.is(readFileSync(join(d, 'conf.out'), 'utf8'), 'flag on for local1\n');
   assert.is(readFileSync(join(d, 'copied.txt'), 'utf8'), 'payload\n');
+  runDir = /^run dir: (.+)$/m.exec(r.out)?.[1]?.trim();
+  assert.ok(runDir, `no run dir line in:\n${r.out}`);
+  assert.match(r.out, `report: ${join(runDir!, 'report.html')}`);
 
   const v = varsFor(sshd);
   writeFileSync(join(d, 'ssh.yml'), `all:\n  hosts:\n    remote1:\n${Object.entries(v).map(([k, x]) => `      ${k}: ${JSON.stringify(x)}`).join('\n')}\n`);
@@ -80,6 +87,23 @@ test('run from the bundle: local hosts, a block template, a copy; then ssh2 agai
   assert.is(a.code, 0, a.out + a.err);
   assert.match(a.out, /remote1 \| CHANGED \| rc=0/);
   assert.match(a.out, 'hello from');
+});
+
+test('report from the bundle: the page of the run above, by handlebars, written again and on stdout', () => {
+  assert.ok(runDir, 'the run test ran first');
+  const atEnd = readFileSync(join(runDir!, 'report.html'), 'utf8');
+  assert.match(atEnd, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="timeline"/);
+  assert.is((atEnd.match(/class="bar"/g) ?? []).length, 3, 'a bar for each of 3 tasks on 1 host');
+  const out = join(tmp.dir, 'again.html');
+  const r = cli(['report', '--run-dir', runDir!, '-o', out]);
+  assert.is(r.code, 0, r.out + r.err);
+  assert.match(r.err, 'etcdplay: running dist/etcdplay.mjs');
+  assert.is(readFileSync(out, 'utf8'), atEnd, 'the same page as at the end of the run');
+  const s = cli(['report', '--run-dir', runDir!, '-o', '-']);
+  assert.is(s.code, 0, s.err);
+  assert.is(s.out, atEnd);
+  for (const id of ['summary', 'timeline-section', 'failures', 'plan']) assert.match(s.out, `<section id="${id}">`);
+  assert.match(s.out, '<td>render</td><td class="mono">template</td>', 'the tasks as they ran');
 });
 
 test.run();

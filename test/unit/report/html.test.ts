@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderReport } from '../../../src/report/html.js';
+import { renderReport } from '../../../src/report/page.js';
 import { esc } from '../../../src/report/html-escape.js';
 import { parseEvents, writeReport } from '../../../src/report/rundir-read.js';
 import { downgradeEvents } from './fixture-run.js';
@@ -50,8 +50,8 @@ test('esc: markup, quotes, entities and control characters', () => {
   assert.is(esc(42), '42');
 });
 
-test('report.html: a successful run parses, has the sections, the timeline and the tables', () => {
-  const html = renderReport({ events: downgradeEvents(), plan: 'PLAY [Downgrade]\n  TASK <x>' });
+test('report.html: a successful run parses, has the sections, the timeline and the tables', async () => {
+  const html = await renderReport({ events: downgradeEvents(), plan: 'PLAY [Downgrade]\n  TASK <x>' });
   assert.equal(check(html), []);
   for (const id of ['summary', 'timeline-section', 'status-tables', 'failures', 'plan']) assert.match(html, `<section id="${id}">`);
   assert.match(html, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" id="timeline"/);
@@ -63,8 +63,8 @@ test('report.html: a successful run parses, has the sections, the timeline and t
   assert.not.match(html, /<script|<link|<img|@import|url\(/);
 });
 
-test('report.html: hostile host names, task names and output stay text', () => {
-  const html = renderReport({ events: downgradeEvents({ hostile: HOSTILE, failWait: true }) });
+test('report.html: hostile host names, task names and output stay text', async () => {
+  const html = await renderReport({ events: downgradeEvents({ hostile: HOSTILE, failWait: true }) });
   assert.equal(check(html), []);
   assert.not.match(html, '<script>');
   assert.not.match(html, '<img');
@@ -74,13 +74,13 @@ test('report.html: hostile host names, task names and output stay text', () => {
   assert.match(html, /<section id="failures">[\s\S]*etcd exited after start/);
 });
 
-test('report.html from a run dir: a killed run (last line cut, no run.end), no journal', () => {
+test('report.html from a run dir: a killed run (last line cut, no run.end), no journal', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcdplay-report-'));
   try {
     const lines = downgradeEvents().slice(0, 30).map((e) => JSON.stringify(e));
     writeFileSync(join(dir, 'events.jsonl'), lines.join('\n') + '\n{"type":"host.en');
     assert.is(parseEvents(readFileSync(join(dir, 'events.jsonl'), 'utf8')).badLines, 1);
-    const out = writeReport(dir);
+    const out = await writeReport(dir);
     const html = readFileSync(out, 'utf8');
     assert.equal(check(html), []);
     assert.match(html, 'no end recorded');
