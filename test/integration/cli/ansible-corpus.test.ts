@@ -1,7 +1,9 @@
 /**
  * Issue 14's corpus: Ansible files in the shapes real projects write (kubespray, kubeasz,
  * openshift-ansible, a storage vendor's helpers, seed 004's flow), kept in test/ansible-corpus/.
- * Each playbook is validated, planned and run by the built bin/etcdplay.js against two real sshd
+ * (site.yml: import_playbook, roles with defaults/vars/handlers/templates/files/params, include_tasks
+ * with a loop, import_tasks; keywords.yml: remote_user, play environment, async/poll, async_status,
+ * implicit localhost.) Each playbook is validated, planned and run by the built bin/etcdplay.js against two real sshd
  * hosts; then, when ansible-playbook is installed (npm test installs ansible-core), the same
  * playbook runs under ansible-playbook on the same hosts with the same inventory, and the two must
  * agree: the same ok/changed/failed/skipped/rescued/ignored counts per host, the same files (path,
@@ -35,6 +37,7 @@ const CASES: { file: string; ansible: Counts; rc?: number; others?: Record<strin
   { file: 'blocks.yml', ansible: c(7, 5, 0, 0, 1) },
   { file: 'tabs.yml', ansible: c(2, 1) },
   { file: 'keywords.yml', ansible: c(4, 4), others: { localhost: c(1, 1) } },
+  { file: 'site.yml', ansible: c(19, 8, 0, 1) },
 ];
 
 let tmp: ReturnType<typeof tempDir>;
