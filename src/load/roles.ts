@@ -87,7 +87,11 @@ export function loadRoleTasks(L: Loader, name: string, ref: unknown, o: RoleLoad
     const hf = findFile(join(dir, 'handlers', 'main'), [], YAML_EXTS);
     if (hf.path) {
       const hs = loadTasksFile(hf.path, sub, L.modules, `${o.idPrefix}.handlers`, true, L.ds);
-      for (const h of hs) if (h.name) h.listen = [...(h.listen ?? []), `${scope.name} : ${h.name}`];
+      for (const h of hs) {
+        if (h.name) h.listen = [...(h.listen ?? []), `${scope.name} : ${h.name}`];
+        // The role's parameters reach its handlers too, as in Ansible.
+        if (o.params && Object.keys(o.params).length) h.vars = { ...o.params, ...(h.vars ?? {}) };
+      }
       ctx.play.handlers.push(...hs);
     }
   }

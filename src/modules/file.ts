@@ -22,6 +22,12 @@ export function checkRemovable(path: string): string {
   return path;
 }
 
+// $1 directory, $2 mode or '', $3 owner[:group] or '': create every missing directory down to $1,
+// each new one given the mode and owner.
+const MKDIRS_SH = `d=$1; M=$2; O=$3; set --
+while [ ! -d "$d" ]; do set -- "$d" "$@"; d=$(dirname -- "$d"); done
+for x in "$@"; do mkdir -- "$x" || exit 1; if [ -n "$M" ]; then chmod -- "$M" "$x" || exit 1; fi; if [ -n "$O" ]; then chown -- "$O" "$x" || exit 1; fi; done`;
+
 const argsSchema = {
   $schema: SCHEMA,
   type: 'object',
@@ -85,7 +91,8 @@ check on the host, so a second run reports \`ok\` and --check mode answers faith
           onlyIf: script('test -e "$1" || test -L "$1"', [path]),
         })];
       case 'directory':
-        steps.push(commandStep(`create directory ${path}`, exec(['mkdir', '-p', '--', path]), {
+        // Each missing parent is created with the same mode and owner, as Ansible's file module does.
+        steps.push(commandStep(`create directory ${path}`, script(MKDIRS_SH, [path, normMode(args.mode) ?? '', `${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`]), {
           mutates: true,
           onlyIf: script('! test -d "$1"', [path]),
         }));
