@@ -33,7 +33,7 @@ const argsSchema = {
   type: 'object',
   properties: {
     ...PATH_ARGS,
-    state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: mkdir -p; absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
+    state: { enum: ['file', 'directory', 'absent', 'link', 'touch'], default: 'file', description: 'file: must exist (only attributes change); directory: created with any missing parents, each new one given mode and owner (as Ansible); absent: rm -rf (never / or empty); link: symlink to src; touch: create or update mtime.' },
     src: { type: 'string', description: 'Target of the link (state=link).' },
     mode: { anyOf: [{ type: 'string' }, { type: 'integer' }], description: "Permissions, octal ('0750') or symbolic ('u+rwx,go-w')." },
     owner: { type: 'string', description: 'Owner (user name or uid).' },
