@@ -91,12 +91,18 @@ check on the host, so a second run reports \`ok\` and --check mode answers faith
           onlyIf: script('test -e "$1" || test -L "$1"', [path]),
         })];
       case 'directory':
-        // Each missing parent is created with the same mode and owner, as Ansible's file module does.
-        steps.push(commandStep(`create directory ${path}`, script(MKDIRS_SH, [path, normMode(args.mode) ?? '', `${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`]), {
+      {
+        // Each missing parent is created with the same mode and owner, as Ansible's file module does
+        // (with neither given, that is plain `mkdir -p`).
+        const mode = normMode(args.mode) ?? '';
+        const owner = `${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`;
+        const make = mode || owner ? script(MKDIRS_SH, [path, mode, owner]) : exec(['mkdir', '-p', '--', path]);
+        steps.push(commandStep(`create directory ${path}`, make, {
           mutates: true,
           onlyIf: script('! test -d "$1"', [path]),
         }));
         break;
+      }
       case 'touch':
         steps.push(commandStep(`touch ${path}`, exec(['touch', '--', path]), { mutates: true }));
         break;
