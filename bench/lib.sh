@@ -106,17 +106,17 @@ bench_snapshot() {
   # A copy, not a link: node resolves a linked node_modules through realpath on every import
   # (measured ~20 ms per command), which users' installs do not pay.
   cp -a "$repo/node_modules" "$_bs/node_modules"
-  # The rest of `npm run build`: the precompiled validators (without them every run compiles its
-  # JSON Schemas with ajv first: ~50 ms more per command than what users run).
-  if [ -f "$repo/scripts/build-validators.mjs" ]; then
-    cp "$repo/scripts/build-validators.mjs" "$_bs/scripts/"
-    node "$_bs/scripts/build-validators.mjs" >&2
-  fi
-  # ... and the one-file bundle bin/etcdplay.js prefers (scripts/bundle.mjs).
-  if [ -f "$repo/scripts/bundle.mjs" ]; then
-    cp "$repo/scripts/bundle.mjs" "$_bs/scripts/"
-    node "$_bs/scripts/bundle.mjs" >&2
-  fi
+  # The rest of `npm run build`, each step when the checkout has it: the precompiled validators
+  # (without them every run compiles its JSON Schemas with ajv first: ~50 ms more per command than
+  # what users run), the precompiled report templates (~60 ms of CPU at each run's end), and the
+  # one-file bundle bin/etcdplay.js prefers.
+  local step
+  for step in build-validators build-templates bundle; do
+    if [ -f "$repo/scripts/$step.mjs" ]; then
+      cp "$repo/scripts/$step.mjs" "$_bs/scripts/"
+      node "$_bs/scripts/$step.mjs" >&2
+    fi
+  done
   printf -v "$2" '%s' "$_bs"
 }
 
@@ -244,6 +244,17 @@ bench_compare() {
     const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     for (const r of j.results) console.log(`  ${r.command.padEnd(24)} median ${r.median.toFixed(3)} s  (min ${r.min.toFixed(3)}, max ${r.max.toFixed(3)}, n=${r.times.length})` + (r.cpu_median != null ? `  cpu ${r.cpu_median.toFixed(3)} s` : ""));
   ' "$out"
+}
+
+# bench_check NAME CMD GREP_FLAGS PATTERN MIN: correctness before timing. CMD must succeed
+# (bench_try) and print at least MIN lines matching PATTERN (grep GREP_FLAGS), else exit 1 with its
+# output's tail.
+bench_check() {
+  local name="$1" cmd="$2" flags="$3" pattern="$4" min="$5" count
+  bench_try "$name" "$cmd" || { echo "bench: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -20 >&2; exit 1; }
+  count="$(printf '%s\n' "$BENCH_OUT" | grep -c $flags -- "$pattern" || true)"
+  [ "$count" -ge "$min" ] || { echo "bench: $name printed $count lines matching /$pattern/, want $min:" >&2; printf '%s\n' "$BENCH_OUT" | tail -20 >&2; exit 1; }
+  bench_log "$name: ok ($count)"
 }
 
 # bench_try NAME CMD: run CMD (bash -c) with its output in BENCH_OUT; on failure log it to

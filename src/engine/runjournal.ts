@@ -42,7 +42,7 @@ export function journalWarning(rs: RunState): (err: Error) => void {
   return (err) => emit(rs, { type: 'warning', message: `cannot write the run journal: ${err.message}` });
 }
 
-/** Write the journal now and fsync it (run start and end, rescue). */
+/** Write the journal's whole state now and fsync it (run start and end, rescue). */
 export async function flushJournal(rs: RunState): Promise<void> {
   await rs.journal.flush().catch(journalWarning(rs));
 }
@@ -52,19 +52,42 @@ export async function syncJournal(rs: RunState): Promise<void> {
   await rs.journal.sync().catch(journalWarning(rs));
 }
 
-/** Journal one host's outcome of one task, with the host's state after it (redacted). */
+/**
+ * Journal one host's outcome of one task: its status and what it changed on the host (registered
+ * results and facts set since the host's last outcome, redacted; the pending handlers). Registered
+ * results and facts are only ever set by assigning a top-level name (task.ts, gather.ts), so a name
+ * whose value is not the one journaled last is what changed: O(1) per outcome, not the host's
+ * whole state.
+ */
 export function recordOutcome(rs: RunState, task: Task, h: string, status: string): void {
   const st = hostState(rs, h);
-  const jh = rs.journal.host(h);
-  jh.tasks[task.id] = status;
-  jh.registered = rs.redactor.value(jsonSafe(st.registered) as Vars);
-  jh.facts = rs.redactor.value(jsonSafe(st.facts) as Record<string, unknown>);
-  jh.pending = [...st.pending];
-  if (status !== 'failed' && status !== 'unreachable') jh.lastCompleted = { taskId: task.id, name: taskName(task), time: new Date().toISOString() };
-  // Written at once, off the event loop (a killed process loses at most what was still being
-  // written); fsynced before the next task starts.
-  rs.journal.write();
+  const seen = (journaled.get(rs) ?? journaled.set(rs, new Map()).get(rs)!);
+  const last = seen.get(h) ?? { registered: new Map<string, unknown>(), facts: new Map<string, unknown>() };
+  seen.set(h, last);
+  const changed = (now: Record<string, unknown>, before: Map<string, unknown>): Record<string, unknown> | undefined => {
+    let out: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(now)) {
+      if (before.has(k) && before.get(k) === v) continue;
+      before.set(k, v);
+      (out ??= {})[k] = v;
+    }
+    return out && (rs.redactor.value(jsonSafe(out)) as Record<string, unknown>);
+  };
+  const registered = changed(st.registered, last.registered);
+  const facts = changed(st.facts, last.facts);
+  rs.journal.record({
+    host: h,
+    task: task.id,
+    status,
+    ...(registered ? { registered: registered as Vars } : {}),
+    ...(facts ? { facts } : {}),
+    pending: [...st.pending],
+    ...(status !== 'failed' && status !== 'unreachable' ? { lastCompleted: { taskId: task.id, name: taskName(task), time: new Date().toISOString() } } : {}),
+  });
 }
+
+/** Per run, per host: the value of each registered name and fact as last journaled. */
+const journaled = new WeakMap<RunState, Map<string, { registered: Map<string, unknown>; facts: Map<string, unknown> }>>();
 
 /**
  * --resume: the hosts of `hosts` on which the interrupted run completed `task` are counted and

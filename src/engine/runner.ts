@@ -108,6 +108,7 @@ export async function runPlaybook(given: RunOptions): Promise<RunOutcome> {
       rs.journal.data.status = status;
       await flushJournal(rs);
     }
+    await rs.journal.close().catch(journalWarning(rs));
     await unlockAll(rs, locks, status).catch(() => undefined);
     await rs.conns.closeAll();
   }

@@ -7,9 +7,14 @@ declare const ETCDPLAY_BUNDLED: boolean | undefined;
 export const BUNDLED = typeof ETCDPLAY_BUNDLED !== 'undefined' && ETCDPLAY_BUNDLED === true;
 
 /**
- * A path relative to the load/ directory (src/load under tsx, dist/load compiled), given the
- * caller's import.meta.url: from the bundle, one level down first.
+ * A path relative to a source directory (`dir`: src/<dir> under tsx, dist/<dir> compiled), given
+ * the caller's import.meta.url (a file of that directory): from the bundle, one level down first.
  */
+export function distDirPath(dir: 'load' | 'report', rel: string, metaUrl: string): string {
+  return fileURLToPath(new URL(BUNDLED ? `${dir}/${rel}` : rel, metaUrl));
+}
+
+/** A path relative to the load/ directory (see distDirPath). */
 export function loadDirPath(rel: string, metaUrl: string): string {
-  return fileURLToPath(new URL(BUNDLED ? `load/${rel}` : rel, metaUrl));
+  return distDirPath('load', rel, metaUrl);
 }

@@ -8,7 +8,16 @@ import * as assert from 'uvu/assert';
 import { ganttView, STATUS_COLOURS } from '../../../src/report/gantt.js';
 import { esc } from '../../../src/report/html-escape.js';
 import { PAGE, PARTIALS } from '../../../src/report/page.hbs.js';
-import { Escaped, escapedView, renderPage, renderReport } from '../../../src/report/page.js';
+import Handlebars from 'handlebars';
+import {
+  Escaped,
+  escapedView,
+  pageTemplate,
+  renderPage,
+  renderReport,
+  TEMPLATE_OPTIONS,
+  type TemplateSpecification,
+} from '../../../src/report/page.js';
 import { reportView } from '../../../src/report/report-view.js';
 import { buildTimeline } from '../../../src/report/timeline.js';
 import { downgradeEvents } from './fixture-run.js';
@@ -134,6 +143,20 @@ test('page: a value holding {{...}} is printed as it is, never evaluated', async
   assert.match(html, '<pre>PLAY {{title}}</pre>');
   assert.ok(html.split('{{title}}').length > 5, 'printed wherever the host name and the output appear');
   assert.is(html.split('<title>etcdplay run').length, 2, 'the page title once: the value was not evaluated');
+});
+
+test('page: the templates precompiled (as scripts/build-templates.mjs writes them) render the same page as compiled now', async () => {
+  // the build writes `module.exports = <precompile output>`: the same text, evaluated here
+  const specOf = (src: string) =>
+    new Function(`return ${Handlebars.precompile(src, { ...TEMPLATE_OPTIONS })}`)() as TemplateSpecification;
+  const pre = await pageTemplate(specOf);
+  const now = await pageTemplate();
+  for (const events of [downgradeEvents(), downgradeEvents({ hostile: '{{x}} <b>', failWait: true })]) {
+    const view = escapedView(reportView({ events, plan: 'PLAY x' }));
+    assert.is(pre(view), now(view));
+  }
+  const { hosts: _, ...noHosts } = reportView({ events: downgradeEvents() });
+  assert.throws(() => pre(escapedView(noHosts)), /"hosts" not defined/, 'strict mode is in the precompiled form too');
 });
 
 test('page: a run without tasks, with bad lines and warnings', async () => {
