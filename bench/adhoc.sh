@@ -25,24 +25,16 @@ ANSIBLE_NOCM_CMD="ANSIBLE_CONFIG=$T/ansible-nocm.cfg ansible all -i $INV -m comm
 
 # Correctness first: every tool must print the kernel release once per host.
 kernel="$(uname -r)"
-check() {
-  local name="$1" cmd="$2" out count
-  bench_try "adhoc check $name" "$cmd" || { echo "bench adhoc: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -20 >&2; exit 1; }
-  out="$BENCH_OUT"
-  count="$(printf '%s\n' "$out" | grep -cF -- "$kernel" || true)"
-  [ "$count" -ge "$N" ] || { echo "bench adhoc: $name printed the kernel release $count times, want $N:" >&2; printf '%s\n' "$out" | tail -20 >&2; exit 1; }
-  bench_log "adhoc: $name ok ($count hosts)"
-}
-check etcdplay "$ETCDPLAY_CMD"
+bench_check "adhoc etcdplay" "$ETCDPLAY_CMD" -F "$kernel" "$N"
 ALT=()
 if [ -n "$ETCDPLAY_ALT" ]; then
   ALT_CMD="$ETCDPLAY_ALT adhoc all -i $INV -a 'uname -r' -f $N"
-  check etcdplay-alt "$ALT_CMD"
+  bench_check "adhoc etcdplay-alt" "$ALT_CMD" -F "$kernel" "$N"
   ALT=(-n etcdplay-alt "$ALT_CMD")
 fi
-check openssh "$SSH_CMD"
-check ansible "$ANSIBLE_CMD"
-check ansible-nocm "$ANSIBLE_NOCM_CMD"
+bench_check "adhoc openssh" "$SSH_CMD" -F "$kernel" "$N"
+bench_check "adhoc ansible" "$ANSIBLE_CMD" -F "$kernel" "$N"
+bench_check "adhoc ansible-nocm" "$ANSIBLE_NOCM_CMD" -F "$kernel" "$N"
 
 bench_compare "$RESULTS/adhoc.json" \
   -n etcdplay "$ETCDPLAY_CMD" \

@@ -13,7 +13,8 @@
  *   known_hosts              one line per host (strict host key checking works)
  *   ssh_config               Host hNN -> 127.0.2.N, root, the key, the known_hosts, ControlMaster no
  *   hosts.txt                h01..hNN, one a line
- *   inventory-K.yml          YAML inventory (ansible and etcdplay) of the first K hosts, K in {1,5,N};
+ *   inventory-K.yml          YAML inventory (ansible and etcdplay) of the first K hosts, K in
+ *                            {1,5,20,50,100,200,N} up to N;
  *                            each host has its own etcdplay_lock_dir under DIR/locks (shared filesystem)
  *   ansible.cfg              host_key_checking on (bench known_hosts), pipelining on, gathering off
  *   ready                    written last; holds the supervisor's pid
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'ssh_config'), cfg.join('\n'), { mode: 0o644 });
   writeFileSync(join(dir, 'hosts.txt'), started.map((_, i) => hostName(i + 1)).join('\n') + '\n');
 
-  for (const k of new Set([1, 5, count].filter((k) => k <= count))) {
+  for (const k of new Set([1, 5, 20, 50, 100, 200, count].filter((k) => k <= count))) {
     writeFileSync(join(dir, `inventory-${k}.yml`), inventoryYaml(k, key, known));
   }
 

@@ -20,22 +20,15 @@ ANSIBLE_CMD="ANSIBLE_CONFIG=$D/ansible.cfg ansible-playbook -i $INV -f 5 $PB"
 ANSIBLE_NOCM_CMD="ANSIBLE_CONFIG=$T/ansible-nocm.cfg ansible-playbook -i $INV -f 5 $PB"
 
 # Correctness first: all 10 tasks on all 5 hosts, nothing failed.
-check() {
-  local name="$1" cmd="$2" want="$3" out
-  bench_try "playbook check $name" "$cmd" || { echo "bench playbook: $name failed:" >&2; printf '%s\n' "$BENCH_OUT" | tail -30 >&2; exit 1; }
-  out="$BENCH_OUT"
-  printf '%s\n' "$out" | grep -Eq "$want" || { echo "bench playbook: $name output lacks /$want/:" >&2; printf '%s\n' "$out" | tail -30 >&2; exit 1; }
-  bench_log "playbook: $name ok"
-}
-check etcdplay "$ETCDPLAY_CMD" 'h05.*ok=10'
+bench_check "playbook etcdplay" "$ETCDPLAY_CMD" -E 'h05.*ok=10' 1
 ALT=()
 if [ -n "$ETCDPLAY_ALT" ]; then
   ALT_CMD="$ETCDPLAY_ALT run $PB -i $INV -f 5"
-  check etcdplay-alt "$ALT_CMD" 'h05.*ok=10'
+  bench_check "playbook etcdplay-alt" "$ALT_CMD" -E 'h05.*ok=10' 1
   ALT=(-n etcdplay-alt "$ALT_CMD")
 fi
-check ansible "$ANSIBLE_CMD" 'h05 +: ok=10 +changed=10'
-check ansible-nocm "$ANSIBLE_NOCM_CMD" 'h05 +: ok=10 +changed=10'
+bench_check "playbook ansible" "$ANSIBLE_CMD" -E 'h05 +: ok=10 +changed=10' 1
+bench_check "playbook ansible-nocm" "$ANSIBLE_NOCM_CMD" -E 'h05 +: ok=10 +changed=10' 1
 
 bench_compare "$RESULTS/playbook.json" \
   -n etcdplay "$ETCDPLAY_CMD" \
