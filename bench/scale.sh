@@ -40,6 +40,21 @@ kernel="$(uname -r)"
 # etcdplay under GNU time (appends "wall user sys maxrss_kb" to scale-KIND-N.time).
 timed() { printf "/usr/bin/time -a -o %s -f '%%e %%U %%S %%M' %s" "$RESULTS/scale-$1-$N.time" "$ETCDPLAY"; }
 
+# point KIND ANSIBLE_MAX CHECK_E CHECK_S CHECK_A: check then time $E, $S (and $A up to ANSIBLE_MAX
+# hosts) at size $N. Each CHECK is "GREP_FLAGS PATTERN" ('_' in PATTERN stands for a space).
+point() {
+  local kind="$1" amax="$2" args f p
+  read -r f p <<<"$3"; bench_check "scale $kind etcdplay $N" "$E" "$f" "${p//_/ }" "$N"
+  read -r f p <<<"$4"; bench_check "scale $kind openssh $N" "$S" "$f" "${p//_/ }" "$N"
+  args=(-n etcdplay "$E" -n openssh "$S")
+  if [ "$N" -le "$amax" ]; then
+    read -r f p <<<"$5"; bench_check "scale $kind ansible $N" "$A" "$f" "${p//_/ }" "$N"
+    args+=(-n ansible "$A")
+  fi
+  : >"$RESULTS/scale-$kind-$N.time"
+  bench_compare "$RESULTS/scale-$kind-$N.json" --runs "$RUNS_SCALE" "${args[@]}"
+}
+
 for N in "${SIZES[@]}"; do
   INV="$D/inventory-$N.yml"
   head -n "$N" "$D/hosts.txt" >"$T/hosts-$N.txt"
@@ -48,29 +63,13 @@ for N in "${SIZES[@]}"; do
   E="$(timed adhoc) adhoc all -i $INV -a 'uname -r' -f $N"
   S="xargs -P $N -I{} ssh -F $D/ssh_config {} uname -r < $T/hosts-$N.txt"
   A="ANSIBLE_CONFIG=$D/ansible.cfg ansible all -i $INV -m command -a 'uname -r' -f $N"
-  bench_check "scale adhoc etcdplay $N" "$E" -F "$kernel" "$N"
-  bench_check "scale adhoc openssh $N" "$S" -F "$kernel" "$N"
-  args=(-n etcdplay "$E" -n openssh "$S")
-  if [ "$N" -le "$AMAX_ADHOC" ]; then
-    bench_check "scale adhoc ansible $N" "$A" -F "$kernel" "$N"
-    args+=(-n ansible "$A")
-  fi
-  : >"$RESULTS/scale-adhoc-$N.time"
-  bench_compare "$RESULTS/scale-adhoc-$N.json" --runs "$RUNS_SCALE" "${args[@]}"
+  point adhoc "$AMAX_ADHOC" "-F $kernel" "-F $kernel" "-F $kernel"
 
   bench_log "=== $N hosts: 10 tasks (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   E="$(timed playbook) run $PB -i $INV -f $N"
   S="for t in 1 2 3 4 5 6 7 8 9 10; do xargs -P $N -I{} ssh -F $D/ssh_config {} echo task-\$t < $T/hosts-$N.txt || exit 1; done"
   A="ANSIBLE_CONFIG=$D/ansible.cfg ansible-playbook -i $INV -f $N $PB"
-  bench_check "scale playbook etcdplay $N" "$E" -E 'ok=10 ' "$N"
-  bench_check "scale playbook openssh $N" "$S" -Fx task-10 "$N"
-  args=(-n etcdplay "$E" -n openssh "$S")
-  if [ "$N" -le "$AMAX_PB" ]; then
-    bench_check "scale playbook ansible $N" "$A" -E ': ok=10 +changed=10' "$N"
-    args+=(-n ansible "$A")
-  fi
-  : >"$RESULTS/scale-playbook-$N.time"
-  bench_compare "$RESULTS/scale-playbook-$N.json" --runs "$RUNS_SCALE" "${args[@]}"
+  point playbook "$AMAX_PB" "-E ok=10_" "-Fx task-10" "-E :_ok=10_+changed=10"
 done
 echo "- load average at end of scale: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.md"
 bench_tsx "$ROOT/bench/scale-summary.ts" "$RESULTS" >"$RESULTS/scale.md"
